@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+FLASK := ZORGMARKT_MODE=demo $(BIN)/flask --app wsgi
+CATALOG := marketplace/translations
+
+.PHONY: install translations run test bench extract-messages clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: install
+	$(BIN)/pybabel compile --quiet --use-fuzzy -d $(CATALOG)
+
+run: install translations
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(BIN)/pytest
+
+bench: install translations
+	$(BIN)/python -m benchmarks
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o $(CATALOG)/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i $(CATALOG)/messages.pot -d $(CATALOG)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,1 @@
+"""Money, ledger, payment gateway, webhooks, payouts and statements."""

@@ -1,0 +1,1 @@
+"""Residents, indications and budgets, catalogue, packages, health risks, reviews."""

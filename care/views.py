@@ -1,0 +1,46 @@
+"""Pages about one resident."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace import accounts
+from marketplace.forms import InviteContactForm
+from marketplace.policy import Perm, authorize, can
+
+from . import services
+
+bp = Blueprint("care", __name__)
+
+
+@bp.route("/clients/<int:client_id>")
+@login_required
+def client(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    staff_view = can(current_user, Perm.CLIENT_INVITE_CONTACT, resident)
+    contacts = services.contacts_of(resident) if staff_view else []
+    return render_template("care/client.html", client=resident, contacts=contacts, staff_view=staff_view)
+
+
+@bp.route("/clients/<int:client_id>/invite", methods=["GET", "POST"])
+@login_required
+def invite_contact(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    authorize(current_user, Perm.CLIENT_INVITE_CONTACT, resident)
+    form = InviteContactForm()
+    if form.validate_on_submit():
+        issued = accounts.invite_contact(
+            current_user, resident, email=form.email.data, name=form.name.data, relation=form.relation.data or "",
+            can_view=form.can_view.data, can_decide=form.can_decide.data, can_pay=form.can_pay.data,
+        )
+        if accounts.deliver_invitation(issued, resident.name):
+            flash(_("The invitation has been sent to %(email)s.", email=issued.invitation.email), "success")
+        elif current_app.config["DEMO_MODE"]:
+            flash(_("Demo mode: no e-mail is sent. The invitation link is: %(link)s", link=issued.link()), "info")
+        else:
+            flash(_("No e-mail server is configured; the invitation link was written to the server log."),
+                  "warning")
+        return redirect(url_for("care.client", client_id=resident.id))
+    status = 422 if form.errors else 200
+    return render_template("care/invite.html", client=resident, form=form), status

@@ -1,0 +1,116 @@
+"""Pages for logging in and out, accepting an invitation, and personal API tokens."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from . import accounts
+from .forms import AcceptInvitationForm, EmptyForm, ExistingAccountForm, LoginForm, TokenForm
+from .ratelimits import login_throttled, mark_login_failed
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site; anything else (another host, //host, a scheme) goes home."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
+                and "\\" not in target:
+            return target
+    return url_for("main.home")
+
+
+def start_session(user) -> None:
+    """A fresh session at login: nothing from before the login carries over."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@login_throttled
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except accounts.InvalidCredentials:
+            mark_login_failed()
+            form.password.errors.append(_("This e-mail address and password do not match."))
+        else:
+            start_session(user)
+            return redirect(safe_next(form.next.data))
+    elif request.method == "POST":
+        mark_login_failed()
+    return render_template("auth/login.html", form=form, demo=current_app.config["DEMO_MODE"])
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    accounts.logout(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = accounts.find_open_invitation(token)
+    except accounts.InvitationInvalid:
+        return render_template("auth/invitation_invalid.html"), 410
+    existing = accounts.account_exists(invitation.email)
+    form = ExistingAccountForm() if existing else AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(token, form.password.data)
+        except accounts.InvitationInvalid:
+            return render_template("auth/invitation_invalid.html"), 410
+        except (accounts.EmailUnavailable, accounts.WeakPassword):
+            form.password.errors.append(_("This password cannot be used here."))
+        else:
+            start_session(user)
+            flash(_("Welcome! You now have access for %(name)s.", name=invitation.client.name), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if form.errors else 200
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation,
+                           existing=existing), status
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    new_secret = None
+    if form.validate_on_submit():
+        new_secret = accounts.create_token(current_user._get_current_object(), form.name.data).secret
+        form = TokenForm(formdata=None)
+    status = 422 if form.errors else 200
+    return render_template("auth/tokens.html", form=form, tokens=accounts.list_tokens(current_user),
+                           new_secret=new_secret, revoke_form=EmptyForm()), status
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("auth.tokens"))
+    try:
+        accounts.revoke_token(current_user._get_current_object(), token_id)
+    except accounts.TokenInvalid:
+        return render_template("errors/error.html", status=404,
+                               message=_("This page or item does not exist.")), 404
+    flash(_("The token is revoked."), "info")
+    return redirect(url_for("auth.tokens"))

@@ -1,0 +1,18 @@
+"""Command-line tasks: ``flask demo``."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("demo")
+    def demo_command():
+        """Load the demo organisations (idempotent)."""
+        from .demo import load_demo
+
+        created = load_demo()
+        if created:
+            click.echo("Loaded demo data: " + ", ".join(created))
+        else:
+            click.echo("Demo data already present; nothing changed.")

@@ -1,0 +1,194 @@
+"""Demo data: two organisations with teams, residents, families and staff.
+
+Loading is idempotent: an organisation that already exists is left as it is.
+Every demo account has the password ``demo``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from care.models import Client, FamilyContact
+from teams.models import Team, TeamMembership
+
+from .accounts import new_session_nonce
+from .extensions import db
+from .models import Location, Organisation, User, UserRole
+from .passwords import hash_password
+from .roles import Role
+
+DEMO_PASSWORD = "demo"
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    name: str
+    location: str
+    target_groups: str
+    capacity: int
+    description: str
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    name: str
+    slug: str
+    domain: str
+    locations: tuple[tuple[str, str], ...]
+    teams: tuple[TeamSpec, ...]
+    residents: tuple[tuple[str, date, str, str], ...]  # name, born, profile, target group
+
+
+LINDE_RESIDENTS = (
+    ("Johanna de Vries", date(1938, 3, 14), "5VV", "pg"),
+    ("Hendrik Jansen", date(1935, 11, 2), "4VV", "somatic"),
+    ("Wilhelmina Bakker", date(1941, 6, 23), "6VV", "somatic"),
+    ("Cornelis Visser", date(1933, 1, 30), "5VV", "pg"),
+    ("Geertruida Smit", date(1940, 9, 9), "7VV", "structured_living"),
+    ("Pieter Meijer", date(1937, 4, 18), "4VV", "structured_living"),
+    ("Maria van den Berg", date(1936, 12, 5), "6VV", "pg"),
+    ("Jacobus Mulder", date(1939, 2, 11), "4VV", "somatic"),
+    ("Aaltje de Boer", date(1934, 8, 27), "5VV", "pg"),
+    ("Gerrit Bos", date(1942, 5, 3), "6VV", "somatic"),
+    ("Trijntje Vos", date(1931, 10, 19), "8VV", "somatic"),
+    ("Willem Peters", date(1940, 7, 7), "4VV", "pg"),
+    ("Elisabeth Hendriks", date(1937, 3, 22), "5VV", "structured_living"),
+    ("Johannes van Leeuwen", date(1936, 1, 15), "6VV", "pg"),
+    ("Grietje Dekker", date(1943, 11, 28), "4VV", "somatic"),
+    ("Adrianus Brouwer", date(1938, 6, 1), "5VV", "somatic"),
+    ("Catharina de Wit", date(1935, 4, 12), "6VV", "structured_living"),
+    ("Dirk Dijkstra", date(1932, 9, 25), "10VV", "somatic"),
+    ("Neeltje Smits", date(1939, 12, 31), "4VV", "pg"),
+    ("Theodorus de Graaf", date(1941, 2, 8), "5VV", "pg"),
+    ("Hendrika van der Meer", date(1936, 7, 16), "6VV", "somatic"),
+    ("Albertus van der Linden", date(1934, 3, 4), "9bVV", "somatic"),
+    ("Jannetje Kok", date(1940, 10, 10), "4VV", "structured_living"),
+    ("Gerardus Jacobs", date(1937, 5, 29), "5VV", "somatic"),
+    ("Antonia de Haan", date(1942, 8, 21), "6VV", "pg"),
+    ("Marinus Vermeulen", date(1933, 12, 13), "4VV", "pg"),
+    ("Sophia van den Heuvel", date(1938, 1, 6), "5VV", "structured_living"),
+    ("Lambertus van der Veen", date(1935, 6, 17), "6VV", "somatic"),
+)
+
+ANKER_RESIDENTS = (
+    ("Frederika van Dam", date(1939, 4, 2), "5VV", "pg"),
+    ("Bernardus Schouten", date(1936, 9, 14), "4VV", "somatic"),
+    ("Everdina de Jong", date(1941, 1, 20), "6VV", "somatic"),
+    ("Hermanus Willems", date(1934, 7, 9), "7VV", "structured_living"),
+    ("Alida Hoekstra", date(1937, 11, 30), "5VV", "pg"),
+    ("Jozef Koster", date(1940, 3, 26), "8VV", "somatic"),
+    ("Margaretha Prins", date(1938, 5, 5), "4VV", "pg"),
+    ("Nicolaas Huisman", date(1935, 2, 17), "6VV", "somatic"),
+    ("Dina Kuipers", date(1942, 10, 3), "5VV", "structured_living"),
+    ("Evert Postma", date(1933, 8, 12), "4VV", "somatic"),
+    ("Klaasje Sanders", date(1939, 6, 24), "5VV", "pg"),
+    ("Arie van Wijk", date(1936, 12, 8), "6VV", "somatic"),
+)
+
+ORGANISATIONS = (
+    OrgSpec(
+        name="Zorggroep De Linde", slug="de-linde", domain="delinde.demo",
+        locations=(("De Linde Noord", "Zwolle"), ("De Linde Zuid", "Zwolle")),
+        teams=(
+            TeamSpec("Team Lindehof", "De Linde Noord", "pg,structured_living,somatic", 10,
+                     "Kleinschalig wonen met vaste gezichten in de huiskamer."),
+            TeamSpec("Team Zonnebloem", "De Linde Noord", "somatic,pg,structured_living", 10,
+                     "Veel aandacht voor buiten zijn en bewegen."),
+            TeamSpec("Team Vlinder", "De Linde Zuid", "pg,structured_living,somatic", 10,
+                     "Muziek, beleving en rust voor mensen met dementie."),
+            TeamSpec("Team Kastanje", "De Linde Zuid", "somatic,pg,structured_living", 10,
+                     "Verpleging en verzorging met een persoonlijke aanpak."),
+        ),
+        residents=LINDE_RESIDENTS,
+    ),
+    OrgSpec(
+        name="Stichting Het Anker", slug="het-anker", domain="hetanker.demo",
+        locations=(("Het Anker", "Kampen"),),
+        teams=(
+            TeamSpec("Team Haven", "Het Anker", "pg,structured_living,somatic", 8, "Kleine groepen, veel structuur."),
+            TeamSpec("Team Vuurtoren", "Het Anker", "somatic,pg,structured_living", 8, "Samen koken en eten."),
+        ),
+        residents=ANKER_RESIDENTS,
+    ),
+)
+
+STAFF_NAMES = ("Sanne", "Fatima", "Joost", "Esra", "Lotte", "Mohamed", "Anouk", "Bram", "Yara", "Kees")
+
+
+def _user(org: Organisation, email: str, name: str, roles: tuple[Role, ...], password_hash: str) -> User:
+    user = User(organisation=org, email=email, name=name, password_hash=password_hash,
+                session_nonce=new_session_nonce())
+    user.role_rows = [UserRole(role=role.value) for role in roles]
+    db.session.add(user)
+    return user
+
+
+def _member(team: Team, user: User, role: str, level: str, hours: int) -> None:
+    db.session.add(TeamMembership(team=team, user=user, role=role, staff_level=level, contract_hours=hours))
+
+
+def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
+    org = Organisation(name=spec.name, slug=spec.slug)
+    db.session.add(org)
+    locations = {name: Location(organisation=org, name=name, city=city) for name, city in spec.locations}
+    db.session.add_all(locations.values())
+    teams = []
+    for team_spec in spec.teams:
+        team = Team(organisation=org, name=team_spec.name, capacity=team_spec.capacity,
+                    target_groups=team_spec.target_groups, description=team_spec.description,
+                    locations=[locations[team_spec.location]])
+        teams.append(team)
+    db.session.add_all(teams)
+
+    d = spec.domain
+    _user(org, f"admin@{d}", "Functioneel beheer", (Role.ADMIN,), password_hash)
+    _user(org, f"bestuur@{d}", "Ingrid Bestuur", (Role.BOARD,), password_hash)
+    _user(org, f"klantondersteuner@{d}", "Karin Klantondersteuner", (Role.CLIENT_SUPPORTER,), password_hash)
+    names = iter(STAFF_NAMES * 3)
+    for number, team in enumerate(teams, start=1):
+        lead = _user(org, f"teamleider{number}@{d}", f"{next(names)} (teamleider)", (Role.TEAM_LEAD,), password_hash)
+        _member(team, lead, "team_lead", "N4", 32)
+        carer = _user(org, f"verzorgende{number}@{d}", f"{next(names)} (verzorgende)", (Role.CARER,), password_hash)
+        _member(team, carer, "carer", "N3", 28)
+        nurse = _user(org, f"verpleegkundige{number}@{d}", f"{next(names)} (verpleegkundige)", (Role.NURSE,),
+                      password_hash)
+        _member(team, nurse, "nurse", "N5" if number % 2 else "N4", 32)
+    for number in (1, 2):
+        freelancer = _user(org, f"zzp{number}@{d}", f"{STAFF_NAMES[-number]} (zzp)", (Role.FREELANCER,),
+                           password_hash)
+        _member(teams[number % len(teams)], freelancer, "carer", "N3", 0)
+
+    for index, (name, born, profile, group) in enumerate(spec.residents):
+        team = teams[index % len(teams)]
+        client = Client(organisation=org, location=team.locations[0], team=team, name=name,
+                        date_of_birth=born, care_profile=profile, target_group=group, room=str(101 + index),
+                        start_date=date(2026, 1 + index % 9, 1 + index % 27))
+        db.session.add(client)
+        if index == 0:
+            client.user = _user(org, f"bewoner1@{d}", name, (Role.RESIDENT,), password_hash)
+        family_number = index + 1
+        surname = name.split(" ", 1)[1]
+        family = _user(org, f"familie{family_number}@{d}", f"Familie {surname}", (Role.FAMILY,), password_hash)
+        db.session.add(FamilyContact(
+            client=client, user=family, relation="zoon/dochter",
+            can_view=True, can_decide=family_number % 3 != 2, can_pay=family_number % 3 != 0,
+        ))
+    return org
+
+
+def load_demo() -> list[str]:
+    """Load what is missing. :returns: the names of the organisations it created."""
+    created = []
+    # One hash for all demo accounts: they share the password anyway, and hashing each
+    # with the production parameters would make `make run` wait seconds for nothing.
+    password_hash = hash_password(DEMO_PASSWORD)
+    for spec in ORGANISATIONS:
+        if db.session.scalar(select(Organisation.id).where(Organisation.slug == spec.slug)) is not None:
+            continue
+        load_organisation(spec, password_hash)
+        db.session.flush()
+        created.append(spec.name)
+    db.session.commit()
+    return created

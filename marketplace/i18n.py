@@ -1,0 +1,46 @@
+"""Language choice (Dutch by default, English available) and display helpers."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from billing.money import format_euro
+
+LANGUAGE_COOKIE = "zm_lang"
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+TARGET_GROUP_LABELS = {
+    "somatic": _l("somatic care"),
+    "pg": _l("psychogeriatric care"),
+    "structured_living": _l("living with structure"),
+}
+
+
+def target_group_label(code: str) -> str:
+    return str(TARGET_GROUP_LABELS.get(code, code))
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def euro(cents: int) -> str:
+    return format_euro(cents, str(get_locale() or "nl"))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["euro"] = euro
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
+    app.jinja_env.filters["date_nl"] = lambda value: format_date(value, "long") if value else ""
+    app.jinja_env.globals["target_group_label"] = target_group_label
+
+    @app.context_processor
+    def language_context():
+        return {"current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES}

@@ -1,0 +1,152 @@
+"""The one access policy: may this user do this action on this object?
+
+Every view and API endpoint asks here. An answer combines the user's **role** with the
+object's **scope**: its organisation, its team and the user's relation to the resident.
+
+Objects of another organisation are reported as *not found* rather than *forbidden*, so a
+user of organisation A cannot even learn that an id exists in organisation B.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import false, or_, select
+
+from .extensions import db
+from .roles import Role, TEAM_ROLES
+
+
+class Perm(StrEnum):
+    CLIENT_VIEW = "client.view"
+    CLIENT_INVITE_CONTACT = "client.invite_contact"
+    TEAM_VIEW = "team.view"
+    AUDIT_VIEW = "audit.view"
+    ORG_AGGREGATES = "org.aggregates"
+
+
+class AccessDenied(Exception):
+    """The user may not do ``perm`` on ``target`` (HTTP 403, and an audit row)."""
+
+    def __init__(self, perm: Perm, target=None):
+        super().__init__(f"{perm} denied")
+        self.perm = perm
+        self.target = target
+
+
+class NotInScope(Exception):
+    """The object does not exist for this user (HTTP 404): another organisation's, or none."""
+
+
+@dataclass(frozen=True)
+class Relations:
+    """What ties a user to residents: computed once per user per request."""
+
+    team_ids: frozenset[int] = frozenset()
+    contact_rights: dict[int, frozenset[str]] = field(default_factory=dict)
+    own_client_id: int | None = None
+
+
+def relations(user) -> Relations:
+    cached = getattr(user, "_zm_relations", None)
+    if cached is not None:
+        return cached
+    from care.models import Client, FamilyContact
+    from teams.models import TeamMembership
+
+    team_ids = frozenset(
+        db.session.scalars(select(TeamMembership.team_id).where(TeamMembership.user_id == user.id))
+    )
+    contact_rights = {
+        row.client_id: frozenset(
+            right for right, on in (("view", row.can_view), ("decide", row.can_decide), ("pay", row.can_pay)) if on
+        )
+        for row in db.session.scalars(select(FamilyContact).where(FamilyContact.user_id == user.id))
+    }
+    own_client_id = db.session.scalar(select(Client.id).where(Client.user_id == user.id))
+    result = Relations(team_ids, contact_rights, own_client_id)
+    user._zm_relations = result
+    return result
+
+
+def _same_org(user, target) -> bool:
+    return target is None or getattr(target, "organisation_id", user.organisation_id) == user.organisation_id
+
+
+def _in_client_team(user, client) -> bool:
+    return user.has_role(*TEAM_ROLES) and client.team_id is not None and client.team_id in relations(user).team_ids
+
+
+def _client_view(user, client) -> bool:
+    rel = relations(user)
+    return (
+        user.has_role(Role.ADMIN, Role.CLIENT_SUPPORTER)
+        or _in_client_team(user, client)
+        or (user.has_role(Role.FAMILY) and client.id in rel.contact_rights)
+        or (user.has_role(Role.RESIDENT) and rel.own_client_id == client.id)
+    )
+
+
+def _client_invite(user, client) -> bool:
+    return user.has_role(Role.ADMIN) or _in_client_team(user, client)
+
+
+_RULES = {
+    Perm.CLIENT_VIEW: _client_view,
+    Perm.CLIENT_INVITE_CONTACT: _client_invite,
+    Perm.TEAM_VIEW: lambda user, team: True,
+    Perm.AUDIT_VIEW: lambda user, _: user.has_role(Role.ADMIN),
+    Perm.ORG_AGGREGATES: lambda user, _: user.has_role(Role.BOARD, Role.ADMIN),
+}
+
+
+def can(user, perm: Perm, target=None) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not _same_org(user, target):
+        return False
+    return _RULES[perm](user, target)
+
+
+def authorize(user, perm: Perm, target=None) -> None:
+    """:raises NotInScope: ``target`` is missing or of another organisation.
+    :raises AccessDenied: the user's role or relation does not allow ``perm``."""
+    if target is None and perm not in (Perm.AUDIT_VIEW, Perm.ORG_AGGREGATES):
+        raise NotInScope()
+    if not _same_org(user, target):
+        raise NotInScope()
+    if not can(user, perm, target):
+        raise AccessDenied(perm, target)
+
+
+def visible_clients(user):
+    """A select of the residents ``user`` may view, scoped to the user's organisation."""
+    from care.models import Client
+
+    query = select(Client).where(Client.organisation_id == user.organisation_id)
+    if user.has_role(Role.ADMIN, Role.CLIENT_SUPPORTER):
+        return query
+    rel = relations(user)
+    conditions = []
+    if user.has_role(*TEAM_ROLES) and rel.team_ids:
+        conditions.append(Client.team_id.in_(rel.team_ids))
+    if user.has_role(Role.FAMILY) and rel.contact_rights:
+        conditions.append(Client.id.in_(rel.contact_rights))
+    if user.has_role(Role.RESIDENT) and rel.own_client_id:
+        conditions.append(Client.id == rel.own_client_id)
+    if not conditions:
+        return query.where(false())
+    return query.where(or_(*conditions))
+
+
+def get_in_scope(user, model, object_id, perm: Perm):
+    """Load ``model`` by id and authorize ``perm`` on it in one step.
+
+    :raises NotInScope: no such object in the user's organisation.
+    :raises AccessDenied: it exists, but the user may not do ``perm``.
+    """
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotInScope()
+    authorize(user, perm, obj)
+    return obj

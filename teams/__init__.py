@@ -1,0 +1,1 @@
+"""Teams, members, freelancers, staffing norms, routes and the board's competition view."""

@@ -1,0 +1,27 @@
+"""JSON API for teams."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask_login import current_user, login_required
+
+from marketplace.extensions import csrf
+
+from . import services
+
+bp = Blueprint("teams_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.get("/teams")
+@login_required
+def list_teams():
+    return jsonify(teams=[{
+        "id": s.team.id,
+        "name": s.team.name,
+        "capacity": s.team.capacity,
+        "target_groups": s.team.target_groups.split(","),
+        "locations": [{"id": loc.id, "name": loc.name} for loc in s.team.locations],
+        "residents": s.residents,
+        "members": s.members,
+        "open_places": max(s.team.capacity - s.residents, 0),
+    } for s in services.list_teams(current_user)])
