@@ -1,0 +1,206 @@
+"""The pure rules of the person-following budget (DOMAIN.md §4–5).
+
+Plain functions over plain values: no Flask, no database. Amounts are integer cents;
+rounding is half up to whole cents, and only at the end of each formula.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Iterable
+
+
+class NoBudget(ValueError):
+    """The resident has no care profile, so there is no weekly budget to measure against."""
+
+
+def round_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half up (away from zero for halves) to an int."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    sign = -1 if numerator < 0 else 1
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if remainder * 2 >= denominator:
+        quotient += 1
+    return sign * quotient
+
+
+def integral_hourly(base_hourly_cents: int, overhead_pct: int) -> int:
+    """Hourly rate including overhead: N3 4100 at 20 % → 4920."""
+    return round_half_up(base_hourly_cents * (100 + overhead_pct), 100)
+
+
+def cost_price(minutes: int, base_hourly_cents: int, overhead_pct: int, material_cents: int = 0) -> int:
+    """Integral cost price of one occurrence: C01 (30 min, N2 3400, 20 %) → 2040."""
+    return round_half_up(minutes * base_hourly_cents * (100 + overhead_pct), 6000) + material_cents
+
+
+def weekly_budget(hours_per_week_centi: int, n3_base_hourly_cents: int, overhead_pct: int) -> int:
+    """Indicated hours per week (in hundredths of an hour) × the integral N3 rate.
+
+    5VV: 18 h → ``weekly_budget(1800, 4100, 20)`` = 88560.
+    """
+    return round_half_up(hours_per_week_centi * n3_base_hourly_cents * (100 + overhead_pct), 100 * 100)
+
+
+class Category(StrEnum):
+    CORE = "core"
+    HEALTH = "health"
+    LUXURY = "luxury"
+
+
+class Colour(StrEnum):
+    GREEN = "green"
+    ORANGE = "orange"
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Meter thresholds, in percent of the budget (organisation settings)."""
+
+    orange_from_pct: int = 90
+    red_above_pct: int = 100
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    service_code: str
+    per_week: int
+    unit_cents: int
+    is_health: bool
+
+    @property
+    def weekly_cents(self) -> int:
+        return self.per_week * self.unit_cents
+
+
+@dataclass(frozen=True)
+class Meter:
+    budget_cents: int
+    health_cents: int
+    core_cents: int
+    load_tenths: int  # the load in tenths of a percent: 839 means 83.9 %
+    colour: Colour
+
+    @property
+    def total_cents(self) -> int:
+        return self.health_cents + self.core_cents
+
+    @property
+    def load_pct(self) -> str:
+        """One decimal, as text so it never becomes a float: ``"83.9"``."""
+        whole, tenth = divmod(self.load_tenths, 10)
+        return f"{whole}.{tenth}"
+
+
+def colour_for(total_cents: int, budget_cents: int, thresholds: Thresholds = Thresholds()) -> Colour:
+    """Green below the orange threshold; orange up to and including the red threshold; red above."""
+    if total_cents * 100 < thresholds.orange_from_pct * budget_cents:
+        return Colour.GREEN
+    if total_cents * 100 <= thresholds.red_above_pct * budget_cents:
+        return Colour.ORANGE
+    return Colour.RED
+
+
+def measure(health_cents: int, core_cents: int, budget_cents: int,
+            thresholds: Thresholds = Thresholds()) -> Meter:
+    """The meter for a week's package cost against the budget.
+
+    :raises NoBudget: when the budget is not positive.
+    """
+    if budget_cents <= 0:
+        raise NoBudget()
+    if health_cents < 0 or core_cents < 0:
+        raise ValueError("costs cannot be negative")
+    total = health_cents + core_cents
+    return Meter(
+        budget_cents=budget_cents,
+        health_cents=health_cents,
+        core_cents=core_cents,
+        load_tenths=round_half_up(total * 1000, budget_cents),
+        colour=colour_for(total, budget_cents, thresholds),
+    )
+
+
+def measure_lines(lines: Iterable[PricedLine], budget_cents: int, thresholds: Thresholds = Thresholds()) -> Meter:
+    health = core = 0
+    for line in lines:
+        if line.is_health:
+            health += line.weekly_cents
+        else:
+            core += line.weekly_cents
+    return measure(health, core, budget_cents, thresholds)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How one week's package is paid (DOMAIN.md §4, 'Settling a week')."""
+
+    budget_cents: int
+    health_cents: int
+    core_cents: int
+    health_from_budget: int
+    reserve_cents: int  # health care the budget could not pay: the organisation's reserve pays
+    core_from_budget: int
+    from_savings: int
+    copay_cents: int
+    to_savings: int
+
+    @property
+    def reindication_needed(self) -> bool:
+        return self.reserve_cents > 0
+
+
+def settle(health_cents: int, core_cents: int, budget_cents: int, savings_balance_cents: int = 0,
+           use_savings: bool = False) -> Settlement:
+    """Split a week's cost over budget, reserve, savings and co-payment, in the order of §4.
+
+    Health care never produces a co-payment; savings pay core lines only.
+    """
+    if min(health_cents, core_cents, budget_cents, savings_balance_cents) < 0:
+        raise ValueError("amounts cannot be negative")
+    health_from_budget = min(health_cents, budget_cents)
+    reserve = health_cents - health_from_budget
+    core_from_budget = min(core_cents, budget_cents - health_from_budget)
+    excess = core_cents - core_from_budget
+    from_savings = min(excess, savings_balance_cents) if use_savings else 0
+    return Settlement(
+        budget_cents=budget_cents,
+        health_cents=health_cents,
+        core_cents=core_cents,
+        health_from_budget=health_from_budget,
+        reserve_cents=reserve,
+        core_from_budget=core_from_budget,
+        from_savings=from_savings,
+        copay_cents=excess - from_savings,
+        to_savings=budget_cents - health_from_budget - core_from_budget,
+    )
+
+
+# -- reviews (DOMAIN.md §5) -----------------------------------------------------------------
+
+FIRST_REVIEW_DAYS = 42
+MONTHS_BETWEEN_REVIEWS = {"somatic": 1, "pg": 3, "structured_living": 3}
+
+
+def add_months(anchor: date, months: int) -> date:
+    """Same day of the month, or the month's last day when it is shorter."""
+    month_index = anchor.month - 1 + months
+    year, month = anchor.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(anchor.day, calendar.monthrange(year, month)[1]))
+
+
+def review_date(package_start: date, target_group: str, number: int) -> date:
+    """The date of review ``number`` (1 = the first, 42 days after the start)."""
+    if number < 1:
+        raise ValueError("reviews are numbered from 1")
+    first = package_start + timedelta(days=FIRST_REVIEW_DAYS)
+    return add_months(first, (number - 1) * MONTHS_BETWEEN_REVIEWS[target_group])
+
+
+def next_review(package_start: date, target_group: str, reviews_done: int) -> date:
+    """The next review due after ``reviews_done`` recorded reviews."""
+    return review_date(package_start, target_group, reviews_done + 1)
