@@ -15,3 +15,30 @@ def format_euro(cents: int, locale: str = "nl") -> str:
         return f"{sign}€{euros:,}.{rest:02d}"
     grouped = f"{euros:,}".replace(",", ".")
     return f"{sign}€ {grouped},{rest:02d}"
+
+
+class InvalidAmount(ValueError):
+    """Text that is not an amount of euros with at most two decimals."""
+
+
+def parse_euro(text: str) -> int:
+    """``"1.234,50"``, ``"1234.50"`` or ``"€ 12"`` → cents, via Decimal once, at the edge.
+
+    :raises InvalidAmount: anything else (never clamped, never rounded away).
+    """
+    from decimal import Decimal, InvalidOperation
+
+    cleaned = text.strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned:
+        # Dutch: dots group thousands, the comma is the decimal sign.
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    if not cleaned or cleaned.count(".") > 1 or cleaned.lstrip("-").replace(".", "").isdigit() is False:
+        raise InvalidAmount(text)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise InvalidAmount(text) from exc
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        raise InvalidAmount(text)
+    return int(cents)

@@ -1,17 +1,23 @@
 """JSON API for residents."""
 from __future__ import annotations
 
+from datetime import date
+
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from billing.savings import savings_balance_cents
 from marketplace import accounts
+from marketplace.db_types import local_today
+from marketplace.policy import Perm, authorize
 from marketplace.api import json_body
 from marketplace.errors import ApiError
 from marketplace.extensions import csrf
 
-from . import services
+from . import packages, reviews, services
+from .catalogue import budget_on, price_list
 
 bp = Blueprint("care_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -75,3 +81,177 @@ def invite_contact(client_id: int):
     if current_app.config["DEMO_MODE"]:
         body["link"] = issued.link()
     return jsonify(invitation=body), 201
+
+
+# -- catalogue, budget, packages -----------------------------------------------------------
+
+def _invalid(exc: packages.InvalidPackage):
+    return ApiError(422, "invalid_package", _("Some lines of the package are not valid."), exc.errors)
+
+
+def _no_budget():
+    return ApiError(422, "no_budget", _("This resident has no care profile, so there is no budget yet."))
+
+
+def version_json(version, reading=None) -> dict:
+    body = {
+        "number": version.number,
+        "status": version.status,
+        "use_savings": version.use_savings,
+        "reason": version.reason,
+        "created_by": version.created_by.name if version.created_by else None,
+        "created_at": version.created_at.isoformat(),
+        "submitted_at": version.submitted_at.isoformat() if version.submitted_at else None,
+        "signed_by": version.signed_by.name if version.signed_by else None,
+        "signed_at": version.signed_at.isoformat() if version.signed_at else None,
+        "active_from": version.active_from.isoformat() if version.active_from else None,
+        "lines": [{"service": line.service.code, "per_week": line.per_week} for line in version.lines],
+    }
+    if reading is not None:
+        body["meter"] = reading.as_json()
+    return body
+
+
+def _use_savings(data) -> bool:
+    value = data.get("use_savings", False)
+    if not isinstance(value, bool):
+        raise ApiError(422, "invalid", _("Some of what you entered is not valid."),
+                       {"use_savings": _("Use true or false.")})
+    return value
+
+
+@bp.get("/catalogue")
+@login_required
+def catalogue():
+    authorize(current_user, Perm.CATALOGUE_VIEW)
+    prices = price_list(current_user.organisation, local_today())
+    return jsonify(services=[{
+        "code": s.code, "name_nl": s.name_nl, "name_en": s.name_en, "category": s.category.value,
+        "level": s.level, "minutes": s.minutes, "omaha": s.omaha, "active": s.active,
+        "default_per_week": s.default_per_week, "cost_price_cents": s.unit_cents,
+    } for s in prices.values()])
+
+
+@bp.get("/clients/<int:client_id>/budget")
+@login_required
+def client_budget(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_VIEW, resident)
+    today = local_today()
+    active = packages.active_version(resident)
+    state = reviews.review_state(resident, today)
+    return jsonify(
+        client_id=resident.id, care_profile=resident.care_profile,
+        weekly_budget_cents=budget_on(resident, today),
+        savings_balance_cents=savings_balance_cents(resident.id),
+        active_package=version_json(active, packages.reading_of(resident, active, today)) if active else None,
+        next_review=state.next_on.isoformat() if state.next_on else None, review_overdue=state.overdue,
+    )
+
+
+@bp.get("/clients/<int:client_id>/package/draft")
+@login_required
+def get_draft(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_PROPOSE, resident)
+    working = packages.working_version(resident)
+    reading = packages.reading_of(resident, working, local_today()) if working else None
+    return jsonify(draft=version_json(working, reading) if working else None)
+
+
+@bp.put("/clients/<int:client_id>/package/draft")
+@login_required
+def put_draft(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_PROPOSE, resident)
+    data = json_body({"lines", "use_savings", "reason"}, {"lines"})
+    reason = data.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise ApiError(422, "invalid", _("Some of what you entered is not valid."),
+                       {"reason": _("Use at most 500 characters.")})
+    try:
+        lines = packages.parse_lines(data["lines"])
+        version = packages.save_version(current_user._get_current_object(), resident, lines,
+                                        _use_savings(data), reason)
+    except packages.InvalidPackage as exc:
+        raise _invalid(exc)
+    except packages.ClientHasNoBudget:
+        raise _no_budget()
+    except packages.ConcurrentChange:
+        raise ApiError(409, "conflict", _("Someone else saved at the same moment. Reload and try again."))
+    return jsonify(draft=version_json(version, packages.reading_of(resident, version, local_today())))
+
+
+@bp.post("/clients/<int:client_id>/package/draft/submit")
+@login_required
+def submit_draft(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    try:
+        version = packages.submit_draft(current_user._get_current_object(), resident)
+    except packages.NothingToSubmit:
+        raise ApiError(422, "nothing_to_submit", _("There is no draft to submit. Save your changes first."))
+    return jsonify(version=version_json(version))
+
+
+@bp.get("/clients/<int:client_id>/package/versions")
+@login_required
+def list_versions(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_VIEW, resident)
+    return jsonify(versions=[version_json(v) for v in packages.versions_of(resident)])
+
+
+@bp.post("/clients/<int:client_id>/package/versions/<int:number>/sign")
+@login_required
+def sign_version(client_id: int, number: int):
+    resident = services.get_client(current_user, client_id)
+    data = json_body({"active_from"}) if request.data else {}
+    active_from = None
+    if data.get("active_from") is not None:
+        try:
+            active_from = date.fromisoformat(str(data["active_from"]))
+        except ValueError:
+            raise ApiError(422, "invalid", _("Enter a valid date."), {"active_from": _("Enter a valid date.")})
+    try:
+        version = packages.sign_off(current_user._get_current_object(), resident, number, active_from)
+    except packages.NotSubmitted:
+        raise ApiError(422, "not_submitted", _("Only a submitted version can be signed off."))
+    return jsonify(version=version_json(version))
+
+
+@bp.post("/clients/<int:client_id>/reviews")
+@login_required
+def record_review(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    data = json_body({"outcome", "note"}, {"outcome"})
+    note = data.get("note", "")
+    if not isinstance(note, str):
+        raise ApiError(422, "invalid", _("Some of what you entered is not valid."), {"note": _("Use text.")})
+    try:
+        review = reviews.record_review(current_user._get_current_object(), resident,
+                                       outcome=str(data["outcome"]), note=note)
+    except reviews.InvalidReview as exc:
+        raise ApiError(422, "invalid", exc.message, {exc.field: exc.message})
+    except reviews.NoActivePackage:
+        raise ApiError(422, "no_active_package", _("There is no active package to review yet."))
+    return jsonify(review={"id": review.id, "due_on": review.due_on.isoformat(),
+                           "held_on": review.held_on.isoformat(), "outcome": review.outcome}), 201
+
+
+@bp.post("/meter")
+@login_required
+def meter():
+    data = json_body({"client_id", "lines", "use_savings"}, {"client_id", "lines"})
+    client_id = data["client_id"]
+    if isinstance(client_id, bool) or not isinstance(client_id, int):
+        raise ApiError(422, "invalid", _("Some of what you entered is not valid."),
+                       {"client_id": _("Use the resident's number.")})
+    resident = services.get_client(current_user, client_id)
+    try:
+        reading = packages.meter_for(current_user, resident, packages.parse_lines(data["lines"]),
+                                     _use_savings(data))
+    except packages.InvalidPackage as exc:
+        raise _invalid(exc)
+    except packages.ClientHasNoBudget:
+        raise _no_budget()
+    return jsonify(reading.as_json())

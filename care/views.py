@@ -20,7 +20,8 @@ def client(client_id: int):
     resident = services.get_client(current_user, client_id)
     staff_view = can(current_user, Perm.CLIENT_INVITE_CONTACT, resident)
     contacts = services.contacts_of(resident) if staff_view else []
-    return render_template("care/client.html", client=resident, contacts=contacts, staff_view=staff_view)
+    return render_template("care/client.html", client=resident, contacts=contacts, staff_view=staff_view,
+                           can_propose=can(current_user, Perm.PACKAGE_PROPOSE, resident))
 
 
 @bp.route("/clients/<int:client_id>/invite", methods=["GET", "POST"])

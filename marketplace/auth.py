@@ -30,6 +30,10 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
+        # A request that presents a token is judged by the token alone: a revoked token must
+        # not fall back to the browser's session, and security.api_csrf skips CSRF for it.
+        if is_api_request() and bearer_token() is not None:
+            return None
         return accounts.load_session_user(session_id)
 
     @login_manager.request_loader

@@ -32,3 +32,10 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_today():
+    """Today's date in the Netherlands: weeks, reviews and prices follow the local calendar."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo("Europe/Amsterdam")).date()

@@ -10,7 +10,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from care.models import Client, FamilyContact
+from care.catalogue import load_catalogue
+from care.models import Client, FamilyContact, PackageLine, PackageVersion, Service
+from care.models.packages import Status
 from teams.models import Team, TeamMembership
 
 from .accounts import new_session_nonce
@@ -129,9 +131,37 @@ def _member(team: Team, user: User, role: str, level: str, hours: int) -> None:
     db.session.add(TeamMembership(team=team, user=user, role=role, staff_level=level, contract_hours=hours))
 
 
+# Core lines per week of the demo packages, by care profile; the health lines of the worked
+# example (DOMAIN.md §4) go to the first resident.
+DEMO_CORE = {
+    "4VV": {"C01": 7, "C03": 7, "C07": 8, "C08": 3},
+    "5VV": {"C01": 7, "C02": 2, "C03": 7, "C04": 7, "C07": 8, "C08": 5},
+}
+DEMO_CORE_DEFAULT = {"C01": 7, "C02": 2, "C03": 7, "C04": 7, "C07": 10, "C08": 5}
+DEMO_HEALTH = {"H01": 21, "H04": 14, "H10": 14}
+
+
+def _demo_package(client: Client, services: dict[str, Service], nurse: User, lines: dict[str, int]) -> None:
+    db.session.flush()
+    db.session.add(PackageVersion(
+        client_id=client.id, number=1, status=Status.ACTIVE.value, reason="Eerste pakket (demo)",
+        created_by=nurse, signed_by=nurse, created_at=client_start(client), signed_at=client_start(client), active_from=client.start_date,
+        lines=[PackageLine(service_id=services[code].id, per_week=n) for code, n in lines.items()],
+    ))
+
+
+def client_start(client: Client):
+    from datetime import datetime, time, timezone
+
+    return datetime.combine(client.start_date, time(9), tzinfo=timezone.utc)
+
+
 def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
     org = Organisation(name=spec.name, slug=spec.slug)
     db.session.add(org)
+    db.session.flush()
+    load_catalogue(org)
+    services = {s.code: s for s in db.session.scalars(select(Service).where(Service.organisation_id == org.id))}
     locations = {name: Location(organisation=org, name=name, city=city) for name, city in spec.locations}
     db.session.add_all(locations.values())
     teams = []
@@ -147,6 +177,7 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
     _user(org, f"bestuur@{d}", "Ingrid Bestuur", (Role.BOARD,), password_hash)
     _user(org, f"klantondersteuner@{d}", "Karin Klantondersteuner", (Role.CLIENT_SUPPORTER,), password_hash)
     names = iter(STAFF_NAMES * 3)
+    nurses = []
     for number, team in enumerate(teams, start=1):
         lead = _user(org, f"teamleider{number}@{d}", f"{next(names)} (teamleider)", (Role.TEAM_LEAD,), password_hash)
         _member(team, lead, "team_lead", "N4", 32)
@@ -155,6 +186,7 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
         nurse = _user(org, f"verpleegkundige{number}@{d}", f"{next(names)} (verpleegkundige)", (Role.NURSE,),
                       password_hash)
         _member(team, nurse, "nurse", "N5" if number % 2 else "N4", 32)
+        nurses.append(nurse)
     for number in (1, 2):
         freelancer = _user(org, f"zzp{number}@{d}", f"{STAFF_NAMES[-number]} (zzp)", (Role.FREELANCER,),
                            password_hash)
@@ -168,6 +200,11 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
         db.session.add(client)
         if index == 0:
             client.user = _user(org, f"bewoner1@{d}", name, (Role.RESIDENT,), password_hash)
+        lines = dict(DEMO_CORE.get(profile, DEMO_CORE_DEFAULT))
+        if index == 0:
+            lines.update(DEMO_HEALTH)
+        if index % 7 != 6:  # a few residents have no package yet
+            _demo_package(client, services, nurses[index % len(teams)], lines)
         family_number = index + 1
         surname = name.split(" ", 1)[1]
         family = _user(org, f"familie{family_number}@{d}", f"Familie {surname}", (Role.FAMILY,), password_hash)

@@ -27,4 +27,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Moving window: a fixed window (the default) forgets every failure at its boundary and lets
+# a burst of twice the limit through; see ratelimits.py.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="moving-window")

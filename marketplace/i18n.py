@@ -17,6 +17,17 @@ TARGET_GROUP_LABELS = {
 }
 
 
+STATUS_LABELS = {
+    "proposal": _l("proposal"),
+    "draft": _l("draft"),
+    "replaced": _l("replaced"),
+    "submitted": _l("waiting for sign-off"),
+    "active": _l("active"),
+    "superseded": _l("no longer active"),
+}
+CATEGORY_LABELS = {"core": _l("chosen care"), "health": _l("health risk"), "luxury": _l("luxury (extra)")}
+
+
 def target_group_label(code: str) -> str:
     return str(TARGET_GROUP_LABELS.get(code, code))
 
@@ -40,6 +51,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
     app.jinja_env.filters["date_nl"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.globals["target_group_label"] = target_group_label
+    app.jinja_env.filters["status_label"] = lambda code: str(STATUS_LABELS.get(code, code))
+    app.jinja_env.filters["category_label"] = lambda code: str(CATEGORY_LABELS.get(code, code))
 
     @app.context_processor
     def language_context():

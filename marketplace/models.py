@@ -19,6 +19,9 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     overhead_pct: Mapped[int] = mapped_column(default=20)
+    # Meter thresholds in percent of the budget (DOMAIN.md §4).
+    orange_from_pct: Mapped[int] = mapped_column(default=90, server_default="90")
+    red_above_pct: Mapped[int] = mapped_column(default=100, server_default="100")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     locations: Mapped[list[Location]] = relationship(back_populates="organisation", order_by="Location.name")

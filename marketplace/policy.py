@@ -21,6 +21,14 @@ class Perm(StrEnum):
     CLIENT_VIEW = "client.view"
     CLIENT_INVITE_CONTACT = "client.invite_contact"
     TEAM_VIEW = "team.view"
+    TEAM_WORKLIST = "team.worklist"
+    PACKAGE_VIEW = "package.view"
+    PACKAGE_COMPOSE = "package.compose"
+    PACKAGE_PROPOSE = "package.propose"
+    PACKAGE_SIGN = "package.sign"
+    REVIEW_RECORD = "review.record"
+    CATALOGUE_VIEW = "catalogue.view"
+    CATALOGUE_EDIT = "catalogue.edit"
     AUDIT_VIEW = "audit.view"
     ORG_AGGREGATES = "org.aggregates"
 
@@ -70,7 +78,14 @@ def relations(user) -> Relations:
 
 
 def _same_org(user, target) -> bool:
-    return target is None or getattr(target, "organisation_id", user.organisation_id) == user.organisation_id
+    if target is None:
+        return True
+    if target.__class__.__name__ == "Organisation":
+        return target.id == user.organisation_id
+    org_id = getattr(target, "organisation_id", None)
+    if org_id is None and hasattr(target, "level"):  # a rate or version hangs off its level/service
+        org_id = target.level.organisation_id
+    return org_id == user.organisation_id
 
 
 def _in_client_team(user, client) -> bool:
@@ -91,10 +106,32 @@ def _client_invite(user, client) -> bool:
     return user.has_role(Role.ADMIN) or _in_client_team(user, client)
 
 
+def _package_propose(user, client) -> bool:
+    rel = relations(user)
+    return (
+        _in_client_team(user, client)
+        or user.has_role(Role.CLIENT_SUPPORTER)
+        or (user.has_role(Role.FAMILY) and "decide" in rel.contact_rights.get(client.id, ()))
+        or (user.has_role(Role.RESIDENT) and rel.own_client_id == client.id)
+    )
+
+
+def _team_worklist(user, team) -> bool:
+    return user.has_role(Role.ADMIN) or (user.has_role(*TEAM_ROLES) and team.id in relations(user).team_ids)
+
+
 _RULES = {
     Perm.CLIENT_VIEW: _client_view,
     Perm.CLIENT_INVITE_CONTACT: _client_invite,
     Perm.TEAM_VIEW: lambda user, team: True,
+    Perm.TEAM_WORKLIST: _team_worklist,
+    Perm.PACKAGE_VIEW: _client_view,
+    Perm.PACKAGE_COMPOSE: _in_client_team,
+    Perm.PACKAGE_PROPOSE: _package_propose,
+    Perm.PACKAGE_SIGN: lambda user, client: user.has_role(Role.NURSE) and _in_client_team(user, client),
+    Perm.REVIEW_RECORD: _in_client_team,
+    Perm.CATALOGUE_VIEW: lambda user, _: True,
+    Perm.CATALOGUE_EDIT: lambda user, _: user.has_role(Role.ADMIN),
     Perm.AUDIT_VIEW: lambda user, _: user.has_role(Role.ADMIN),
     Perm.ORG_AGGREGATES: lambda user, _: user.has_role(Role.BOARD, Role.ADMIN),
 }
@@ -111,7 +148,7 @@ def can(user, perm: Perm, target=None) -> bool:
 def authorize(user, perm: Perm, target=None) -> None:
     """:raises NotInScope: ``target`` is missing or of another organisation.
     :raises AccessDenied: the user's role or relation does not allow ``perm``."""
-    if target is None and perm not in (Perm.AUDIT_VIEW, Perm.ORG_AGGREGATES):
+    if target is None and perm not in (Perm.AUDIT_VIEW, Perm.ORG_AGGREGATES, Perm.CATALOGUE_VIEW):
         raise NotInScope()
     if not _same_org(user, target):
         raise NotInScope()

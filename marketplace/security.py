@@ -10,6 +10,8 @@ CSP = "; ".join([
     "default-src 'self'",
     "img-src 'self' data:",
     "style-src 'self'",
+    # Only style attributes (the meter's bar width); no inline <style> and no inline script.
+    "style-src-attr 'unsafe-inline'",
     "script-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",

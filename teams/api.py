@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 
+from care import reviews
 from marketplace.extensions import csrf
+from marketplace.policy import Perm, get_in_scope
 
 from . import services
+from .models import Team
 
 bp = Blueprint("teams_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -25,3 +28,13 @@ def list_teams():
         "members": s.members,
         "open_places": max(s.team.capacity - s.residents, 0),
     } for s in services.list_teams(current_user)])
+
+
+@bp.get("/teams/<int:team_id>/reviews")
+@login_required
+def review_worklist(team_id: int):
+    team = get_in_scope(current_user, Team, team_id, Perm.TEAM_WORKLIST)
+    return jsonify(reviews=[{
+        "client_id": row.client.id, "name": row.client.name, "next_review": row.next_on.isoformat(),
+        "overdue": row.overdue,
+    } for row in reviews.worklist(current_user, team)])

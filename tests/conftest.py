@@ -132,3 +132,26 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
+
+
+@pytest.fixture
+def isolated_requests(app, monkeypatch):
+    """Give each request a fresh ``g`` and database session, as in production (opt in with
+    ``pytestmark = pytest.mark.usefixtures("isolated_requests")``).
+
+    Without it every request of a test reuses the app context that the ``db`` fixture pushed,
+    so ``g`` and the SQLAlchemy session carry over from one request to the next: the user
+    Flask-Login loaded stays "logged in" whatever cookie or token the next request sends, and
+    the login throttle's failure flag sticks. Requests then commit in their own session: call
+    ``db.session.expire_all()`` before reading back what they wrote.
+    """
+    import contextvars
+
+    from flask.testing import FlaskClient
+
+    class IsolatedClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            # An empty contextvars.Context holds no app context, so Flask pushes a fresh one.
+            return contextvars.Context().run(super().open, *args, **kwargs)
+
+    monkeypatch.setattr(app, "test_client_class", IsolatedClient)

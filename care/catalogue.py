@@ -1,0 +1,244 @@
+"""Use cases for the catalogue: prices on a date, budgets, reference data, edits."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace import audit
+from marketplace.audit import Action
+from marketplace.extensions import db
+from marketplace.models import Organisation
+from marketplace.policy import Perm, authorize
+
+from .domain import Category, Thresholds, cost_price, weekly_budget
+from .models import BudgetOverride, CareProfile, Service, ServiceVersion, StaffLevel, StaffLevelRate
+
+DATA = Path(__file__).parent / "data"
+REFERENCE_FROM = date(2025, 1, 1)
+
+
+class NotPriced(LookupError):
+    """A service or staff level has no version valid on the date asked."""
+
+
+def valid_on(rows, day: date):
+    """The row with the latest ``valid_from`` on or before ``day`` (rows sorted by valid_from)."""
+    chosen = None
+    for row in rows:
+        if row.valid_from <= day:
+            chosen = row
+        else:
+            break
+    return chosen
+
+
+@dataclass(frozen=True)
+class PricedService:
+    id: int
+    code: str
+    name_nl: str
+    name_en: str
+    category: Category
+    omaha: str | None
+    active: bool
+    default_per_week: int
+    minutes: int
+    level: str
+    unit_cents: int
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") else self.name_nl
+
+
+def price_list(organisation: Organisation, day: date) -> dict[str, PricedService]:
+    """Every service of the organisation priced on ``day``, by code, in a fixed number of queries.
+
+    Services without a version on that date are left out.
+    """
+    services = db.session.scalars(
+        select(Service).where(Service.organisation_id == organisation.id)
+        .options(selectinload(Service.versions).joinedload(ServiceVersion.level)
+                 .selectinload(StaffLevel.rates))
+        .order_by(Service.code)
+    )
+    priced = {}
+    for service in services:
+        version = valid_on(service.versions, day)
+        if version is None:
+            continue
+        rate = valid_on(version.level.rates, day)
+        if rate is None:
+            continue
+        priced[service.code] = PricedService(
+            id=service.id, code=service.code, name_nl=service.name_nl, name_en=service.name_en,
+            category=Category(service.category), omaha=service.omaha, active=service.active,
+            default_per_week=service.default_per_week, minutes=version.minutes, level=version.level.code,
+            unit_cents=cost_price(version.minutes, rate.base_hourly_cents, organisation.overhead_pct,
+                                  version.material_cents),
+        )
+    return priced
+
+
+def thresholds_of(organisation: Organisation) -> Thresholds:
+    return Thresholds(organisation.orange_from_pct, organisation.red_above_pct)
+
+
+def budget_on(client, day: date) -> int | None:
+    """The resident's weekly budget on ``day``: the organisation's override, else the formula.
+
+    :returns: None when the resident has no care profile (or no N3 rate is known).
+    """
+    if not client.care_profile:
+        return None
+    override = db.session.scalar(
+        select(BudgetOverride).where(
+            BudgetOverride.organisation_id == client.organisation_id,
+            BudgetOverride.care_profile == client.care_profile,
+            BudgetOverride.valid_from <= day,
+        ).order_by(BudgetOverride.valid_from.desc()).limit(1)
+    )
+    if override is not None:
+        return override.weekly_cents
+    profile = db.session.get(CareProfile, client.care_profile)
+    n3 = db.session.scalar(
+        select(StaffLevelRate.base_hourly_cents).join(StaffLevel)
+        .where(StaffLevel.organisation_id == client.organisation_id, StaffLevel.code == "N3",
+               StaffLevelRate.valid_from <= day)
+        .order_by(StaffLevelRate.valid_from.desc()).limit(1)
+    )
+    if profile is None or n3 is None:
+        return None
+    return weekly_budget(profile.hours_per_week_centi, n3, client.organisation.overhead_pct)
+
+
+# -- reference data ------------------------------------------------------------------------
+
+def _rows(name: str) -> list[dict]:
+    with open(DATA / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_care_profiles() -> None:
+    """Insert the national care profiles that are missing (idempotent)."""
+    known = set(db.session.scalars(select(CareProfile.code)))
+    for row in _rows("zorgprofielen.csv"):
+        if row["code"] in known:
+            continue
+        db.session.add(CareProfile(
+            code=row["code"], name_nl=row["name_nl"], old_zzp=row["old_zzp"],
+            hours_per_week_centi=int(Decimal(row["indicated_hours_per_week"]) * 100),
+            daily_tariff_excl_cents=int(row["daily_tariff_excl_behandeling_cents"] or 0) or None,
+            daily_tariff_incl_cents=int(row["daily_tariff_incl_behandeling_cents"] or 0) or None,
+        ))
+
+
+def load_catalogue(organisation: Organisation, valid_from: date = REFERENCE_FROM) -> None:
+    """Give an organisation the reference staff levels and services (flushes; caller commits)."""
+    load_care_profiles()
+    levels = {}
+    for row in _rows("staff_levels.csv"):
+        level = StaffLevel(organisation_id=organisation.id, code=row["code"], name_nl=row["name_nl"],
+                           name_en=row["name_en"])
+        level.rates = [StaffLevelRate(base_hourly_cents=int(row["base_hourly_cents"]), valid_from=valid_from)]
+        db.session.add(level)
+        levels[row["code"]] = level
+    db.session.flush()
+    for row in _rows("catalogue.csv"):
+        service = Service(organisation_id=organisation.id, code=row["code"], name_nl=row["name_nl"],
+                          name_en=row["name_en"], category=row["category"], omaha=row["omaha"] or None,
+                          default_per_week=int(row["default_per_week"]))
+        service.versions = [ServiceVersion(minutes=int(row["minutes"]), staff_level_id=levels[row["level"]].id,
+                                           valid_from=valid_from)]
+        db.session.add(service)
+    db.session.flush()
+
+
+# -- administrators' edits -----------------------------------------------------------------
+
+class CatalogueError(ValueError):
+    """An edit of the catalogue that cannot be accepted; ``field`` names what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def change_service(actor, service: Service, *, minutes: int, level_code: str, material_cents: int,
+                   valid_from: date, active: bool) -> ServiceVersion:
+    """Record new minutes/level/material for a service from ``valid_from``; history stays.
+
+    :raises CatalogueError: impossible values or a date that already has a version.
+    """
+    from flask_babel import gettext as _
+
+    authorize(actor, Perm.CATALOGUE_EDIT, service)
+    if not 0 < minutes <= 1440:
+        raise CatalogueError("minutes", _("Minutes must be between 1 and 1440."))
+    if material_cents < 0:
+        raise CatalogueError("material", _("Material cost cannot be negative."))
+    level = db.session.scalar(select(StaffLevel).where(StaffLevel.organisation_id == service.organisation_id,
+                                                      StaffLevel.code == level_code))
+    if level is None:
+        raise CatalogueError("level", _("Unknown staff level."))
+    if any(v.valid_from == valid_from for v in service.versions):
+        raise CatalogueError("valid_from", _("There is already a change on this date."))
+    version = ServiceVersion(service=service, minutes=minutes, staff_level_id=level.id,
+                             material_cents=material_cents, valid_from=valid_from)
+    service.active = active
+    db.session.add(version)
+    db.session.flush()
+    audit.record(Action.UPDATE, actor=actor, obj=service,
+                 detail=f"{service.code}: {minutes} min {level_code} +{material_cents} from {valid_from}; "
+                        f"active={active}")
+    db.session.commit()
+    return version
+
+
+def change_rate(actor, level: StaffLevel, *, base_hourly_cents: int, valid_from: date) -> StaffLevelRate:
+    """:raises CatalogueError: a rate that is not positive or a date that already has one."""
+    from flask_babel import gettext as _
+
+    authorize(actor, Perm.CATALOGUE_EDIT, level)
+    if base_hourly_cents <= 0:
+        raise CatalogueError("rate", _("The hourly cost must be more than zero."))
+    if any(r.valid_from == valid_from for r in level.rates):
+        raise CatalogueError("valid_from", _("There is already a change on this date."))
+    rate = StaffLevelRate(level=level, base_hourly_cents=base_hourly_cents, valid_from=valid_from)
+    db.session.add(rate)
+    db.session.flush()
+    audit.record(Action.UPDATE, actor=actor, obj=level,
+                 detail=f"{level.code}: {base_hourly_cents} cents/h from {valid_from}")
+    db.session.commit()
+    return rate
+
+
+def set_budget_override(actor, organisation: Organisation, *, care_profile: str, weekly_cents: int,
+                        valid_from: date) -> BudgetOverride:
+    """:raises CatalogueError: unknown profile, a budget that is not positive, a duplicate date."""
+    from flask_babel import gettext as _
+
+    authorize(actor, Perm.CATALOGUE_EDIT, organisation)
+    if db.session.get(CareProfile, care_profile) is None:
+        raise CatalogueError("care_profile", _("Unknown care profile."))
+    if weekly_cents <= 0:
+        raise CatalogueError("weekly", _("The budget must be more than zero."))
+    exists = db.session.scalar(select(BudgetOverride.id).where(
+        BudgetOverride.organisation_id == organisation.id, BudgetOverride.care_profile == care_profile,
+        BudgetOverride.valid_from == valid_from))
+    if exists:
+        raise CatalogueError("valid_from", _("There is already a change on this date."))
+    override = BudgetOverride(organisation_id=organisation.id, care_profile=care_profile,
+                              weekly_cents=weekly_cents, valid_from=valid_from)
+    db.session.add(override)
+    db.session.flush()
+    audit.record(Action.UPDATE, actor=actor, obj=override,
+                 detail=f"budget {care_profile}: {weekly_cents} cents/week from {valid_from}")
+    db.session.commit()
+    return override

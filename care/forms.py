@@ -1,0 +1,73 @@
+"""Forms of the care pages. The composer's lines are parsed by ``lines_from_form``."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .packages import MAX_PER_WEEK, InvalidPackage, LineInput
+
+FIELD_PREFIX = "n_"
+
+
+def lines_from_form(form) -> list[LineInput]:
+    """Read ``n_<CODE>`` inputs; an empty input means 0.
+
+    :raises InvalidPackage: a value that is not a whole number from 0 to 99.
+    """
+    lines, errors = [], {}
+    for key, value in form.items():
+        if not key.startswith(FIELD_PREFIX):
+            continue
+        code = key[len(FIELD_PREFIX):].upper()[:10]
+        value = value.strip()
+        if value == "":
+            per_week = 0
+        elif value.isdigit() and int(value) <= MAX_PER_WEEK:
+            per_week = int(value)
+        else:
+            errors[code] = _("Enter a whole number from 0 to %(max)d.", max=MAX_PER_WEEK)
+            continue
+        lines.append(LineInput(code, per_week))
+    if errors:
+        raise InvalidPackage(errors)
+    return lines
+
+
+class ComposerForm(FlaskForm):
+    """CSRF and the fields beside the lines."""
+
+    use_savings = BooleanField(_l("Use savings for what is above the budget"))
+    reason = StringField(_l("Why this change? (saved with the version)"), validators=[Optional(), Length(max=500)])
+
+
+class SignOffForm(FlaskForm):
+    active_from = DateField(_l("Active from"), validators=[Optional()])
+
+
+class ReviewForm(FlaskForm):
+    outcome = RadioField(_l("Outcome"), choices=[("confirmed", _l("Package confirmed")),
+                                                 ("changed", _l("Package changed"))],
+                         validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class ServiceChangeForm(FlaskForm):
+    minutes = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(min=1, max=1440)])
+    level = SelectField(_l("Staff level"), validators=[DataRequired()])
+    material = StringField(_l("Material cost (euro)"), default="0", validators=[Length(max=12)])
+    valid_from = DateField(_l("From"), validators=[DataRequired()])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class RateChangeForm(FlaskForm):
+    rate = StringField(_l("Hourly cost (euro)"), validators=[DataRequired(), Length(max=12)])
+    valid_from = DateField(_l("From"), validators=[DataRequired()])
+
+
+class BudgetOverrideForm(FlaskForm):
+    care_profile = SelectField(_l("Care profile"), validators=[DataRequired()])
+    weekly = StringField(_l("Weekly budget (euro)"), validators=[DataRequired(), Length(max=12)])
+    valid_from = DateField(_l("From"), validators=[DataRequired()])

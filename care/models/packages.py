@@ -1,0 +1,93 @@
+"""Package versions, their lines, and reviews.
+
+A version is never edited once written: saving a change writes a new version with who,
+when and why, so every earlier version stays readable.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db_types import UTCDateTime, utcnow
+from marketplace.extensions import db
+from marketplace.roles import sql_in
+
+
+class Status(StrEnum):
+    PROPOSAL = "proposal"    # by family with *decide* or the client supporter
+    DRAFT = "draft"          # the carers' working version
+    REPLACED = "replaced"    # a draft or proposal that a later version took over
+    SUBMITTED = "submitted"  # waiting for the nurse's sign-off
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"  # was active; a later version took over
+
+
+class PackageVersion(db.Model):
+    __tablename__ = "package_versions"
+    __table_args__ = (
+        UniqueConstraint("client_id", "number"),
+        CheckConstraint(f"status IN ({sql_in(Status)})", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))
+    use_savings: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("package_versions.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active_from: Mapped[date | None]
+
+    lines: Mapped[list[PackageLine]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", lazy="selectin", order_by="PackageLine.id"
+    )
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    signed_by = relationship("User", foreign_keys=[signed_by_id])
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+
+
+class PackageLine(db.Model):
+    __tablename__ = "package_lines"
+    __table_args__ = (
+        UniqueConstraint("version_id", "service_id"),
+        CheckConstraint("per_week >= 0 AND per_week <= 99", name="per_week_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("package_versions.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    per_week: Mapped[int]
+
+    version: Mapped[PackageVersion] = relationship(back_populates="lines")
+    service = relationship("Service", lazy="joined")
+
+
+class ReviewOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    CHANGED = "changed"
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (CheckConstraint(f"outcome IN ({sql_in(ReviewOutcome)})", name="known_outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    package_version_id: Mapped[int] = mapped_column(ForeignKey("package_versions.id"))
+    due_on: Mapped[date]
+    held_on: Mapped[date]
+    outcome: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(2000), default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by = relationship("User")

@@ -1,0 +1,322 @@
+"""Use cases for packages: the meter, drafts and proposals, submission, sign-off, versions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from billing.savings import savings_balance_cents
+from marketplace import audit
+from marketplace.audit import Action
+from marketplace.db_types import local_today, utcnow
+from marketplace.extensions import db
+from marketplace.policy import Perm, authorize, can
+from marketplace.roles import Role
+
+from .catalogue import PricedService, budget_on, price_list, thresholds_of
+from .domain import Category, Meter, PricedLine, Settlement, measure_lines, settle
+from .models import Client, PackageLine, PackageVersion
+from .models.packages import Status
+
+MAX_PER_WEEK = 99
+MAX_LINES = 200
+
+
+class InvalidPackage(ValueError):
+    """Bad lines; ``errors`` maps a service code (or ``lines``) to a message for the user."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class ClientHasNoBudget(ValueError):
+    """The resident has no care profile, so no budget: the composer says so plainly."""
+
+
+class NothingToSubmit(ValueError):
+    """There is no draft to submit."""
+
+
+class NotSubmitted(ValueError):
+    """Only a submitted version can be signed off."""
+
+
+class ConcurrentChange(ValueError):
+    """Someone else saved a version at the same moment; reload and try again."""
+
+
+@dataclass(frozen=True)
+class LineInput:
+    service: str
+    per_week: int
+
+
+def parse_lines(raw) -> list[LineInput]:
+    """Shape-check lines from JSON or a form: a list of ``{"service", "per_week"}``.
+
+    :raises InvalidPackage: not a list, unknown keys, a frequency that is not a whole number
+        from 0 to 99, or a service given twice.
+    """
+    if not isinstance(raw, list) or len(raw) > MAX_LINES:
+        raise InvalidPackage({"lines": _("Send a list of at most %(n)d lines.", n=MAX_LINES)})
+    errors: dict[str, str] = {}
+    lines: list[LineInput] = []
+    seen = set()
+    for item in raw:
+        if not isinstance(item, dict) or set(item) - {"service", "per_week"} or not isinstance(item.get("service"), str):
+            errors["lines"] = _("Each line needs a service code and a number per week.")
+            continue
+        code = item["service"].strip().upper()[:10]
+        per_week = item.get("per_week")
+        if isinstance(per_week, bool) or not isinstance(per_week, int) or not 0 <= per_week <= MAX_PER_WEEK:
+            errors[code] = _("Enter a whole number from 0 to %(max)d.", max=MAX_PER_WEEK)
+            continue
+        if code in seen:
+            errors[code] = _("This service is listed twice.")
+            continue
+        seen.add(code)
+        lines.append(LineInput(code, per_week))
+    if errors:
+        raise InvalidPackage(errors)
+    return lines
+
+
+def price_lines(prices: dict[str, PricedService], lines: list[LineInput],
+                allow_inactive: bool = False) -> list[PricedLine]:
+    """Price validated lines; zero-frequency lines are dropped.
+
+    ``allow_inactive`` is for saved versions: a service retired since still shows its price.
+
+    :raises InvalidPackage: an unknown or inactive service, or a luxury service.
+    """
+    errors: dict[str, str] = {}
+    priced = []
+    for line in lines:
+        service = prices.get(line.service)
+        if service is None or not (service.active or allow_inactive):
+            errors[line.service] = _("Unknown or inactive service: %(code)s.", code=line.service)
+        elif service.category == Category.LUXURY:
+            errors[line.service] = _("%(code)s is a luxury service: it is bought as an extra, not put in the "
+                                     "package.", code=line.service)
+        elif line.per_week:
+            priced.append(PricedLine(line.service, line.per_week, service.unit_cents,
+                                     service.category == Category.HEALTH))
+    if errors:
+        raise InvalidPackage(errors)
+    return priced
+
+
+@dataclass(frozen=True)
+class MeterReading:
+    meter: Meter
+    settlement: Settlement
+    savings_balance_cents: int
+    use_savings: bool
+
+    def as_json(self) -> dict:
+        m, s = self.meter, self.settlement
+        return {
+            "budget_cents": m.budget_cents,
+            "health_cents": m.health_cents,
+            "core_cents": m.core_cents,
+            "total_cents": m.total_cents,
+            "load_pct": float(m.load_pct),
+            "colour": m.colour.value,
+            "copay_cents": s.copay_cents,
+            "from_savings_cents": s.from_savings,
+            "to_savings_cents": s.to_savings,
+            "org_shortfall_cents": s.reserve_cents,
+            "reindication_needed": s.reindication_needed,
+            "savings_balance_cents": self.savings_balance_cents,
+            "use_savings": self.use_savings,
+        }
+
+
+def read_meter(client: Client, lines: list[LineInput], use_savings: bool, day: date | None = None,
+               prices: dict[str, PricedService] | None = None, allow_inactive: bool = False) -> MeterReading:
+    """The meter for ``lines`` on ``day`` (no access check: callers authorize first).
+
+    :raises ClientHasNoBudget: no care profile.
+    :raises InvalidPackage: see :func:`price_lines`.
+    """
+    day = day or local_today()
+    budget = budget_on(client, day)
+    if budget is None:
+        raise ClientHasNoBudget()
+    prices = prices if prices is not None else price_list(client.organisation, day)
+    priced = price_lines(prices, lines, allow_inactive)
+    meter = measure_lines(priced, budget, thresholds_of(client.organisation))
+    balance = savings_balance_cents(client.id)
+    return MeterReading(meter, settle(meter.health_cents, meter.core_cents, budget, balance, use_savings),
+                        balance, use_savings)
+
+
+def meter_for(actor, client: Client, lines: list[LineInput], use_savings: bool) -> MeterReading:
+    """The meter while composing; for those who may compose or propose."""
+    authorize(actor, Perm.PACKAGE_PROPOSE, client)
+    return read_meter(client, lines, use_savings)
+
+
+# -- versions ------------------------------------------------------------------------------
+
+def versions_of(client: Client) -> list[PackageVersion]:
+    return list(db.session.scalars(
+        select(PackageVersion).where(PackageVersion.client_id == client.id).order_by(PackageVersion.number.desc())
+    ))
+
+
+def latest_with_status(client: Client, *statuses: Status) -> PackageVersion | None:
+    return db.session.scalar(
+        select(PackageVersion).where(PackageVersion.client_id == client.id,
+                                     PackageVersion.status.in_([s.value for s in statuses]))
+        .order_by(PackageVersion.number.desc()).limit(1)
+    )
+
+
+def active_version(client: Client) -> PackageVersion | None:
+    return latest_with_status(client, Status.ACTIVE)
+
+
+def working_version(client: Client) -> PackageVersion | None:
+    """What the composer opens: the draft, else the submitted version, else the active one."""
+    return latest_with_status(client, Status.DRAFT) or latest_with_status(client, Status.SUBMITTED) \
+        or active_version(client)
+
+
+def lines_of(version: PackageVersion | None) -> list[LineInput]:
+    if version is None:
+        return []
+    return [LineInput(line.service.code, line.per_week) for line in version.lines]
+
+
+def _health_lines(lines: list[LineInput], prices: dict[str, PricedService]) -> dict[str, int]:
+    return {line.service: line.per_week for line in lines
+            if line.per_week and prices.get(line.service) and prices[line.service].category == Category.HEALTH}
+
+
+def save_version(actor, client: Client, lines: list[LineInput], use_savings: bool, reason: str) -> PackageVersion:
+    """Write the lines as a new version: a draft for the resident's team, else a proposal.
+
+    Health lines are the nurse's: anyone else must leave them as they were.
+
+    :raises AccessDenied / NotInScope: the actor may neither compose nor propose.
+    :raises InvalidPackage: bad lines, or health lines changed by someone who is not a nurse.
+    :raises ClientHasNoBudget: no care profile.
+    :raises ConcurrentChange: another version was saved at the same moment.
+    """
+    authorize(actor, Perm.PACKAGE_PROPOSE, client)
+    composing = can(actor, Perm.PACKAGE_COMPOSE, client)
+    prices = price_list(client.organisation, local_today())
+    read_meter(client, lines, use_savings, prices=prices)  # validates and needs a budget
+    base = working_version(client)
+    nurse = actor.has_role(Role.NURSE) and composing
+    if not nurse and _health_lines(lines, prices) != _health_lines(lines_of(base), prices):
+        raise InvalidPackage({"health": _("Only a nurse can change care for health risks.")})
+
+    status = Status.DRAFT if composing else Status.PROPOSAL
+    for previous in db.session.scalars(select(PackageVersion).where(
+            PackageVersion.client_id == client.id, PackageVersion.status == status.value)):
+        previous.status = Status.REPLACED.value
+    number = (db.session.scalar(select(func.max(PackageVersion.number))
+                                .where(PackageVersion.client_id == client.id)) or 0) + 1
+    version = PackageVersion(
+        client_id=client.id, number=number, status=status.value, use_savings=use_savings,
+        reason=reason.strip()[:500], based_on_id=base.id if base else None, created_by_id=actor.id,
+        created_at=utcnow(),
+        lines=[PackageLine(service_id=prices[line.service].id, per_week=line.per_week)
+               for line in lines if line.per_week],
+    )
+    db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ConcurrentChange() from exc
+    audit.record(Action.CREATE, actor=actor, client_id=client.id, obj=version,
+                 detail=f"package version {number} ({status.value})")
+    db.session.commit()
+    return version
+
+
+def submit_draft(actor, client: Client) -> PackageVersion:
+    """Hand the draft to the nurse for sign-off.
+
+    :raises NothingToSubmit: there is no draft.
+    """
+    authorize(actor, Perm.PACKAGE_COMPOSE, client)
+    draft = latest_with_status(client, Status.DRAFT)
+    if draft is None:
+        raise NothingToSubmit()
+    for earlier in db.session.scalars(select(PackageVersion).where(
+            PackageVersion.client_id == client.id, PackageVersion.status == Status.SUBMITTED.value)):
+        earlier.status = Status.REPLACED.value
+    draft.status = Status.SUBMITTED.value
+    draft.submitted_by_id = actor.id
+    draft.submitted_at = utcnow()
+    audit.record(Action.UPDATE, actor=actor, client_id=client.id, obj=draft,
+                 detail=f"package version {draft.number} submitted")
+    db.session.commit()
+    return draft
+
+
+def sign_off(actor, client: Client, version_number: int, active_from: date | None = None) -> PackageVersion:
+    """The nurse's sign-off makes a submitted version the active package.
+
+    :raises AccessDenied: the actor is not a nurse of the resident's team.
+    :raises NotSubmitted: the version is not waiting for sign-off.
+    """
+    authorize(actor, Perm.PACKAGE_SIGN, client)
+    version = db.session.scalar(select(PackageVersion).where(
+        PackageVersion.client_id == client.id, PackageVersion.number == version_number))
+    if version is None or version.status != Status.SUBMITTED.value:
+        raise NotSubmitted()
+    for previous in db.session.scalars(select(PackageVersion).where(
+            PackageVersion.client_id == client.id, PackageVersion.status == Status.ACTIVE.value)):
+        previous.status = Status.SUPERSEDED.value
+    version.status = Status.ACTIVE.value
+    version.signed_by_id = actor.id
+    version.signed_at = utcnow()
+    version.active_from = active_from or local_today()
+    audit.record(Action.UPDATE, actor=actor, client_id=client.id, obj=version,
+                 detail=f"package version {version.number} signed off, active from {version.active_from}")
+    db.session.commit()
+    return version
+
+
+@dataclass(frozen=True)
+class LineChange:
+    code: str
+    before: int
+    after: int
+
+
+def compare(older: PackageVersion, newer: PackageVersion) -> list[LineChange]:
+    """The lines whose frequency differs between two versions, by service code."""
+    before = {line.service.code: line.per_week for line in older.lines}
+    after = {line.service.code: line.per_week for line in newer.lines}
+    return [LineChange(code, before.get(code, 0), after.get(code, 0))
+            for code in sorted(before.keys() | after.keys()) if before.get(code, 0) != after.get(code, 0)]
+
+
+
+def version_by_number(client: Client, number: int) -> PackageVersion:
+    """:raises NotInScope: no such version (a 404, like any object out of reach)."""
+    from marketplace.policy import NotInScope
+
+    version = db.session.scalar(select(PackageVersion).where(
+        PackageVersion.client_id == client.id, PackageVersion.number == number))
+    if version is None:
+        raise NotInScope()
+    return version
+
+
+def reading_of(client: Client, version: PackageVersion, day: date) -> MeterReading | None:
+    """The meter of a saved version, priced on ``day``; None when the resident has no budget."""
+    try:
+        return read_meter(client, lines_of(version), version.use_savings, day, allow_inactive=True)
+    except ClientHasNoBudget:
+        return None
