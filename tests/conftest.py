@@ -6,10 +6,12 @@ visible reason; with ``REQUIRE_ALL=1`` (CI) such a skip is a failure instead.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from marketplace import create_app
@@ -98,9 +100,29 @@ def world(db) -> World:
     return build_world()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, ``g`` and database session, as in production.
+
+    The ``db`` fixture keeps an app context pushed for the test; a plain test client would
+    reuse it, so ``g`` (Flask-Login's user, the CSRF token, the throttle's flags) and the
+    session would leak from one request into the next. Read back what a request wrote with
+    ``db.session.expire_all()`` or a fresh query.
+    """
+
+    def open(self, *args, **kwargs):
+        # An empty contextvars.Context holds no app context, so Flask pushes a fresh one.
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
+
+
+@pytest.fixture
+def isolated_requests():
+    """Kept for tests that ask for it; every ``client`` is isolated now."""
 
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -134,24 +156,43 @@ def auth(client) -> Auth:
     return Auth(client)
 
 
+
+
 @pytest.fixture
-def isolated_requests(app, monkeypatch):
-    """Give each request a fresh ``g`` and database session, as in production (opt in with
-    ``pytestmark = pytest.mark.usefixtures("isolated_requests")``).
+def priced_world(world) -> World:
+    """The world with the reference catalogue loaded in both organisations."""
+    from .factories import give_catalogue
 
-    Without it every request of a test reuses the app context that the ``db`` fixture pushed,
-    so ``g`` and the SQLAlchemy session carry over from one request to the next: the user
-    Flask-Login loaded stays "logged in" whatever cookie or token the next request sends, and
-    the login throttle's failure flag sticks. Requests then commit in their own session: call
-    ``db.session.expire_all()`` before reading back what they wrote.
-    """
-    import contextvars
+    give_catalogue(world)
+    return world
 
-    from flask.testing import FlaskClient
 
-    class IsolatedClient(FlaskClient):
-        def open(self, *args, **kwargs):
-            # An empty contextvars.Context holds no app context, so Flask pushes a fresh one.
-            return contextvars.Context().run(super().open, *args, **kwargs)
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
 
-    monkeypatch.setattr(app, "test_client_class", IsolatedClient)
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(db):
+    """``with count_queries() as counter: ...`` counts the SQL statements run inside (indico)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting

@@ -137,3 +137,12 @@ def build_world() -> World:
     db.session.commit()
     return World(org, other_org, team, other_team, foreign_team, own, other, foreign, users,
                  foreign_admin, view_only)
+
+
+def give_catalogue(world: World) -> None:
+    """Load the reference catalogue (shared/data) into both organisations of the world."""
+    from care.catalogue import load_catalogue
+
+    load_catalogue(world.org)
+    load_catalogue(world.other_org)
+    db.session.commit()
