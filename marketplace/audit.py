@@ -73,6 +73,13 @@ def _refuse_audit_changes(session, flush_context, instances):
             raise AuditLogIsAppendOnly("audit events are never changed or deleted")
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state):
+    # update(AuditEvent) and delete(AuditEvent) bypass the flush, so they are checked here.
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditEvent for m in state.all_mappers):
+        raise AuditLogIsAppendOnly("audit events are never changed or deleted")
+
+
 def record(
     action: Action,
     *,

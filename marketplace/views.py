@@ -32,6 +32,12 @@ def home():
     return render_template("main/home.html", **context)
 
 
+@bp.route("/healthz")
+def health():
+    """Liveness for load balancers; also the trivial endpoint the benchmarks compare against."""
+    return {"status": "ok"}
+
+
 @bp.route("/language", methods=["POST"])
 def set_language():
     """Remembered in a cookie, and on the account when logged in."""

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): server-side timings measured in-process, never in tests."""
