@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 translations: install
-	$(BIN)/pybabel compile --quiet --use-fuzzy -d $(CATALOG)
+	$(BIN)/pybabel compile -d $(CATALOG)
 
 run: install translations
 	mkdir -p instance

@@ -44,12 +44,20 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def percent_tenths(tenths: int) -> str:
+    """``762`` → ``76,2`` in Dutch, ``76.2`` in English."""
+    whole, tenth = divmod(tenths, 10)
+    separator = "." if str(get_locale() or "nl").startswith("en") else ","
+    return f"{whole}{separator}{tenth}"
+
+
 def euro(cents: int) -> str:
     return format_euro(cents, str(get_locale() or "nl"))
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["euro"] = euro
+    app.jinja_env.filters["percent"] = percent_tenths
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
     app.jinja_env.filters["date_nl"] = lambda value: format_date(value, "long") if value else ""
     app.jinja_env.globals["target_group_label"] = target_group_label
