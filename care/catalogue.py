@@ -90,32 +90,35 @@ def thresholds_of(organisation: Organisation) -> Thresholds:
     return Thresholds(organisation.orange_from_pct, organisation.red_above_pct)
 
 
-def budget_on(client, day: date) -> int | None:
-    """The resident's weekly budget on ``day``: the organisation's override, else the formula.
+def budget_table(organisation: Organisation, day: date) -> dict[str, int]:
+    """The weekly budget of every care profile for this organisation on ``day``, in three queries.
 
-    :returns: None when the resident has no care profile (or no N3 rate is known).
+    An organisation's own budget (override) wins; otherwise indicated hours × integral N3 rate.
     """
-    if not client.care_profile:
-        return None
-    override = db.session.scalar(
-        select(BudgetOverride).where(
-            BudgetOverride.organisation_id == client.organisation_id,
-            BudgetOverride.care_profile == client.care_profile,
-            BudgetOverride.valid_from <= day,
-        ).order_by(BudgetOverride.valid_from.desc()).limit(1)
-    )
-    if override is not None:
-        return override.weekly_cents
-    profile = db.session.get(CareProfile, client.care_profile)
     n3 = db.session.scalar(
         select(StaffLevelRate.base_hourly_cents).join(StaffLevel)
-        .where(StaffLevel.organisation_id == client.organisation_id, StaffLevel.code == "N3",
+        .where(StaffLevel.organisation_id == organisation.id, StaffLevel.code == "N3",
                StaffLevelRate.valid_from <= day)
         .order_by(StaffLevelRate.valid_from.desc()).limit(1)
     )
-    if profile is None or n3 is None:
+    table = {}
+    if n3 is not None:
+        for code, hours in db.session.execute(select(CareProfile.code, CareProfile.hours_per_week_centi)):
+            table[code] = weekly_budget(hours, n3, organisation.overhead_pct)
+    overrides = db.session.execute(
+        select(BudgetOverride.care_profile, BudgetOverride.weekly_cents)
+        .where(BudgetOverride.organisation_id == organisation.id, BudgetOverride.valid_from <= day)
+        .order_by(BudgetOverride.valid_from)
+    )
+    table.update({code: cents for code, cents in overrides})  # ordered: the latest wins
+    return table
+
+
+def budget_on(client, day: date) -> int | None:
+    """The resident's weekly budget on ``day``; None without a care profile."""
+    if not client.care_profile:
         return None
-    return weekly_budget(profile.hours_per_week_centi, n3, client.organisation.overhead_pct)
+    return budget_table(client.organisation, day).get(client.care_profile)
 
 
 # -- reference data ------------------------------------------------------------------------

@@ -204,3 +204,66 @@ def review_date(package_start: date, target_group: str, number: int) -> date:
 def next_review(package_start: date, target_group: str, reviews_done: int) -> date:
     """The next review due after ``reviews_done`` recorded reviews."""
     return review_date(package_start, target_group, reviews_done + 1)
+
+
+# -- health risks (DOMAIN.md §1, §4) --------------------------------------------------------
+
+@dataclass(frozen=True)
+class RiskRuleSpec:
+    omaha: str
+    modifier: str
+    service: str
+    min_per_week: int
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A health line the package must hold: at least ``min_per_week``, because of ``omaha``."""
+
+    service: str
+    min_per_week: int
+    omaha: tuple[str, ...]  # the problems that require it, sorted
+
+
+@dataclass(frozen=True)
+class Gap:
+    service: str
+    required: int
+    planned: int
+    omaha: tuple[str, ...]
+
+
+def required_care(risks: Iterable[tuple[str, str]], rules: Iterable[RiskRuleSpec],
+                  prescriptions: dict[tuple[str, str], int] | None = None) -> dict[str, Requirement]:
+    """The health lines that the active risks require, by service code.
+
+    ``risks`` are (omaha, modifier) pairs; ``prescriptions`` maps (omaha, service) to a
+    resident's own higher minimum. When several risks need one service, the highest minimum
+    holds. A prescription never lowers a rule's minimum.
+    """
+    prescriptions = prescriptions or {}
+    by_rule: dict[tuple[str, str], list[RiskRuleSpec]] = {}
+    for rule in rules:
+        by_rule.setdefault((rule.omaha, rule.modifier), []).append(rule)
+    minimum: dict[str, int] = {}
+    reasons: dict[str, set[str]] = {}
+    for omaha, modifier in risks:
+        for rule in by_rule.get((omaha, modifier), []):
+            needed = max(rule.min_per_week, prescriptions.get((omaha, rule.service), 0))
+            minimum[rule.service] = max(minimum.get(rule.service, 0), needed)
+            reasons.setdefault(rule.service, set()).add(omaha)
+    return {code: Requirement(code, minimum[code], tuple(sorted(reasons[code]))) for code in sorted(minimum)}
+
+
+def coverage_gaps(required: dict[str, Requirement], planned: dict[str, int]) -> list[Gap]:
+    """Required lines that the package holds less often than their minimum."""
+    return [Gap(code, req.min_per_week, planned.get(code, 0), req.omaha)
+            for code, req in required.items() if planned.get(code, 0) < req.min_per_week]
+
+
+def with_required(planned: dict[str, int], required: dict[str, Requirement]) -> dict[str, int]:
+    """The package with every required line raised to at least its minimum."""
+    result = dict(planned)
+    for code, req in required.items():
+        result[code] = max(result.get(code, 0), req.min_per_week)
+    return result

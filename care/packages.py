@@ -18,7 +18,7 @@ from marketplace.roles import Role
 
 from .catalogue import PricedService, budget_on, price_list, thresholds_of
 from .domain import Category, Meter, PricedLine, Settlement, measure_lines, settle
-from .models import Client, PackageLine, PackageVersion
+from .models import Client, PackageLine, PackageVersion, Service
 from .models.packages import Status
 
 MAX_PER_WEEK = 99
@@ -43,6 +43,14 @@ class NothingToSubmit(ValueError):
 
 class NotSubmitted(ValueError):
     """Only a submitted version can be signed off."""
+
+
+class PackageUncovered(ValueError):
+    """Sign-off refused: active health risks are not covered at their minimum (``gaps``)."""
+
+    def __init__(self, gaps):
+        super().__init__(", ".join(f"{g.service} {g.planned}<{g.required}" for g in gaps))
+        self.gaps = gaps
 
 
 class ConcurrentChange(ValueError):
@@ -193,15 +201,66 @@ def lines_of(version: PackageVersion | None) -> list[LineInput]:
     return [LineInput(line.service.code, line.per_week) for line in version.lines]
 
 
-def _health_lines(lines: list[LineInput], prices: dict[str, PricedService]) -> dict[str, int]:
-    return {line.service: line.per_week for line in lines
-            if line.per_week and prices.get(line.service) and prices[line.service].category == Category.HEALTH}
+def _planned(lines: list[LineInput]) -> dict[str, int]:
+    return {line.service: line.per_week for line in lines if line.per_week}
+
+
+def _health_rule_errors(actor, client: Client, lines: list[LineInput], base: PackageVersion | None,
+                        prices: dict[str, PricedService]) -> dict[str, str]:
+    """What a non-nurse may not do with health lines: change them, or go below a required minimum."""
+    from .health import requirements
+
+    planned = _planned(lines)
+    before = _planned(lines_of(base))
+    errors = {}
+    for code, requirement in requirements(client).items():
+        if planned.get(code, 0) < requirement.min_per_week:
+            errors[code] = _("%(code)s is required for a health risk: at least %(n)d per week. Only a nurse "
+                             "can lower it.", code=code, n=requirement.min_per_week)
+    health_codes = {code for code, p in prices.items() if p.category == Category.HEALTH}
+    for code in sorted(health_codes):
+        if code not in errors and planned.get(code, 0) != before.get(code, 0):
+            errors[code] = _("Only a nurse can change care for health risks.")
+    return errors
+
+
+def write_version(actor, client: Client, planned: dict[str, int], use_savings: bool, reason: str,
+                  status: Status, base: PackageVersion | None) -> PackageVersion:
+    """Add a new version with these lines; earlier versions of the same status are replaced.
+
+    Flushes, does not commit: the calling use case commits once.
+
+    :raises ConcurrentChange: another version was written at the same moment.
+    """
+    service_ids = dict(db.session.execute(select(Service.code, Service.id).where(
+        Service.organisation_id == client.organisation_id, Service.code.in_(list(planned)))).all())
+    for previous in db.session.scalars(select(PackageVersion).where(
+            PackageVersion.client_id == client.id, PackageVersion.status == status.value)):
+        previous.status = Status.REPLACED.value
+    number = (db.session.scalar(select(func.max(PackageVersion.number))
+                                .where(PackageVersion.client_id == client.id)) or 0) + 1
+    version = PackageVersion(
+        client_id=client.id, number=number, status=status.value, use_savings=use_savings,
+        reason=reason.strip()[:500], based_on_id=base.id if base else None, created_by_id=actor.id,
+        created_at=utcnow(),
+        lines=[PackageLine(service_id=service_ids[code], per_week=n) for code, n in sorted(planned.items()) if n],
+    )
+    db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ConcurrentChange() from exc
+    audit.record(Action.CREATE, actor=actor, client_id=client.id, obj=version,
+                 detail=f"package version {number} ({status.value})")
+    return version
 
 
 def save_version(actor, client: Client, lines: list[LineInput], use_savings: bool, reason: str) -> PackageVersion:
     """Write the lines as a new version: a draft for the resident's team, else a proposal.
 
-    Health lines are the nurse's: anyone else must leave them as they were.
+    Health lines are the nurse's: anyone else must leave them as they were, and never below
+    what a health risk requires.
 
     :raises AccessDenied / NotInScope: the actor may neither compose nor propose.
     :raises InvalidPackage: bad lines, or health lines changed by someone who is not a nurse.
@@ -213,31 +272,12 @@ def save_version(actor, client: Client, lines: list[LineInput], use_savings: boo
     prices = price_list(client.organisation, local_today())
     read_meter(client, lines, use_savings, prices=prices)  # validates and needs a budget
     base = working_version(client)
-    nurse = actor.has_role(Role.NURSE) and composing
-    if not nurse and _health_lines(lines, prices) != _health_lines(lines_of(base), prices):
-        raise InvalidPackage({"health": _("Only a nurse can change care for health risks.")})
-
+    if not (actor.has_role(Role.NURSE) and composing):
+        errors = _health_rule_errors(actor, client, lines, base, prices)
+        if errors:
+            raise InvalidPackage(errors)
     status = Status.DRAFT if composing else Status.PROPOSAL
-    for previous in db.session.scalars(select(PackageVersion).where(
-            PackageVersion.client_id == client.id, PackageVersion.status == status.value)):
-        previous.status = Status.REPLACED.value
-    number = (db.session.scalar(select(func.max(PackageVersion.number))
-                                .where(PackageVersion.client_id == client.id)) or 0) + 1
-    version = PackageVersion(
-        client_id=client.id, number=number, status=status.value, use_savings=use_savings,
-        reason=reason.strip()[:500], based_on_id=base.id if base else None, created_by_id=actor.id,
-        created_at=utcnow(),
-        lines=[PackageLine(service_id=prices[line.service].id, per_week=line.per_week)
-               for line in lines if line.per_week],
-    )
-    db.session.add(version)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ConcurrentChange() from exc
-    audit.record(Action.CREATE, actor=actor, client_id=client.id, obj=version,
-                 detail=f"package version {number} ({status.value})")
+    version = write_version(actor, client, _planned(lines), use_savings, reason, status, base)
     db.session.commit()
     return version
 
@@ -268,12 +308,19 @@ def sign_off(actor, client: Client, version_number: int, active_from: date | Non
 
     :raises AccessDenied: the actor is not a nurse of the resident's team.
     :raises NotSubmitted: the version is not waiting for sign-off.
+    :raises PackageUncovered: an active health risk is not covered at its minimum.
     """
     authorize(actor, Perm.PACKAGE_SIGN, client)
     version = db.session.scalar(select(PackageVersion).where(
         PackageVersion.client_id == client.id, PackageVersion.number == version_number))
     if version is None or version.status != Status.SUBMITTED.value:
         raise NotSubmitted()
+    from .health import gaps_of, log_access
+
+    gaps = gaps_of(client, version)
+    if gaps:
+        raise PackageUncovered(gaps)
+    log_access(actor, client, Action.UPDATE, f"package version {version.number} checked against risks")
     for previous in db.session.scalars(select(PackageVersion).where(
             PackageVersion.client_id == client.id, PackageVersion.status == Status.ACTIVE.value)):
         previous.status = Status.SUPERSEDED.value

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask import has_request_context, request
-from sqlalchemy import CheckConstraint, ForeignKey, String, event
+from sqlalchemy import CheckConstraint, ForeignKey, String, event, false
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db_types import UTCDateTime, utcnow
@@ -57,6 +57,9 @@ class AuditEvent(db.Model):
     outcome: Mapped[str] = mapped_column(String(10), default=Outcome.SUCCESS.value)
     ip: Mapped[str] = mapped_column(String(45), default="")
     detail: Mapped[str] = mapped_column(String(500), default="")
+    # True for every access to health data (problems, ratings, notes, observation points,
+    # health lines): the resident's own access overview lists these.
+    health: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
     user = relationship("User", foreign_keys=[user_id])
     client = relationship("Client")
@@ -93,6 +96,7 @@ def record(
     outcome: Outcome = Outcome.SUCCESS,
     detail: str = "",
     on_behalf_of_id: int | None = None,
+    health: bool = False,
 ) -> AuditEvent:
     """Add one audit row to the current transaction (the caller commits).
 
@@ -120,6 +124,7 @@ def record(
         outcome=Outcome(outcome).value,
         ip=(request.remote_addr or "")[:45] if has_request_context() else "",
         detail=detail[:500],
+        health=health,
     )
     db.session.add(row)
     return row

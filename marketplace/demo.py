@@ -11,6 +11,8 @@ from datetime import date
 from sqlalchemy import select
 
 from care.catalogue import load_catalogue
+from care.health import load_rules
+from care.models import HealthRisk, ObservationPoint
 from care.models import Client, FamilyContact, PackageLine, PackageVersion, Service
 from care.models.packages import Status
 from teams.models import Team, TeamMembership
@@ -150,6 +152,17 @@ def _demo_package(client: Client, services: dict[str, Service], nurse: User, lin
     ))
 
 
+def _demo_risks(client: Client, nurse: User) -> None:
+    """The worked example's risks: medication, incontinence and wandering at night."""
+    for omaha, modifier, note in (("42", "actual", "Medicatie drie keer per dag aanreiken."),
+                                  ("30", "actual", "Incontinent voor urine, vooral 's nachts."),
+                                  ("21", "potential", "Dwaalt soms 's nachts; valrisico.")):
+        db.session.add(HealthRisk(client_id=client.id, omaha=omaha, modifier=modifier, note=note,
+                                  recorded_by=nurse))
+    db.session.add(ObservationPoint(client_id=client.id, text="Let op onrust in de avond; bied drinken aan.",
+                                    created_by_id=nurse.id))
+
+
 def client_start(client: Client):
     from datetime import datetime, time, timezone
 
@@ -161,6 +174,7 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
     db.session.add(org)
     db.session.flush()
     load_catalogue(org)
+    load_rules(org)
     services = {s.code: s for s in db.session.scalars(select(Service).where(Service.organisation_id == org.id))}
     locations = {name: Location(organisation=org, name=name, city=city) for name, city in spec.locations}
     db.session.add_all(locations.values())
@@ -205,6 +219,8 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
             lines.update(DEMO_HEALTH)
         if index % 7 != 6:  # a few residents have no package yet
             _demo_package(client, services, nurses[index % len(teams)], lines)
+        if index == 0:
+            _demo_risks(client, nurses[0])
         family_number = index + 1
         surname = name.split(" ", 1)[1]
         family = _user(org, f"familie{family_number}@{d}", f"Familie {surname}", (Role.FAMILY,), password_hash)

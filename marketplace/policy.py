@@ -27,6 +27,11 @@ class Perm(StrEnum):
     PACKAGE_PROPOSE = "package.propose"
     PACKAGE_SIGN = "package.sign"
     REVIEW_RECORD = "review.record"
+    HEALTH_VIEW = "health.view"
+    HEALTH_EDIT = "health.edit"
+    HEALTH_ACCESS_LOG = "health.access_log"
+    REINDICATION_VIEW = "reindication.view"
+    RISK_RULES_EDIT = "risk_rules.edit"
     CATALOGUE_VIEW = "catalogue.view"
     CATALOGUE_EDIT = "catalogue.edit"
     AUDIT_VIEW = "audit.view"
@@ -116,6 +121,26 @@ def _package_propose(user, client) -> bool:
     )
 
 
+def _health_view(user, client) -> bool:
+    """Need-to-know: carers and nurses of the current team, the resident, a representative."""
+    rel = relations(user)
+    return (
+        (user.has_role(Role.CARER, Role.NURSE) and client.team_id is not None and client.team_id in rel.team_ids)
+        or (user.has_role(Role.RESIDENT) and rel.own_client_id == client.id)
+        or (user.has_role(Role.FAMILY) and "decide" in rel.contact_rights.get(client.id, ()))
+    )
+
+
+def _health_edit(user, client) -> bool:
+    return user.has_role(Role.NURSE) and client.team_id is not None and client.team_id in relations(user).team_ids
+
+
+def _health_access_log(user, client) -> bool:
+    rel = relations(user)
+    return (user.has_role(Role.RESIDENT) and rel.own_client_id == client.id) or (
+        user.has_role(Role.FAMILY) and "decide" in rel.contact_rights.get(client.id, ()))
+
+
 def _team_worklist(user, team) -> bool:
     return user.has_role(Role.ADMIN) or (user.has_role(*TEAM_ROLES) and team.id in relations(user).team_ids)
 
@@ -130,6 +155,11 @@ _RULES = {
     Perm.PACKAGE_PROPOSE: _package_propose,
     Perm.PACKAGE_SIGN: lambda user, client: user.has_role(Role.NURSE) and _in_client_team(user, client),
     Perm.REVIEW_RECORD: _in_client_team,
+    Perm.HEALTH_VIEW: _health_view,
+    Perm.HEALTH_EDIT: _health_edit,
+    Perm.HEALTH_ACCESS_LOG: _health_access_log,
+    Perm.REINDICATION_VIEW: lambda user, _: user.has_role(Role.ADMIN, Role.NURSE),
+    Perm.RISK_RULES_EDIT: lambda user, _: user.has_role(Role.ADMIN),
     Perm.CATALOGUE_VIEW: lambda user, _: True,
     Perm.CATALOGUE_EDIT: lambda user, _: user.has_role(Role.ADMIN),
     Perm.AUDIT_VIEW: lambda user, _: user.has_role(Role.ADMIN),
@@ -148,7 +178,8 @@ def can(user, perm: Perm, target=None) -> bool:
 def authorize(user, perm: Perm, target=None) -> None:
     """:raises NotInScope: ``target`` is missing or of another organisation.
     :raises AccessDenied: the user's role or relation does not allow ``perm``."""
-    if target is None and perm not in (Perm.AUDIT_VIEW, Perm.ORG_AGGREGATES, Perm.CATALOGUE_VIEW):
+    if target is None and perm not in (Perm.AUDIT_VIEW, Perm.ORG_AGGREGATES, Perm.CATALOGUE_VIEW,
+                                       Perm.REINDICATION_VIEW):
         raise NotInScope()
     if not _same_org(user, target):
         raise NotInScope()

@@ -144,3 +144,34 @@ def test_review_dates(start, group, number, expected):
 def test_add_months_uses_the_last_day_of_a_shorter_month():
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
     assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
+from care.domain import RiskRuleSpec, coverage_gaps, required_care, with_required  # noqa: E402
+
+RULES = [RiskRuleSpec("42", "actual", "H01", 21), RiskRuleSpec("42", "potential", "H01", 7),
+         RiskRuleSpec("30", "actual", "H04", 14), RiskRuleSpec("21", "potential", "H10", 14),
+         RiskRuleSpec("21", "actual", "H10", 14), RiskRuleSpec("24", "potential", "H03", 14)]
+
+
+def test_required_care_of_the_worked_example():
+    required = required_care([("42", "actual"), ("30", "actual"), ("21", "potential")], RULES)
+    assert {code: r.min_per_week for code, r in required.items()} == HEALTH_5VV
+    assert required["H01"].omaha == ("42",)
+
+
+def test_modifier_matters_and_unknown_risks_require_nothing():
+    assert required_care([("42", "potential")], RULES)["H01"].min_per_week == 7
+    assert required_care([("42", "health_promotion"), ("99", "actual")], RULES) == {}
+
+
+def test_a_prescription_raises_but_never_lowers_the_minimum():
+    assert required_care([("24", "potential")], RULES, {("24", "H03"): 21})["H03"].min_per_week == 21
+    assert required_care([("24", "potential")], RULES, {("24", "H03"): 2})["H03"].min_per_week == 14
+
+
+def test_coverage_gaps_and_auto_added_lines():
+    required = required_care([("42", "actual"), ("24", "potential")], RULES)
+    assert coverage_gaps(required, {"H01": 21, "H03": 14}) == []
+    gaps = coverage_gaps(required, {"H01": 20})
+    assert [(g.service, g.required, g.planned) for g in gaps] == [("H01", 21, 20), ("H03", 14, 0)]
+    assert with_required({"H01": 25, "C01": 7}, required) == {"H01": 25, "H03": 14, "C01": 7}
