@@ -93,7 +93,8 @@ def _no_budget():
     return ApiError(422, "no_budget", _("This resident has no care profile, so there is no budget yet."))
 
 
-def version_json(version, reading=None) -> dict:
+def version_json(version, lines, reading=None) -> dict:
+    """``lines``: what the actor may see (packages.visible_lines); health lines need a care relationship."""
     body = {
         "number": version.number,
         "status": version.status,
@@ -105,7 +106,8 @@ def version_json(version, reading=None) -> dict:
         "signed_by": version.signed_by.name if version.signed_by else None,
         "signed_at": version.signed_at.isoformat() if version.signed_at else None,
         "active_from": version.active_from.isoformat() if version.active_from else None,
-        "lines": [{"service": line.service.code, "per_week": line.per_week} for line in version.lines],
+        "lines": [{"service": line.service.code, "per_week": line.per_week} for line in lines],
+        "health_lines_hidden": len(lines) < len(version.lines),
     }
     if reading is not None:
         body["meter"] = reading.as_json()
@@ -144,7 +146,8 @@ def client_budget(client_id: int):
         client_id=resident.id, care_profile=resident.care_profile,
         weekly_budget_cents=budget_on(resident, today),
         savings_balance_cents=savings_balance_cents(resident.id),
-        active_package=version_json(active, packages.reading_of(resident, active, today)) if active else None,
+        active_package=version_json(active, packages.visible_lines(current_user, resident, active),
+                                    packages.reading_of(resident, active, today)) if active else None,
         next_review=state.next_on.isoformat() if state.next_on else None, review_overdue=state.overdue,
     )
 
@@ -156,7 +159,9 @@ def get_draft(client_id: int):
     authorize(current_user, Perm.PACKAGE_PROPOSE, resident)
     working = packages.working_version(resident)
     reading = packages.reading_of(resident, working, local_today()) if working else None
-    return jsonify(draft=version_json(working, reading) if working else None)
+    if working is None:
+        return jsonify(draft=None)
+    return jsonify(draft=version_json(working, packages.visible_lines(current_user, resident, working), reading))
 
 
 @bp.put("/clients/<int:client_id>/package/draft")
@@ -179,7 +184,8 @@ def put_draft(client_id: int):
         raise _no_budget()
     except packages.ConcurrentChange:
         raise ApiError(409, "conflict", _("Someone else saved at the same moment. Reload and try again."))
-    return jsonify(draft=version_json(version, packages.reading_of(resident, version, local_today())))
+    return jsonify(draft=version_json(version, packages.visible_lines(current_user, resident, version),
+                                      packages.reading_of(resident, version, local_today())))
 
 
 @bp.post("/clients/<int:client_id>/package/draft/submit")
@@ -190,7 +196,7 @@ def submit_draft(client_id: int):
         version = packages.submit_draft(current_user._get_current_object(), resident)
     except packages.NothingToSubmit:
         raise ApiError(422, "nothing_to_submit", _("There is no draft to submit. Save your changes first."))
-    return jsonify(version=version_json(version))
+    return jsonify(version=version_json(version, packages.visible_lines(current_user, resident, version)))
 
 
 @bp.get("/clients/<int:client_id>/package/versions")
@@ -198,7 +204,8 @@ def submit_draft(client_id: int):
 def list_versions(client_id: int):
     resident = services.get_client(current_user, client_id)
     authorize(current_user, Perm.PACKAGE_VIEW, resident)
-    return jsonify(versions=[version_json(v) for v in packages.versions_of(resident)])
+    return jsonify(versions=[version_json(v, packages.visible_lines(current_user, resident, v))
+                             for v in packages.versions_of(resident)])
 
 
 @bp.post("/clients/<int:client_id>/package/versions/<int:number>/sign")
@@ -216,7 +223,11 @@ def sign_version(client_id: int, number: int):
         version = packages.sign_off(current_user._get_current_object(), resident, number, active_from)
     except packages.NotSubmitted:
         raise ApiError(422, "not_submitted", _("Only a submitted version can be signed off."))
-    return jsonify(version=version_json(version))
+    except packages.PackageUncovered as exc:
+        raise ApiError(422, "uncovered", _("Sign-off refused: not every health risk is covered."),
+                       {gap.service: _("%(planned)d of at least %(required)d per week", planned=gap.planned,
+                                       required=gap.required) for gap in exc.gaps})
+    return jsonify(version=version_json(version, packages.visible_lines(current_user, resident, version)))
 
 
 @bp.post("/clients/<int:client_id>/reviews")

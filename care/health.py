@@ -410,3 +410,21 @@ def load_rules(organisation) -> None:
                                 service_id=services[row["service"]], min_per_week=int(row["min_per_week"]),
                                 note=row["note"]))
     db.session.flush()
+
+
+def change_rule(actor, rule_id: int | None, min_per_week) -> RiskRule:
+    """An administrator changes a rule's minimum. :raises InvalidHealthInput:"""
+    from marketplace.policy import NotInScope
+
+    rule = db.session.get(RiskRule, rule_id) if isinstance(rule_id, int) else None
+    if rule is None:
+        raise NotInScope()
+    authorize(actor, Perm.RISK_RULES_EDIT, rule)
+    if isinstance(min_per_week, bool) or not isinstance(min_per_week, int) or not 1 <= min_per_week <= 99:
+        raise InvalidHealthInput("min_per_week", _("Enter a whole number from 1 to 99."))
+    before = rule.min_per_week
+    rule.min_per_week = min_per_week
+    audit.record(Action.UPDATE, actor=actor, obj=rule,
+                 detail=f"rule {rule.omaha}/{rule.modifier} {rule.service.code}: {before} -> {min_per_week}")
+    db.session.commit()
+    return rule

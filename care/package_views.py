@@ -10,8 +10,9 @@ from billing.savings import savings_balance_cents
 from marketplace.db_types import local_today
 from marketplace.policy import Perm, authorize, can
 
-from . import packages, reviews, services
+from . import health, packages, reviews, services
 from .catalogue import budget_on, price_list
+from .domain import Category
 from .forms import ComposerForm, ReviewForm, SignOffForm, lines_from_form
 
 bp = Blueprint("packages", __name__, url_prefix="/clients/<int:client_id>")
@@ -20,7 +21,15 @@ bp = Blueprint("packages", __name__, url_prefix="/clients/<int:client_id>")
 def _composer_context(resident, lines, form, reading=None, errors=None):
     prices = price_list(resident.organisation, local_today())
     chosen = {line.service: line.per_week for line in lines}
+    show_health = packages.shows_health(current_user, resident)
+    required, problems = {}, {}
+    if show_health:
+        required = health.requirements(resident)
+        if required or any(prices[c].category == Category.HEALTH for c in chosen if c in prices):
+            problems = health.problems()
+            health.read_logged(current_user, resident, "health lines in the composer")
     return {
+        "show_health": show_health, "required": required, "problems": problems,
         "client": resident, "form": form, "prices": prices, "chosen": chosen, "reading": reading,
         "errors": errors or {}, "locale": str(get_locale()),
         "composing": can(current_user, Perm.PACKAGE_COMPOSE, resident),
@@ -48,7 +57,7 @@ def composer(client_id: int):
                                                 form.reason.data or "")
                 flash(_("Saved as version %(n)d.", n=version.number), "success")
                 return redirect(url_for(".composer", client_id=resident.id))
-            reading = packages.read_meter(resident, lines, form.use_savings.data)
+            reading = packages.meter_for(current_user, resident, lines, form.use_savings.data)
         except packages.InvalidPackage as exc:
             errors, status = exc.errors, 422
         except packages.ConcurrentChange:
@@ -80,13 +89,17 @@ def submit(client_id: int):
     return redirect(url_for(".composer", client_id=resident.id))
 
 
+def _versions_page(resident):
+    return render_template("care/versions.html", client=resident, versions=packages.versions_of(resident),
+                           sign_form=SignOffForm(), nurse=can(current_user, Perm.PACKAGE_SIGN, resident))
+
+
 @bp.route("/package/versions")
 @login_required
 def versions(client_id: int):
     resident = services.get_client(current_user, client_id)
     authorize(current_user, Perm.PACKAGE_VIEW, resident)
-    return render_template("care/versions.html", client=resident, versions=packages.versions_of(resident),
-                           sign_form=SignOffForm(), nurse=can(current_user, Perm.PACKAGE_SIGN, resident))
+    return _versions_page(resident)
 
 
 @bp.route("/package/versions/<int:number>")
@@ -98,6 +111,8 @@ def version(client_id: int, number: int):
     day = chosen.active_from or chosen.created_at.date()
     reading = packages.reading_of(resident, chosen, day)
     return render_template("care/version.html", client=resident, version=chosen, reading=reading,
+                           lines=packages.visible_lines(current_user, resident, chosen),
+                           show_health=packages.shows_health(current_user, resident),
                            prices=price_list(resident.organisation, day), locale=str(get_locale()))
 
 
@@ -110,8 +125,12 @@ def compare(client_id: int):
     if not a or not b:
         return redirect(url_for(".versions", client_id=resident.id))
     older, newer = packages.version_by_number(resident, min(a, b)), packages.version_by_number(resident, max(a, b))
-    return render_template("care/compare.html", client=resident, older=older, newer=newer,
-                           changes=packages.compare(older, newer),
+    changes = packages.compare(older, newer)
+    if not packages.shows_health(current_user, resident):
+        changes = [c for c in changes if not c.health]
+    elif any(c.health for c in changes):
+        health.read_logged(current_user, resident, f"health lines of versions {older.number} and {newer.number}")
+    return render_template("care/compare.html", client=resident, older=older, newer=newer, changes=changes,
                            prices=price_list(resident.organisation, local_today()), locale=str(get_locale()))
 
 
@@ -127,6 +146,11 @@ def sign(client_id: int, number: int):
         signed = packages.sign_off(current_user, resident, number, form.active_from.data)
     except packages.NotSubmitted:
         flash(_("Only a submitted version can be signed off."), "warning")
+    except packages.PackageUncovered as exc:
+        flash(_("Sign-off refused: not every health risk is covered.") + " " + "; ".join(
+            _("%(code)s: %(planned)d of at least %(required)d per week", code=gap.service, planned=gap.planned,
+              required=gap.required) for gap in exc.gaps), "error")
+        return _versions_page(resident), 422
     else:
         flash(_("Version %(n)d is active from %(day)s.", n=signed.number, day=signed.active_from.isoformat()),
               "success")
@@ -143,6 +167,8 @@ def budget(client_id: int):
     reading = packages.reading_of(resident, active, local_today()) if active else None
     return render_template(
         "care/budget.html", client=resident, active=active, reading=reading,
+        lines=packages.visible_lines(current_user, resident, active),
+        show_health=packages.shows_health(current_user, resident),
         budget=budget_on(resident, local_today()), savings_balance=savings_balance_cents(resident.id),
         prices=price_list(resident.organisation, local_today()), locale=str(get_locale()),
         history=packages.versions_of(resident), review=reviews.review_state(resident),

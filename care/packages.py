@@ -166,7 +166,7 @@ def read_meter(client: Client, lines: list[LineInput], use_savings: bool, day: d
 def meter_for(actor, client: Client, lines: list[LineInput], use_savings: bool) -> MeterReading:
     """The meter while composing; for those who may compose or propose."""
     authorize(actor, Perm.PACKAGE_PROPOSE, client)
-    return read_meter(client, lines, use_savings)
+    return read_meter(client, complete_lines(actor, client, lines), use_savings)
 
 
 # -- versions ------------------------------------------------------------------------------
@@ -270,6 +270,7 @@ def save_version(actor, client: Client, lines: list[LineInput], use_savings: boo
     authorize(actor, Perm.PACKAGE_PROPOSE, client)
     composing = can(actor, Perm.PACKAGE_COMPOSE, client)
     prices = price_list(client.organisation, local_today())
+    lines = complete_lines(actor, client, lines)
     read_meter(client, lines, use_savings, prices=prices)  # validates and needs a budget
     base = working_version(client)
     if not (actor.has_role(Role.NURSE) and composing):
@@ -339,13 +340,16 @@ class LineChange:
     code: str
     before: int
     after: int
+    health: bool
 
 
 def compare(older: PackageVersion, newer: PackageVersion) -> list[LineChange]:
     """The lines whose frequency differs between two versions, by service code."""
     before = {line.service.code: line.per_week for line in older.lines}
     after = {line.service.code: line.per_week for line in newer.lines}
-    return [LineChange(code, before.get(code, 0), after.get(code, 0))
+    health = {line.service.code for line in (*older.lines, *newer.lines)
+              if line.service.category == Category.HEALTH.value}
+    return [LineChange(code, before.get(code, 0), after.get(code, 0), code in health)
             for code in sorted(before.keys() | after.keys()) if before.get(code, 0) != after.get(code, 0)]
 
 
@@ -367,3 +371,40 @@ def reading_of(client: Client, version: PackageVersion, day: date) -> MeterReadi
         return read_meter(client, lines_of(version), version.use_savings, day, allow_inactive=True)
     except ClientHasNoBudget:
         return None
+
+
+# -- health lines are health data ------------------------------------------------------------
+
+def shows_health(actor, client: Client) -> bool:
+    return can(actor, Perm.HEALTH_VIEW, client)
+
+
+def visible_lines(actor, client: Client, version: PackageVersion | None) -> list[PackageLine]:
+    """The lines this actor may see: health lines only with a care relationship (logged)."""
+    if version is None:
+        return []
+    if shows_health(actor, client):
+        if any(line.service.category == Category.HEALTH.value for line in version.lines):
+            from .health import read_logged
+
+            read_logged(actor, client, f"health lines of package version {version.number}")
+        return list(version.lines)
+    return [line for line in version.lines if line.service.category != Category.HEALTH.value]
+
+
+def complete_lines(actor, client: Client, lines: list[LineInput]) -> list[LineInput]:
+    """For someone who may not see health lines: keep the package's own health lines.
+
+    They compose the chosen care; the health lines (at least what the risks require) come
+    from the working version, unseen.
+    """
+    if shows_health(actor, client):
+        return lines
+    from .domain import with_required
+    from .health import requirements
+
+    prices = price_list(client.organisation, local_today())
+    health = {code for code, p in prices.items() if p.category == Category.HEALTH}
+    kept = with_required({line.service: line.per_week for line in lines_of(working_version(client))
+                          if line.service in health}, requirements(client))
+    return [line for line in lines if line.service not in health] + [LineInput(c, n) for c, n in kept.items()]

@@ -9,7 +9,7 @@ from marketplace import accounts
 from marketplace.forms import InviteContactForm
 from marketplace.policy import Perm, authorize, can
 
-from . import services
+from . import health, services
 
 bp = Blueprint("care", __name__)
 
@@ -20,8 +20,12 @@ def client(client_id: int):
     resident = services.get_client(current_user, client_id)
     staff_view = can(current_user, Perm.CLIENT_INVITE_CONTACT, resident)
     contacts = services.contacts_of(resident) if staff_view else []
+    observations = health.visible_observations(current_user, resident) if staff_view else []
     return render_template("care/client.html", client=resident, contacts=contacts, staff_view=staff_view,
-                           can_propose=can(current_user, Perm.PACKAGE_PROPOSE, resident))
+                           can_propose=can(current_user, Perm.PACKAGE_PROPOSE, resident),
+                           can_health=can(current_user, Perm.HEALTH_VIEW, resident),
+                           can_access_log=can(current_user, Perm.HEALTH_ACCESS_LOG, resident),
+                           observations=observations)
 
 
 @bp.route("/clients/<int:client_id>/invite", methods=["GET", "POST"])

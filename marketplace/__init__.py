@@ -47,6 +47,8 @@ def _import_models() -> None:
 def register_blueprints(app: Flask) -> None:
     from care.api import bp as care_api
     from care.catalogue_views import bp as catalogue_views
+    from care.health_api import bp as health_api
+    from care.health_views import bp as health_views
     from care.package_views import bp as package_views
     from care.views import bp as care_views
     from teams.api import bp as teams_api
@@ -56,8 +58,8 @@ def register_blueprints(app: Flask) -> None:
     from .auth_views import bp as auth_views
     from .views import bp as main_views
 
-    for blueprint in (main_views, auth_views, care_views, package_views, catalogue_views, team_views,
-                      api, care_api, teams_api):
+    for blueprint in (main_views, auth_views, care_views, package_views, catalogue_views, health_views, team_views,
+                      api, care_api, health_api, teams_api):
         app.register_blueprint(blueprint)
 
 

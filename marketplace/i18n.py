@@ -25,7 +25,23 @@ STATUS_LABELS = {
     "active": _l("active"),
     "superseded": _l("no longer active"),
 }
+MODIFIER_LABELS = {"health_promotion": _l("health promotion"), "potential": _l("potential"),
+                   "actual": _l("actual")}
+ROLE_LABELS = {
+    "family": _l("family"), "resident": _l("resident"), "carer": _l("carer"), "nurse": _l("nurse"),
+    "freelancer": _l("freelance carer"), "team_lead": _l("team lead"), "client_supporter": _l("client supporter"),
+    "board": _l("board"), "admin": _l("administrator"),
+}
+ACCESS_ACTIONS = {"read": _l("looked at it"), "create": _l("added something"), "update": _l("changed something"),
+                  "export": _l("exported it"), "print": _l("printed it")}
 CATEGORY_LABELS = {"core": _l("chosen care"), "health": _l("health risk"), "luxury": _l("luxury (extra)")}
+
+
+def problem_name(code: str, problems: dict, locale: str) -> str:
+    problem = problems.get(code)
+    if problem is None:
+        return code
+    return problem.name_en if locale.startswith("en") else problem.name_nl
 
 
 def target_group_label(code: str) -> str:
@@ -63,6 +79,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["target_group_label"] = target_group_label
     app.jinja_env.filters["status_label"] = lambda code: str(STATUS_LABELS.get(code, code))
     app.jinja_env.filters["category_label"] = lambda code: str(CATEGORY_LABELS.get(code, code))
+    app.jinja_env.filters["modifier_label"] = lambda code: str(MODIFIER_LABELS.get(code, code))
+    app.jinja_env.filters["role_label"] = lambda code: str(ROLE_LABELS.get(code, code))
+    app.jinja_env.filters["access_action"] = lambda code: str(ACCESS_ACTIONS.get(code, code))
+    app.jinja_env.filters["problem_name"] = problem_name
 
     @app.context_processor
     def language_context():

@@ -135,7 +135,7 @@ def test_carer_cannot_change_health_lines(priced_world, client, auth):
     response = client.put(f"/api/v1/clients/{priced_world.own.id}/package/draft",
                           json={"lines": lines({"H01": 21})}, headers={"X-CSRFToken": auth.csrf})
     assert response.status_code == 422
-    assert "health" in response.get_json()["error"]["fields"]
+    assert "H01" in response.get_json()["error"]["fields"]
 
 
 def test_family_with_decide_saves_a_proposal_not_a_draft(priced_world, client, auth):

@@ -1,0 +1,164 @@
+"""Pages of the health profile (nurses edit; the care relationship reads), the resident's
+access overview, the re-indication worklist and the risk rules."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.policy import Perm, authorize, can
+
+from . import health, services
+from .catalogue import price_list
+from .models import RiskRule
+from .models.health import Modifier, Scope
+from marketplace.db_types import local_today
+
+bp = Blueprint("health", __name__)
+
+
+def _int_or_none(name: str):
+    value = request.form.get(name, "").strip()
+    if value == "":
+        return None
+    return int(value) if value.isdigit() else value
+
+
+def _back(client_id: int):
+    return redirect(url_for(".profile", client_id=client_id))
+
+
+def _render_profile(resident, error: str | None = None):
+    return render_template(
+        "care/health.html", client=resident, profile=health.profile(current_user, resident),
+        locale=str(get_locale()), query=request.args.get("q", "").strip().lower(), error=error,
+        editable=can(current_user, Perm.HEALTH_EDIT, resident), modifiers=list(Modifier), scopes=list(Scope),
+        prices=price_list(resident.organisation, local_today()),
+    )
+
+
+@bp.route("/clients/<int:client_id>/health")
+@login_required
+def profile(client_id: int):
+    return _render_profile(services.get_client(current_user, client_id))
+
+
+def _run(client_id: int, action, success: str):
+    """Call a nurse's use case from a form; a bad value goes back as a message, nothing saved."""
+    resident = services.get_client(current_user, client_id)
+    authorize(current_user, Perm.HEALTH_EDIT, resident)
+    try:
+        action(resident)
+    except health.InvalidHealthInput as exc:
+        db.session.rollback()
+        return _render_profile(resident, exc.message), 422
+    except health.RiskNotFound:
+        flash(_("This risk is not open (any more)."), "warning")
+    else:
+        flash(success, "success")
+    return _back(resident.id)
+
+
+@bp.route("/clients/<int:client_id>/health/risks", methods=["POST"])
+@login_required
+def record_risk(client_id: int):
+    form = request.form
+    rating = None
+    if any(form.get(name) for name in ("knowledge", "behaviour", "status")):
+        rating = tuple(_int_or_none(name) for name in ("knowledge", "behaviour", "status"))
+    return _run(client_id, lambda resident: health.record_risk(
+        current_user, resident, omaha=form.get("omaha", ""), modifier=form.get("modifier", ""),
+        scope=form.get("scope", "individual"), note=form.get("note", ""), rating=rating),
+        _("The health risk is saved. Required care is added to the draft."))
+
+
+@bp.route("/clients/<int:client_id>/health/risks/<int:risk_id>/rating", methods=["POST"])
+@login_required
+def rate_risk(client_id: int, risk_id: int):
+    return _run(client_id, lambda resident: health.rate_risk(
+        current_user, resident, risk_id, _int_or_none("knowledge"), _int_or_none("behaviour"),
+        _int_or_none("status")), _("The rating is saved."))
+
+
+@bp.route("/clients/<int:client_id>/health/risks/<int:risk_id>/end", methods=["POST"])
+@login_required
+def end_risk(client_id: int, risk_id: int):
+    return _run(client_id, lambda resident: health.end_risk(current_user, resident, risk_id),
+                _("The health risk is closed."))
+
+
+@bp.route("/clients/<int:client_id>/health/risks/<int:risk_id>/prescription", methods=["POST"])
+@login_required
+def prescribe(client_id: int, risk_id: int):
+    return _run(client_id, lambda resident: health.prescribe(
+        current_user, resident, risk_id, service=request.form.get("service", ""),
+        min_per_week=_int_or_none("min_per_week"), reason=request.form.get("reason", "")),
+        _("The higher minimum is saved."))
+
+
+@bp.route("/clients/<int:client_id>/health/observations", methods=["POST"])
+@login_required
+def add_observation(client_id: int):
+    return _run(client_id, lambda resident: health.add_observation(current_user, resident,
+                                                                  request.form.get("text", "")),
+                _("The observation point is saved."))
+
+
+@bp.route("/clients/<int:client_id>/health/observations/<int:point_id>/end", methods=["POST"])
+@login_required
+def end_observation(client_id: int, point_id: int):
+    return _run(client_id, lambda resident: health.end_observation(current_user, resident, point_id),
+                _("The observation point is closed."))
+
+
+@bp.route("/clients/<int:client_id>/access-log")
+@login_required
+def access_log(client_id: int):
+    resident = services.get_client(current_user, client_id)
+    return render_template("care/access_log.html", client=resident,
+                           rows=health.access_overview(current_user, resident))
+
+
+@bp.route("/reindications")
+@login_required
+def reindications():
+    return render_template("care/reindications.html", rows=health.reindications(current_user))
+
+
+@bp.route("/reindications.csv")
+@login_required
+def reindications_csv():
+    body = health.reindication_csv(current_user)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=herindicatie-{local_today().isoformat()}.csv"})
+
+
+@bp.route("/admin/risk-rules", methods=["GET", "POST"])
+@login_required
+def risk_rules():
+    authorize(current_user, Perm.RISK_RULES_EDIT, current_user.organisation)
+    status = 200
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+        from wtforms import ValidationError
+
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+            health.change_rule(current_user, request.form.get("rule", type=int),
+                               _int_or_none("min_per_week"))
+        except ValidationError:
+            flash(_("Your form has expired or is not valid. Reload the page and try again."), "error")
+            status = 400
+        except health.InvalidHealthInput as exc:
+            flash(exc.message, "error")
+            status = 422
+        else:
+            flash(_("The rule is saved."), "success")
+            return redirect(url_for(".risk_rules"))
+    rules = list(db.session.scalars(select(RiskRule).where(RiskRule.organisation_id == current_user.organisation_id)
+                                    .order_by(RiskRule.omaha, RiskRule.modifier)))
+    return render_template("care/risk_rules.html", rules=rules, problems=health.problems(),
+                           locale=str(get_locale())), status
