@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 
-from care import reviews
+from care import health, reviews
 from marketplace.extensions import csrf
 from marketplace.policy import Perm, get_in_scope
 
@@ -37,4 +37,5 @@ def review_worklist(team_id: int):
     return jsonify(reviews=[{
         "client_id": row.client.id, "name": row.client.name, "next_review": row.next_on.isoformat(),
         "overdue": row.overdue,
-    } for row in reviews.worklist(current_user, team)])
+    } for row in reviews.worklist(current_user, team)],
+        uncovered=[{"client_id": c.id, "name": c.name} for c in health.uncovered_in_team(team)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from care import reviews
+from care import health, reviews
 from marketplace.policy import Perm, get_in_scope
 
 from .models import Team
@@ -16,4 +16,5 @@ bp = Blueprint("teams", __name__, url_prefix="/teams")
 @login_required
 def review_worklist(team_id: int):
     team = get_in_scope(current_user, Team, team_id, Perm.TEAM_WORKLIST)
-    return render_template("teams/reviews.html", team=team, rows=reviews.worklist(current_user, team))
+    return render_template("teams/reviews.html", team=team, rows=reviews.worklist(current_user, team),
+                           uncovered=health.uncovered_in_team(team))

@@ -196,3 +196,13 @@ def count_queries(db):
             event.remove(db.engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@pytest.fixture
+def health_world(priced_world) -> World:
+    """The priced world with the Omaha problems and the default risk rules in organisation A."""
+    from care.health import load_rules
+
+    load_rules(priced_world.org)
+    _db.session.commit()
+    return priced_world
