@@ -3,10 +3,7 @@ from __future__ import annotations
 
 
 def savings_balance_cents(client_id: int) -> int:
-    """The resident's savings balance.
+    """The balance of the resident's savings account in the ledger."""
+    from .ledger import savings_balances
 
-    Savings only arise from settling weeks, which the ledger (a later issue) books; until
-    then no resident has any, so the balance is zero. The ledger replaces this body with
-    the sum of the resident's savings postings.
-    """
-    return 0
+    return savings_balances([client_id]).get(client_id, 0)

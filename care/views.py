@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace import accounts
+from marketplace.db_types import local_today
 from marketplace.forms import InviteContactForm
 from marketplace.policy import Perm, authorize, can
 
@@ -25,7 +26,9 @@ def client(client_id: int):
                            can_propose=can(current_user, Perm.PACKAGE_PROPOSE, resident),
                            can_health=can(current_user, Perm.HEALTH_VIEW, resident),
                            can_access_log=can(current_user, Perm.HEALTH_ACCESS_LOG, resident),
-                           observations=observations)
+                           observations=observations,
+                           can_pay_view=can(current_user, Perm.PAYMENT_VIEW, resident),
+                           this_month=local_today().isoformat()[:7])
 
 
 @bp.route("/clients/<int:client_id>/invite", methods=["GET", "POST"])

@@ -22,6 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from billing import gateway
+
     from . import i18n
     from .auth import init_login
     from .extensions import babel, csrf, db, limiter, migrate
@@ -33,11 +35,13 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_login(app)
     i18n.init_app(app)
+    gateway.init_app(app)
     _import_models()
 
 
 def _import_models() -> None:
     # Every table must be known to the metadata for create_all and for Alembic.
+    import billing.models  # noqa: F401
     import care.models  # noqa: F401
     import marketplace.audit  # noqa: F401
     import marketplace.models  # noqa: F401
@@ -45,6 +49,8 @@ def _import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from billing.api import bp as billing_api
+    from billing.views import bp as billing_views
     from care.api import bp as care_api
     from care.catalogue_views import bp as catalogue_views
     from care.health_api import bp as health_api
@@ -59,7 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from .views import bp as main_views
 
     for blueprint in (main_views, auth_views, care_views, package_views, catalogue_views, health_views, team_views,
-                      api, care_api, health_api, teams_api):
+                      billing_views, api, care_api, health_api, teams_api, billing_api):
         app.register_blueprint(blueprint)
 
 

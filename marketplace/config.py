@@ -59,6 +59,8 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
             raise ConfigError("production needs SECRET_KEY (at least 32 characters)")
         if not database_url:
             raise ConfigError("production needs DATABASE_URL")
+        if os.environ.get("STRIPE_SECRET_KEY") and not os.environ.get("STRIPE_WEBHOOK_SECRET"):
+            raise ConfigError("production with Stripe needs STRIPE_WEBHOOK_SECRET")
     if not secret_key:
         # Demo and test only: a fresh random key per process. Sessions do not survive
         # a restart, which is what a demo wants anyway.
@@ -101,4 +103,6 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_demo"),
+        # Only for tests against a local server speaking Stripe's wire format.
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
     }

@@ -6,7 +6,7 @@ Every demo account has the password ``demo``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -215,8 +215,8 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
         if index == 0:
             client.user = _user(org, f"bewoner1@{d}", name, (Role.RESIDENT,), password_hash)
         lines = dict(DEMO_CORE.get(profile, DEMO_CORE_DEFAULT))
-        if index == 0:
-            lines.update(DEMO_HEALTH)
+        if index == 0:  # the worked example's red package: € 17,90 co-payment a week
+            lines = {**DEMO_CORE_DEFAULT, **DEMO_HEALTH}
         if index % 7 != 6:  # a few residents have no package yet
             _demo_package(client, services, nurses[index % len(teams)], lines)
         if index == 0:
@@ -229,6 +229,22 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
             can_view=True, can_decide=family_number % 3 != 2, can_pay=family_number % 3 != 0,
         ))
     return org
+
+
+def settle_recent_weeks(weeks: int = 4) -> None:
+    """Settle the last full weeks and invoice the co-payments, so statements have figures."""
+    from billing.payments import create_invoices, month_start
+    from billing.settlement import settle_week, week_of
+
+    from .db_types import local_today
+
+    today = local_today()
+    mondays = [today - timedelta(days=today.weekday() + 7 * n) for n in range(weeks, 0, -1)]
+    for monday in mondays:
+        settle_week(week_of(monday))
+    for month in sorted({month_start(monday) for monday in mondays}):
+        if month < month_start(today):
+            create_invoices(month)
 
 
 def load_demo() -> list[str]:
@@ -244,4 +260,5 @@ def load_demo() -> list[str]:
         db.session.flush()
         created.append(spec.name)
     db.session.commit()
+    settle_recent_weeks()
     return created

@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent_tenths
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
     app.jinja_env.filters["date_nl"] = lambda value: format_date(value, "long") if value else ""
+    app.jinja_env.filters["month_nl"] = lambda value: format_date(value, "MMMM yyyy") if value else ""
     app.jinja_env.globals["target_group_label"] = target_group_label
     app.jinja_env.filters["status_label"] = lambda code: str(STATUS_LABELS.get(code, code))
     app.jinja_env.filters["category_label"] = lambda code: str(CATEGORY_LABELS.get(code, code))

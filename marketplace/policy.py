@@ -32,6 +32,12 @@ class Perm(StrEnum):
     HEALTH_ACCESS_LOG = "health.access_log"
     REINDICATION_VIEW = "reindication.view"
     RISK_RULES_EDIT = "risk_rules.edit"
+    PAYMENT_VIEW = "payment.view"
+    PAYMENT_MAKE = "payment.make"
+    PAYMENT_REFUND = "payment.refund"
+    BILLING_ADMIN = "billing.admin"
+    STATEMENT_VIEW = "statement.view"
+    TEAM_STATEMENT = "team.statement"
     CATALOGUE_VIEW = "catalogue.view"
     CATALOGUE_EDIT = "catalogue.edit"
     AUDIT_VIEW = "audit.view"
@@ -141,6 +147,17 @@ def _health_access_log(user, client) -> bool:
         user.has_role(Role.FAMILY) and "decide" in rel.contact_rights.get(client.id, ()))
 
 
+def _payment_make(user, client) -> bool:
+    rel = relations(user)
+    return (user.has_role(Role.FAMILY) and "pay" in rel.contact_rights.get(client.id, ())) or (
+        user.has_role(Role.RESIDENT) and rel.own_client_id == client.id)
+
+
+def _team_statement(user, team) -> bool:
+    return user.has_role(Role.ADMIN, Role.BOARD) or (
+        user.has_role(Role.TEAM_LEAD) and team.id in relations(user).team_ids)
+
+
 def _team_worklist(user, team) -> bool:
     return user.has_role(Role.ADMIN) or (user.has_role(*TEAM_ROLES) and team.id in relations(user).team_ids)
 
@@ -160,6 +177,12 @@ _RULES = {
     Perm.HEALTH_ACCESS_LOG: _health_access_log,
     Perm.REINDICATION_VIEW: lambda user, _: user.has_role(Role.ADMIN, Role.NURSE),
     Perm.RISK_RULES_EDIT: lambda user, _: user.has_role(Role.ADMIN),
+    Perm.PAYMENT_VIEW: lambda user, client: user.has_role(Role.ADMIN) or _payment_make(user, client),
+    Perm.PAYMENT_MAKE: _payment_make,
+    Perm.PAYMENT_REFUND: lambda user, _: user.has_role(Role.ADMIN),
+    Perm.BILLING_ADMIN: lambda user, _: user.has_role(Role.ADMIN),
+    Perm.STATEMENT_VIEW: lambda user, client: user.has_role(Role.ADMIN) or _client_view(user, client),
+    Perm.TEAM_STATEMENT: _team_statement,
     Perm.CATALOGUE_VIEW: lambda user, _: True,
     Perm.CATALOGUE_EDIT: lambda user, _: user.has_role(Role.ADMIN),
     Perm.AUDIT_VIEW: lambda user, _: user.has_role(Role.ADMIN),
@@ -179,7 +202,7 @@ def authorize(user, perm: Perm, target=None) -> None:
     """:raises NotInScope: ``target`` is missing or of another organisation.
     :raises AccessDenied: the user's role or relation does not allow ``perm``."""
     if target is None and perm not in (Perm.AUDIT_VIEW, Perm.ORG_AGGREGATES, Perm.CATALOGUE_VIEW,
-                                       Perm.REINDICATION_VIEW):
+                                       Perm.REINDICATION_VIEW, Perm.BILLING_ADMIN):
         raise NotInScope()
     if not _same_org(user, target):
         raise NotInScope()

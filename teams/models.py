@@ -60,3 +60,19 @@ class TeamMembership(db.Model):
 
     team: Mapped[Team] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
+
+
+class TeamAssignment(db.Model):
+    """Which team delivers a resident's care from when: the history behind ``Client.team_id``."""
+
+    __tablename__ = "team_assignments"
+    __table_args__ = (
+        UniqueConstraint("client_id", "starts_on"),
+        CheckConstraint("ends_on IS NULL OR ends_on > starts_on", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]  # exclusive

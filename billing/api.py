@@ -1,0 +1,101 @@
+"""JSON API for invoices, payments, statements and the administrator's billing tasks."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, jsonify
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from care import services as care_services
+from marketplace.api import json_body
+from marketplace.errors import ApiError
+from marketplace.extensions import csrf, db
+from marketplace.policy import NotInScope, Perm, authorize
+
+from . import payments, settlement, statements
+from .gateway import GatewayError
+from .ledger import verify
+from .models import CopayInvoice
+
+bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def invoice_json(invoice: CopayInvoice) -> dict:
+    return {"id": invoice.id, "client_id": invoice.client_id, "month": invoice.month.isoformat()[:7],
+            "amount_cents": invoice.amount_cents, "status": invoice.status,
+            "weeks": [{"week": w.week, "amount_cents": w.amount_cents}
+                      for w in payments.copay_weeks(invoice.client_id, invoice.month)]}
+
+
+@bp.get("/clients/<int:client_id>/invoices")
+@login_required
+def list_invoices(client_id: int):
+    resident = care_services.get_client(current_user, client_id)
+    return jsonify(invoices=[invoice_json(i) for i in payments.invoices_of(current_user, resident)])
+
+
+@bp.post("/invoices/<int:invoice_id>/pay")
+@login_required
+def pay_invoice(invoice_id: int):
+    invoice = db.session.get(CopayInvoice, invoice_id)
+    if invoice is None:
+        raise NotInScope()
+    care_services.get_client(current_user, invoice.client_id)  # 404 outside the scope
+    try:
+        payment = payments.start_payment(current_user._get_current_object(), invoice)
+    except payments.InvoiceNotPayable:
+        raise ApiError(409, "already_paid", _("This invoice is paid already."))
+    except GatewayError as exc:
+        raise ApiError(502, exc.code, exc.message)
+    return jsonify(payment={"id": payment.id, "status": payment.status, "checkout_url": payment.checkout_url}), 201
+
+
+def _month(value: str) -> date:
+    try:
+        year, month = value.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise ApiError(422, "invalid", _("Write the month like 2026-11."))
+
+
+@bp.get("/clients/<int:client_id>/statements/<month>")
+@login_required
+def client_statement(client_id: int, month: str):
+    resident = care_services.get_client(current_user, client_id)
+    s = statements.client_month(current_user, resident, _month(month))
+    return jsonify(client_id=s.client_id, month=month, budget_cents=s.budget, package_cost_cents=s.package_cost,
+                   health_cents=s.health, paid_by_organisation_cents=s.reserve, core_from_budget_cents=s.core,
+                   copay_cents=s.copay, to_savings_cents=s.savings_in, from_savings_cents=s.savings_out,
+                   extras_cents=s.extras)
+
+
+@bp.post("/admin/settlements")
+@login_required
+def settle():
+    authorize(current_user, Perm.BILLING_ADMIN)
+    data = json_body({"week"}, {"week"})
+    try:
+        run = settlement.settle_week(str(data["week"]), current_user._get_current_object(),
+                                     organisation_id=current_user.organisation_id)
+    except settlement.InvalidWeek:
+        raise ApiError(422, "invalid", _("Write the week like 2026-W48."), {"week": _("Write the week like 2026-W48.")})
+    return jsonify(week=run.week, settled=run.settled, already=run.already, skipped=run.skipped)
+
+
+@bp.post("/admin/invoices")
+@login_required
+def make_invoices():
+    authorize(current_user, Perm.BILLING_ADMIN)
+    data = json_body({"month"}, {"month"})
+    created = payments.create_invoices(_month(str(data["month"])), current_user._get_current_object(),
+                                       organisation_id=current_user.organisation_id)
+    return jsonify(created=[invoice_json(i) for i in created]), 201
+
+
+@bp.get("/admin/ledger/verify")
+@login_required
+def ledger_verify():
+    authorize(current_user, Perm.BILLING_ADMIN)
+    return jsonify(breaches=[{"rule": b.rule, "detail": b.detail} for b in verify(current_user.organisation_id)])

@@ -1,0 +1,152 @@
+"""The payment gateway: Stripe Checkout, or the offline demo checkout, behind one interface.
+
+Both confirm a payment only through a signed ``checkout.session.completed`` event that goes
+through the same webhook handling (billing/webhooks.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import Flask, current_app
+
+
+class GatewayError(Exception):
+    """The payment provider refused or could not be reached; ``message`` is for people."""
+
+    def __init__(self, message: str, code: str = "gateway_error"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    reference: str          # our own id, e.g. "payment:12": the idempotency key derives from it
+    amount_cents: int
+    description: str
+    success_url: str
+    cancel_url: str
+    metadata: dict[str, str]
+    customer_email: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+class Gateway(Protocol):
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str: ...
+
+
+class StripeGateway:
+    """Stripe Checkout Sessions in payment mode, card and iDEAL, in euro."""
+
+    def __init__(self, client):
+        self.client = client  # a stripe.StripeClient, built once in the factory
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        import stripe
+
+        params = {
+            "mode": "payment",
+            "payment_method_types": ["card", "ideal"],
+            "line_items": [{
+                "quantity": 1,
+                "price_data": {"currency": "eur", "unit_amount": request.amount_cents,
+                               "product_data": {"name": request.description}},
+            }],
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "client_reference_id": request.reference,
+            "metadata": request.metadata,
+            "payment_intent_data": {"metadata": request.metadata},
+        }
+        if request.customer_email:
+            params["customer_email"] = request.customer_email
+        try:
+            session = self.client.v1.checkout.sessions.create(
+                params, options={"idempotency_key": f"checkout-{request.reference}"})
+        except stripe.StripeError as exc:
+            raise GatewayError(_stripe_message(exc), getattr(exc, "code", None) or "gateway_error") from exc
+        return CheckoutSession(session.id, session.url)
+
+    def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str:
+        import stripe
+
+        try:
+            refund = self.client.v1.refunds.create(
+                {"payment_intent": payment_intent_id, "amount": amount_cents, "metadata": {"reference": reference}},
+                options={"idempotency_key": f"refund-{reference}"})
+        except stripe.StripeError as exc:
+            raise GatewayError(_stripe_message(exc), getattr(exc, "code", None) or "gateway_error") from exc
+        return refund.id
+
+
+def _stripe_message(exc) -> str:
+    from flask_babel import gettext as _
+
+    import stripe
+
+    if isinstance(exc, stripe.CardError):
+        return _("The payment was refused: %(reason)s", reason=exc.user_message or "")
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        return _("The payment service cannot be reached right now. Please try again in a few minutes.")
+    if isinstance(exc, stripe.InvalidRequestError):
+        return _("The payment service did not accept the request: %(reason)s", reason=exc.user_message or "")
+    return _("The payment service reported an error. Nothing was charged. Please try again later.")
+
+
+# -- the offline demo ----------------------------------------------------------------------
+
+def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
+    """A ``Stripe-Signature`` header exactly as Stripe makes it: t=..,v1=HMAC-SHA256(secret, "t.payload")."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def event_payload(event_type: str, obj: dict) -> str:
+    return json.dumps({"id": f"evt_demo_{secrets.token_hex(12)}", "object": "event", "type": event_type,
+                       "api_version": "2025-01-27", "created": int(time.time()), "livemode": False,
+                       "data": {"object": obj}})
+
+
+class DemoGateway:
+    """A local checkout page; paying there produces a signed event for the real webhook code."""
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        from flask import url_for
+
+        session_id = f"cs_demo_{secrets.token_urlsafe(18)}"
+        return CheckoutSession(session_id, url_for("billing.demo_checkout", session_id=session_id))
+
+    def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str:
+        return f"re_demo_{secrets.token_hex(10)}"
+
+
+def init_app(app: Flask) -> None:
+    """Choose the gateway once: Stripe with a key, otherwise the offline demo."""
+    key = app.config.get("STRIPE_SECRET_KEY")
+    if key:
+        import stripe
+
+        options = {}
+        if app.config.get("STRIPE_API_BASE"):
+            options["base_addresses"] = {"api": app.config["STRIPE_API_BASE"]}
+        app.extensions["gateway"] = StripeGateway(stripe.StripeClient(key, **options))
+    else:
+        app.extensions["gateway"] = DemoGateway()
+
+
+def gateway() -> Gateway:
+    return current_app.extensions["gateway"]

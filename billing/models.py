@@ -1,0 +1,164 @@
+"""The ledger (accounts, append-only entries of balanced transfers), payments, webhook events,
+co-payment invoices."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from marketplace.db_types import UTCDateTime, utcnow
+from marketplace.extensions import db
+from marketplace.roles import sql_in
+
+from .domain import AccountKind, LineKind
+
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "key"),
+        CheckConstraint(f"kind IN ({sql_in(AccountKind)})", name="known_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))  # "<kind>:<owner id or empty>"
+    kind: Mapped[str] = mapped_column(String(30))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+
+
+class JournalEntry(db.Model):
+    """Written once, never changed; a correction is a new entry that ``reverses`` this one."""
+
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    memo: Mapped[str] = mapped_column(String(300), default="")
+    booked_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    # An entry is reversed at most once.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+
+    lines: Mapped[list[LedgerLine]] = relationship(back_populates="entry", lazy="selectin",
+                                                   order_by="LedgerLine.id")
+
+
+class LedgerLine(db.Model):
+    """One transfer of a positive amount from a source account to another, target account."""
+
+    __tablename__ = "ledger_lines"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("source_account_id <> target_account_id", name="two_accounts"),
+        CheckConstraint(f"kind IN ({sql_in(LineKind)})", name="known_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    source_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    target_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="lines")
+    source: Mapped[Account] = relationship(foreign_keys=[source_account_id], lazy="joined")
+    target: Mapped[Account] = relationship(foreign_keys=[target_account_id], lazy="joined")
+
+
+class LedgerIsAppendOnly(RuntimeError):
+    """A journal entry or ledger line was changed or deleted."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_ledger_changes(session, flush_context, instances):
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, (JournalEntry, LedgerLine)) and (obj in session.deleted or session.is_modified(obj)):
+            raise LedgerIsAppendOnly("journal entries are never changed or deleted; book a reversal")
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+class Payment(db.Model):
+    """One online payment through the gateway; confirmed only by a verified webhook event."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refund_within_amount"),
+        CheckConstraint("currency = 'eur'", name="euro_only"),
+        CheckConstraint(f"status IN ({sql_in(PaymentStatus)})", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("copay_invoices.id"), index=True)
+    payer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="eur")
+    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING.value)
+    provider_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    provider_payment_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    checkout_url: Mapped[str | None] = mapped_column(String(1000))
+    refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invoice = relationship("CopayInvoice", back_populates="payments")
+
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+
+
+class CopayInvoice(db.Model):
+    """A month's co-payments of one resident."""
+
+    __tablename__ = "copay_invoices"
+    __table_args__ = (
+        UniqueConstraint("client_id", "month"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(f"status IN ({sql_in(InvoiceStatus)})", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    month: Mapped[date]  # the first day of the month
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), default=InvoiceStatus.OPEN.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client = relationship("Client")
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
+
+
+class WebhookEvent(db.Model):
+    """Each provider event once (by id), and once per object and type; kept for replays."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    object_id: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,165 @@
+"""Settling a week (DOMAIN.md §4): every resident with an active package, booked once."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from care.catalogue import budget_table, price_list
+from care.domain import Category, settle
+from care.models import Client, PackageVersion
+from care.models.packages import Status
+from marketplace import audit
+from marketplace.audit import Action
+from marketplace.db_types import utcnow
+from marketplace.extensions import db
+from marketplace.models import Organisation
+from teams.models import TeamAssignment
+
+from .domain import settlement_transfers
+from .ledger import accounts_for, savings_balances
+from .models import JournalEntry, LedgerLine
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class InvalidWeek(ValueError):
+    """Not an ISO week like 2026-W48."""
+
+
+def monday_of(week: str) -> date:
+    """``"2026-W48"`` → Monday 23 November 2026. :raises InvalidWeek:"""
+    match = WEEK_RE.match(week.strip())
+    if not match:
+        raise InvalidWeek(week)
+    try:
+        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError as exc:
+        raise InvalidWeek(week) from exc
+
+
+def week_of(day: date) -> str:
+    year, number, _ = day.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def entry_key(week: str, client_id: int) -> str:
+    return f"settle:{week}:{client_id}"
+
+
+@dataclass
+class SettlementRun:
+    week: str
+    settled: int = 0
+    already: int = 0
+    skipped: list[str] = field(default_factory=list)  # residents without team, budget or prices
+
+
+def _active_on(org_id: int, monday: date) -> dict[int, PackageVersion]:
+    """Per resident, the version that was active on Monday (the latest start on or before it)."""
+    versions = db.session.scalars(
+        select(PackageVersion).join(Client, Client.id == PackageVersion.client_id)
+        .where(Client.organisation_id == org_id,
+               PackageVersion.status.in_([Status.ACTIVE.value, Status.SUPERSEDED.value]),
+               PackageVersion.active_from <= monday)
+        .options(selectinload(PackageVersion.lines))
+        .order_by(PackageVersion.client_id, PackageVersion.active_from, PackageVersion.number)
+    )
+    chosen: dict[int, PackageVersion] = {}
+    for version in versions:
+        chosen[version.client_id] = version
+    return chosen
+
+
+def teams_on(client_ids: list[int], day: date) -> dict[int, int]:
+    """The team delivering each resident's care on ``day``: the assignment history, else the current team."""
+    if not client_ids:
+        return {}
+    current = dict(db.session.execute(select(Client.id, Client.team_id).where(Client.id.in_(client_ids))).all())
+    history = db.session.execute(
+        select(TeamAssignment.client_id, TeamAssignment.team_id).where(
+            TeamAssignment.client_id.in_(client_ids), TeamAssignment.starts_on <= day,
+            (TeamAssignment.ends_on.is_(None)) | (TeamAssignment.ends_on > day)))
+    current.update(dict(history.all()))
+    return {cid: tid for cid, tid in current.items() if tid is not None}
+
+
+def settle_organisation(org: Organisation, week: str, run: SettlementRun) -> None:
+    monday = monday_of(week)
+    versions = _active_on(org.id, monday)
+    if not versions:
+        return
+    done = set(db.session.scalars(select(JournalEntry.client_id).where(
+        JournalEntry.organisation_id == org.id, JournalEntry.idempotency_key.like(f"settle:{week}:%"))))
+    todo = {cid: v for cid, v in versions.items() if cid not in done}
+    run.already += len(versions) - len(todo)
+    if not todo:
+        return
+    budgets = budget_table(org, monday)
+    prices = price_list(org, monday)
+    profiles = dict(db.session.execute(select(Client.id, Client.care_profile).where(Client.id.in_(todo))).all())
+    teams = teams_on(list(todo), monday)
+    savings = savings_balances(list(todo))
+    entries = []
+    for client_id, version in todo.items():
+        budget = budgets.get(profiles.get(client_id) or "")
+        team_id = teams.get(client_id)
+        if budget is None or team_id is None:
+            run.skipped.append(f"{client_id}: {'no budget' if budget is None else 'no team'}")
+            continue
+        health = core = 0
+        for line in version.lines:
+            unit = prices[line.service.code].unit_cents
+            if line.service.category == Category.HEALTH.value:
+                health += unit * line.per_week
+            else:
+                core += unit * line.per_week
+        week_result = settle(health, core, budget, savings.get(client_id, 0), version.use_savings)
+        entries.append((client_id, team_id, settlement_transfers(week_result, client_id, team_id)))
+    keys = {t.source for _, _, ts in entries for t in ts} | {t.target for _, _, ts in entries for t in ts}
+    accounts = accounts_for(org.id, keys)
+    now = utcnow()
+    for client_id, team_id, transfers in entries:
+        entry = JournalEntry(organisation_id=org.id, idempotency_key=entry_key(week, client_id), kind="settlement",
+                             memo=f"week {week}", booked_on=monday, created_at=now, client_id=client_id,
+                             team_id=team_id)
+        entry.lines = [LedgerLine(source_account_id=accounts[t.source].id, target_account_id=accounts[t.target].id,
+                                  amount_cents=t.amount_cents, kind=t.kind.value) for t in transfers]
+        db.session.add(entry)
+    run.settled += len(entries)
+
+
+def settle_week(week: str, actor=None, organisation_id: int | None = None, _attempt: int = 1) -> SettlementRun:
+    """Book the week for every organisation (or one). Running it again books nothing new.
+
+    :raises InvalidWeek: a week not written like 2026-W48.
+    """
+    monday_of(week)
+    run = SettlementRun(week)
+    query = select(Organisation).order_by(Organisation.id)
+    if organisation_id is not None:
+        query = query.where(Organisation.id == organisation_id)
+    for org in db.session.scalars(query).all():
+        settle_organisation(org, week, run)
+    if actor is not None:
+        audit.record(Action.CREATE, actor=actor, object_type="settlement", object_id=week,
+                     detail=f"settled {run.settled}, already {run.already}, skipped {len(run.skipped)}")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another run booked the same week at the same moment: start again, it skips what is done.
+        db.session.rollback()
+        if _attempt >= 3:
+            raise
+        return settle_week(week, actor, organisation_id, _attempt + 1)
+    return run
+
+
+def previous_week(today: date) -> str:
+    return week_of(today - timedelta(days=7))
+
+

@@ -1,0 +1,222 @@
+"""Pages for co-payment invoices and payments, the demo checkout, the webhook endpoint,
+statements, and the administrator's billing tasks."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from care import services as care_services
+from marketplace.db_types import local_today
+from marketplace.extensions import csrf, db
+from marketplace.forms import EmptyForm
+from marketplace.policy import NotInScope, Perm, authorize, get_in_scope
+
+from . import payments, settlement, statements, webhooks
+from .gateway import GatewayError, event_payload, sign
+from .ledger import verify
+from .models import CopayInvoice, Payment
+
+bp = Blueprint("billing", __name__)
+
+
+@bp.post("/billing/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    """Named in the README for the Stripe dashboard. Answers quickly; books through services."""
+    try:
+        outcome = webhooks.handle(request.get_data(), request.headers.get("Stripe-Signature"))
+    except webhooks.BadSignature:
+        return jsonify(error={"code": "bad_signature", "message": "signature verification failed"}), 400
+    except webhooks.UnknownEvent:
+        return jsonify(error={"code": "unknown_event", "message": "event type not handled"}), 400
+    except (payments.RefundTooLarge, payments.PaymentMismatch) as exc:
+        current_app.logger.warning("webhook refused: %s", exc)
+        return jsonify(error={"code": "refused", "message": str(exc)}), 400
+    return jsonify(status=outcome.status)
+
+
+@bp.route("/clients/<int:client_id>/invoices")
+@login_required
+def invoices(client_id: int):
+    resident = care_services.get_client(current_user, client_id)
+    rows = payments.invoices_of(current_user, resident)
+    weeks = {invoice.id: payments.copay_weeks(resident.id, invoice.month) for invoice in rows}
+    return render_template("billing/invoices.html", client=resident, invoices=rows, weeks=weeks,
+                           form=EmptyForm(), can_pay=_can_pay(resident))
+
+
+def _can_pay(resident) -> bool:
+    from marketplace.policy import can
+
+    return can(current_user, Perm.PAYMENT_MAKE, resident)
+
+
+@bp.route("/clients/<int:client_id>/invoices/<int:invoice_id>/pay", methods=["POST"])
+@login_required
+def pay_invoice(client_id: int, invoice_id: int):
+    resident = care_services.get_client(current_user, client_id)
+    invoice = db.session.get(CopayInvoice, invoice_id)
+    if invoice is None or invoice.client_id != resident.id:
+        raise NotInScope()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        payment = payments.start_payment(current_user, invoice)
+    except payments.InvoiceNotPayable:
+        flash(_("This invoice is paid already."), "info")
+        return redirect(url_for(".invoices", client_id=resident.id))
+    except GatewayError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".invoices", client_id=resident.id))
+    return redirect(payment.checkout_url, code=303)
+
+
+@bp.route("/billing/payments/<int:payment_id>")
+@login_required
+def payment_return(payment_id: int):
+    """Where the checkout sends the payer back. It shows the state; it never marks anything paid."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        raise NotInScope()
+    resident = care_services.get_client(current_user, payment.client_id)
+    authorize(current_user, Perm.PAYMENT_VIEW, resident)
+    return render_template("billing/payment_return.html", payment=payment, client=resident)
+
+
+@bp.route("/billing/demo-checkout/<session_id>", methods=["GET", "POST"])
+@login_required
+def demo_checkout(session_id: str):
+    """The offline checkout: Pay sends a signed event through the real webhook handling."""
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        abort(404)
+    payment = payments.payment_for_session(session_id)
+    if payment is None:
+        raise NotInScope()
+    resident = care_services.get_client(current_user, payment.client_id)
+    authorize(current_user, Perm.PAYMENT_MAKE, resident)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        paid = request.form.get("action") == "pay"
+        obj = {"id": session_id, "object": "checkout.session", "amount_total": payment.amount_cents,
+               "currency": "eur", "payment_intent": f"pi_demo_{payment.id}",
+               "payment_status": "paid" if paid else "unpaid", "metadata": {"payment_id": str(payment.id)}}
+        body = event_payload("checkout.session.completed" if paid else "checkout.session.expired", obj)
+        webhooks.handle(body.encode(), sign(body, current_app.config["STRIPE_WEBHOOK_SECRET"]))
+        return redirect(url_for(".payment_return", payment_id=payment.id))
+    return render_template("billing/demo_checkout.html", payment=payment, client=resident, form=form)
+
+
+# -- statements ----------------------------------------------------------------------------
+
+def _month(value: str) -> date:
+    try:
+        year, month = value.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise NotInScope()
+
+
+@bp.route("/clients/<int:client_id>/statements/<month>")
+@login_required
+def client_statement(client_id: int, month: str):
+    resident = care_services.get_client(current_user, client_id)
+    data = statements.client_month(current_user, resident, _month(month))
+    if request.args.get("format") == "csv":
+        return Response(statements.client_csv(data), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename=overzicht-{resident.id}-{month}.csv"})
+    return render_template("billing/client_statement.html", client=resident, s=data)
+
+
+@bp.route("/teams/<int:team_id>/statement")
+@login_required
+def team_statement(team_id: int):
+    from teams.models import Team
+
+    team = get_in_scope(current_user, Team, team_id, Perm.TEAM_STATEMENT)
+    today = local_today()
+    try:
+        start = date.fromisoformat(request.args.get("from") or today.replace(day=1).isoformat())
+        end = date.fromisoformat(request.args.get("to") or today.isoformat())
+    except ValueError:
+        flash(_("Enter valid dates."), "error")
+        start, end = today.replace(day=1), today
+    data = statements.team_period(current_user, team, start, end)
+    if request.args.get("format") == "csv":
+        return Response(statements.team_csv(data), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename=team-{team.id}-{start}-{end}.csv"})
+    return render_template("billing/team_statement.html", team=team, s=data)
+
+
+# -- the administrator's tasks -------------------------------------------------------------
+
+@bp.route("/admin/billing", methods=["GET"])
+@login_required
+def admin():
+    authorize(current_user, Perm.BILLING_ADMIN)
+    return render_template("billing/admin.html", form=EmptyForm(), week=settlement.previous_week(local_today()),
+                           month=local_today().replace(day=1).isoformat()[:7], breaches=verify(current_user.organisation_id),
+                           payments=payments.recent_payments(current_user))
+
+
+@bp.route("/admin/billing/settle", methods=["POST"])
+@login_required
+def admin_settle():
+    authorize(current_user, Perm.BILLING_ADMIN)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        run = settlement.settle_week(request.form.get("week", ""), current_user,
+                                     organisation_id=current_user.organisation_id)
+    except settlement.InvalidWeek:
+        flash(_("Write the week like 2026-W48."), "error")
+    else:
+        flash(_("Week %(week)s: %(n)d residents settled, %(m)d were settled before.", week=run.week,
+                n=run.settled, m=run.already), "success")
+    return redirect(url_for(".admin"))
+
+
+@bp.route("/admin/billing/invoices", methods=["POST"])
+@login_required
+def admin_invoices():
+    authorize(current_user, Perm.BILLING_ADMIN)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        month = _month(request.form.get("month", ""))
+    except NotInScope:
+        flash(_("Write the month like 2026-11."), "error")
+        return redirect(url_for(".admin"))
+    created = payments.create_invoices(month, current_user, organisation_id=current_user.organisation_id)
+    flash(_("%(n)d invoices made.", n=len(created)), "success")
+    return redirect(url_for(".admin"))
+
+
+@bp.route("/admin/billing/payments/<int:payment_id>/refund", methods=["POST"])
+@login_required
+def admin_refund(payment_id: int):
+    payment = get_in_scope(current_user, Payment, payment_id, Perm.PAYMENT_REFUND)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    from billing.money import InvalidAmount, parse_euro
+
+    try:
+        amount = parse_euro(request.form.get("amount", ""))
+        refund_id = payments.request_refund(current_user, payment, amount)
+    except (InvalidAmount, payments.InvalidAmount):
+        flash(_("Enter an amount in euros, such as 17,90."), "error")
+    except payments.RefundTooLarge:
+        flash(_("A refund cannot be more than what was paid and not yet refunded."), "error")
+    except GatewayError as exc:
+        flash(exc.message, "error")
+    else:
+        if not current_app.config.get("STRIPE_SECRET_KEY"):
+            # Demo: the provider's refund event, signed, through the same webhook handling.
+            obj = {"id": refund_id, "object": "refund", "amount": amount, "currency": "eur",
+                   "payment_intent": payment.provider_payment_id, "status": "succeeded"}
+            body = event_payload("refund.created", obj)
+            webhooks.handle(body.encode(), sign(body, current_app.config["STRIPE_WEBHOOK_SECRET"]))
+        flash(_("The refund is requested."), "success")
+    return redirect(url_for(".admin"))
