@@ -12,7 +12,6 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
@@ -74,15 +73,12 @@ def app(database_url):
 
 
 def _empty_all_tables() -> None:
+    # Row by row, children first: on PostgreSQL this is many times faster than TRUNCATE for
+    # small tables (TRUNCATE rewrites every table and its indexes).
     _db.session.remove()
-    tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture
