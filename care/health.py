@@ -109,6 +109,7 @@ class HealthProfile:
     required: dict[str, Requirement]
     gaps: list[Gap]
     problems: dict[str, OmahaProblem]
+    has_active: bool
 
 
 def problems() -> dict[str, OmahaProblem]:
@@ -131,7 +132,7 @@ def profile(actor, client: Client) -> HealthProfile:
     active = packages.active_version(client)
     planned = {line.service.code: line.per_week for line in active.lines} if active else {}
     result = HealthProfile(client, risks, observations_of(client), required, coverage_gaps(required, planned),
-                           problems())
+                           problems(), active is not None)
     read_logged(actor, client, "health profile")
     return result
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -152,8 +152,8 @@ def sign(client_id: int, number: int):
               required=gap.required) for gap in exc.gaps), "error")
         return _versions_page(resident), 422
     else:
-        flash(_("Version %(n)d is active from %(day)s.", n=signed.number, day=signed.active_from.isoformat()),
-              "success")
+        flash(_("Version %(n)d is active from %(day)s.", n=signed.number,
+                day=format_date(signed.active_from, "long")), "success")
     return redirect(url_for(".versions", client_id=resident.id))
 
 
