@@ -154,11 +154,13 @@ def search(actor, *, action: str = "", user_id: int | None = None, client_id: in
     if client_id:
         query = query.where(AuditEvent.client_id == client_id)
     page = max(page, 1)
+    # Log the read first and commit it: the rows loaded afterwards stay loaded for the page
+    # (a commit after loading would expire them and cost a query per row).
+    reading = record(Action.READ, actor=actor, object_type="audit_events",
+                     detail=f"action={action} user={user_id or ''} client={client_id or ''} page={page}")
+    db.session.commit()
     rows = list(db.session.scalars(
-        query.options(selectinload(AuditEvent.user), selectinload(AuditEvent.client))
+        query.where(AuditEvent.id != reading.id).options(selectinload(AuditEvent.user), selectinload(AuditEvent.client))
         .order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ))
-    record(Action.READ, actor=actor, object_type="audit_events",
-           detail=f"action={action} user={user_id or ''} client={client_id or ''} page={page}")
-    db.session.commit()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
