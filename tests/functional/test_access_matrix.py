@@ -1,0 +1,892 @@
+"""The access matrix: every registered route, for every role, on every kind of target.
+
+``ROUTES`` classifies each (endpoint, method) of ``app.url_map``; a route that is missing
+from it fails ``test_every_route_is_classified``, so a new route cannot ship unclassified.
+
+Targets: ``own`` is the resident of team T1 that the family, resident, carer, nurse and team
+lead users are related to; ``other`` lives in T2 of the same organisation with no relation
+to them; ``foreign`` lives in organisation B. A route about a team takes the target's team
+(T1, T2, B's team); a catalogue route an object of organisation A (``own``, ``other``) or B;
+a token route the actor's own token, another user's of organisation A, or B's admin's.
+Risks, observation points, package versions, invoices and payments are the target resident's.
+A route that names no object sends the same request whatever the target: it runs once per
+role (target "-"), and its no-leak check covers all three residents.
+
+What a case expects:
+
+* allowed: 2xx or 3xx, and a redirect does not go to /login (except logging out);
+* denied within the organisation: 403 and one audit row with action "denied";
+* an object of another organisation (or another user's token): 404, as for an id that does
+  not exist, so that its existence is not revealed;
+* anonymous: 401 JSON under /api/, a redirect to /login for pages;
+* never a 500, and never a leak, whatever the route: no response contains a name of
+  organisation B, the name of a resident the role may not view, or the health notes of a
+  resident the role has no care relationship with (need-to-know).
+
+The world is built once per module and backend (``live``) and no app context stays pushed
+while a request runs, so every request gets a fresh app context, ``g`` and database session,
+as in production.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from billing.gateway import event_payload, sign
+from billing.models import CopayInvoice, Payment
+from care import health, packages
+from care.models import Client, RiskRule, Service, StaffLevel
+from care.packages import LineInput
+from marketplace import accounts
+from marketplace.audit import Action, AuditEvent, Outcome
+from marketplace.extensions import db, limiter
+from marketplace.models import ApiToken, Invitation, User
+from marketplace.roles import Role
+
+from ..conftest import _empty_all_tables, csrf_from
+from ..factories import MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_user
+
+ANONYMOUS = "anonymous"
+ACTORS = (*MATRIX_ROLES, ANONYMOUS)
+TARGETS = ("own", "other", "foreign")
+NO_TARGET = "-"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TEAM = frozenset({"carer", "nurse", "team_lead"})  # the team roles; the freelancer works in T1 but is none
+
+# Perm.CLIENT_VIEW and Perm.PACKAGE_VIEW; the no-leak rule of every route rests on it.
+VIEWERS = {
+    "own": frozenset({"admin", "client_supporter", *TEAM, "family", "resident"}),
+    "other": frozenset({"admin", "client_supporter"}),
+    "foreign": frozenset(),
+}
+# Perm.CLIENT_INVITE_CONTACT: the administrator, and the resident's team.
+INVITERS = {"own": frozenset({"admin", *TEAM}), "other": frozenset({"admin"})}
+# Perm.PACKAGE_PROPOSE: the team, the client supporter, family with *decide*, the resident.
+PROPOSERS = {"own": frozenset({*TEAM, "client_supporter", "family", "resident"}),
+             "other": frozenset({"client_supporter"})}
+# Perm.PACKAGE_COMPOSE and Perm.REVIEW_RECORD: the resident's team.
+COMPOSERS = {"own": TEAM, "other": frozenset()}
+# Perm.PACKAGE_SIGN: a nurse of the resident's team.
+SIGNERS = {"own": frozenset({"nurse"}), "other": frozenset()}
+# Perm.HEALTH_VIEW: carers and nurses of the team (not the team lead), the resident, family with *decide*.
+HEALTH_VIEWERS = {"own": frozenset({"carer", "nurse", "resident", "family"}), "other": frozenset(),
+                  "foreign": frozenset()}
+# Perm.HEALTH_EDIT: a nurse of the resident's team.
+HEALTH_EDITORS = {"own": frozenset({"nurse"}), "other": frozenset()}
+# Perm.HEALTH_ACCESS_LOG: the resident and a representative.
+ACCESS_LOG_READERS = {"own": frozenset({"resident", "family"}), "other": frozenset()}
+# Perm.PAYMENT_MAKE: family with *pay*, the resident.
+PAYERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
+# Perm.PAYMENT_VIEW: the administrator and the payers.
+PAYMENT_VIEWERS = {"own": frozenset({"admin", "family", "resident"}), "other": frozenset({"admin"})}
+# Perm.TEAM_STATEMENT: administrator and board, and the team's own lead.
+TEAM_STATEMENT = {"own": frozenset({"admin", "board", "team_lead"}), "other": frozenset({"admin", "board"})}
+# Perm.TEAM_WORKLIST: the administrator and the team's own members.
+WORKLIST = {"own": frozenset({"admin", *TEAM}), "other": frozenset({"admin"})}
+# Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
+EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
+LOGGED_IN = frozenset(MATRIX_ROLES)
+ADMIN_ONLY = frozenset({"admin"})
+CORE_LINES = [LineInput("C01", 7)]
+# The risk the matrix records, rates, ends and prescribes for: rule "42 actual H01 21/week".
+RISK = {"omaha": "42", "modifier": "actual"}
+PRESCRIPTION = {"service": "H01", "min_per_week": 28, "reason": "matrix"}
+_serial = itertools.count(1)
+
+
+# -- the world, built once per module and backend ---------------------------------------------
+
+@dataclass(frozen=True)
+class Resident:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class LiveWorld:
+    """Plain values of the world: usable without an app context."""
+
+    residents: dict[str, Resident]
+    emails: dict[str, str]
+    user_ids: dict[str, int]
+    # Per kind of object ("team", "service", "level", "rule", "risk", "point", "invoice", "payment"),
+    # its id per target.
+    ids: dict[str, dict[str, int]]
+    # Per target, a health note only its care relationship may read.
+    health_notes: dict[str, str]
+    checkout_sessions: dict[str, str]
+    other_user_token_id: int
+    foreign_token_id: int
+    # Every string that would show that organisation B exists.
+    foreign_strings: tuple[str, ...]
+
+
+def build_live_world() -> LiveWorld:
+    """``factories.build_world`` with catalogue, risk rules, packages, health and tokens; committed.
+
+    Every resident has version 1 active and version 2 as a draft, then a risk (Omaha 42,
+    actual) whose required care makes draft 3, and an observation point; all by a nurse of its
+    team (T2 and B's team get a nurse who is none of the matrix users).
+    """
+    world = build_world()
+    give_catalogue(world)
+    health.load_rules(world.org)
+    health.load_rules(world.other_org)
+    t2_nurse = make_user(world.org, Role.NURSE, email="nurse-t2@a.test", name="Verpleegkundige T2")
+    b_nurse = make_user(world.other_org, Role.NURSE, email="nurse@b.test", name="Verpleegkundige Haven")
+    add_member(world.other_team, t2_nurse, "nurse", "N4")
+    add_member(world.foreign_team, b_nurse, "nurse", "N4")
+    db.session.commit()
+    for resident, nurse in ((world.own, world.users["nurse"]), (world.other, t2_nurse), (world.foreign, b_nurse)):
+        packages.save_version(nurse, resident, CORE_LINES, False, "start")
+        packages.submit_draft(nurse, resident)
+        packages.sign_off(nurse, resident, 1)
+        packages.save_version(nurse, resident, [*CORE_LINES, LineInput("C03", 7)], False, "more")
+    targets = {"own": (world.own, world.users["nurse"]), "other": (world.other, t2_nurse),
+               "foreign": (world.foreign, b_nurse)}
+    notes = {target: f"Geheime zorgnotitie {target} {next(_serial)}" for target in TARGETS}
+    risks = {target: health.record_risk(nurse, resident, **RISK, note=notes[target]).id
+             for target, (resident, nurse) in targets.items()}
+    points = {target: health.add_observation(nurse, resident, f"Observatie {notes[target]}").id
+              for target, (resident, nurse) in targets.items()}
+    # An open co-payment invoice and a pending payment of each resident; the matrix never pays
+    # them (a paid invoice would turn "allowed to pay" into "already paid").
+    invoices, payments = {}, {}
+    for target, (resident, nurse) in targets.items():
+        invoices[target] = CopayInvoice(organisation_id=resident.organisation_id, client_id=resident.id,
+                                        month=date(2026, 1, 1), amount_cents=1790)
+        payments[target] = Payment(organisation_id=resident.organisation_id, client_id=resident.id,
+                                   invoice=invoices[target], payer_id=nurse.id, amount_cents=1790,
+                                   provider_session_id=f"cs_matrix_{target}_{next(_serial)}")
+        db.session.add(payments[target])
+    db.session.commit()
+
+    def org_object(model, org, code) -> int:
+        return db.session.scalar(select(model.id).where(model.organisation_id == org.id, model.code == code))
+
+    def rule(org, omaha: str) -> int:
+        return db.session.scalar(select(RiskRule.id).where(RiskRule.organisation_id == org.id, RiskRule.omaha == omaha,
+                                                           RiskRule.modifier == "actual"))
+
+    other_user_token = accounts.create_token(world.view_only_family, "someone else's").token
+    foreign_token = accounts.create_token(world.foreign_admin, "organisation B's").token
+    return LiveWorld(
+        residents={name: Resident(client.id, client.name)
+                   for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
+        emails={role: user.email for role, user in world.users.items()},
+        user_ids={role: user.id for role, user in world.users.items()},
+        ids={
+            "team": {"own": world.team.id, "other": world.other_team.id, "foreign": world.foreign_team.id},
+            "service": {"own": org_object(Service, world.org, "C01"), "other": org_object(Service, world.org, "C02"),
+                        "foreign": org_object(Service, world.other_org, "C01")},
+            "level": {"own": org_object(StaffLevel, world.org, "N3"), "other": org_object(StaffLevel, world.org, "N4"),
+                      "foreign": org_object(StaffLevel, world.other_org, "N3")},
+            "rule": {"own": rule(world.org, "42"), "other": rule(world.org, "38"),
+                     "foreign": rule(world.other_org, "42")},
+            "risk": risks,
+            "point": points,
+            "invoice": {target: invoice.id for target, invoice in invoices.items()},
+            "payment": {target: payment.id for target, payment in payments.items()},
+        },
+        health_notes=notes,
+        checkout_sessions={target: payment.provider_session_id for target, payment in payments.items()},
+        other_user_token_id=other_user_token.id,
+        foreign_token_id=foreign_token.id,
+        foreign_strings=(world.foreign.name, world.other_org.name, world.foreign_team.name,
+                         world.foreign_admin.email, world.foreign_admin.name, world.foreign.location.name,
+                         b_nurse.name, b_nurse.email),
+    )
+
+
+@pytest.fixture(scope="module")
+def live(app):
+    with app.app_context():
+        limiter.reset()
+        _empty_all_tables()
+        world = build_live_world()
+        db.session.remove()
+    yield world
+    with app.app_context():
+        _empty_all_tables()
+
+
+class Sessions:
+    """One login per role, reused: every case gets a fresh client with that session cookie.
+
+    A fresh client keeps cases apart (a flash of one case never shows in the next); the
+    cookie saves a login per case. Logging out rotates the user's session nonce, so a
+    route that logs out drops the role's cookie.
+    """
+
+    def __init__(self, app, live: LiveWorld):
+        self.app = app
+        self.live = live
+        self.cookies: dict[str, tuple[str, str]] = {}
+
+    def client(self, role: str, *, fresh: bool = False, writes: bool = True):
+        """A test client for ``role`` and its CSRF token (an anonymous visitor's only for ``writes``)."""
+        client = self.app.test_client()
+        if role == ANONYMOUS:
+            return client, anonymous_csrf(client) if writes else None
+        if role in self.cookies and not fresh:
+            cookie, csrf = self.cookies[role]
+            client.set_cookie("session", cookie)
+            return client, csrf
+        csrf = login(client, self.live.emails[role])
+        if not fresh:
+            self.cookies[role] = (client.get_cookie("session").value, csrf)
+        return client, csrf
+
+    def forget(self, role: str) -> None:
+        self.cookies.pop(role, None)
+
+
+@pytest.fixture(scope="module")
+def sessions(app, live) -> Sessions:
+    return Sessions(app, live)
+
+
+def login(client, email: str) -> str:
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["csrf_token"]
+
+
+def anonymous_csrf(client) -> str:
+    """An anonymous visitor's CSRF token, as a browser has it from any page with a form."""
+    return csrf_from(client.get("/login").get_data(as_text=True))
+
+
+# -- one case: a role, a target, and what to send -----------------------------------------------
+
+@dataclass
+class Case:
+    app: object
+    live: LiveWorld
+    role: str
+    target: str
+    client: object = None  # the role's test client, for builders that read before they write
+
+    @property
+    def resident(self) -> Resident:
+        return self.live.residents[self.target]
+
+    def object_id(self, kind: str) -> int:
+        return self.resident.id if kind == "resident" else self.live.ids[kind][self.target]
+
+    def in_app(self, work: Callable):
+        # A request context, for services that build URLs.
+        with self.app.test_request_context():
+            try:
+                return work()
+            finally:
+                db.session.remove()
+
+    def token_id(self) -> int:
+        if self.target == "own" and self.role != ANONYMOUS:
+            def mine():
+                return accounts.create_token(db.session.get(User, self.live.user_ids[self.role]), "matrix").token.id
+            return self.in_app(mine)
+        return self.live.foreign_token_id if self.target == "foreign" else self.live.other_user_token_id
+
+    def invitation_token(self) -> str:
+        """A fresh, open invitation for the ``own`` resident, issued by the administrator."""
+        def work():
+            admin = db.session.get(User, self.live.user_ids["admin"])
+            resident = db.session.get(Client, self.live.residents["own"].id)
+            return accounts.invite_contact(admin, resident, email=fresh_email(), name="Nieuw Contact",
+                                           relation="zoon", can_view=True, can_decide=False, can_pay=False).token
+        return self.in_app(work)
+
+    def package_ready(self, submitted: bool) -> int:
+        """For ``own``: a fresh draft by the team's carer, submitted when asked; its number.
+
+        Other targets are refused before their versions are looked at: version 1 will do.
+        """
+        if self.target != "own":
+            return 1
+
+        def work():
+            carer = db.session.get(User, self.live.user_ids["carer"])
+            resident = db.session.get(Client, self.resident.id)
+            version = packages.save_version(carer, resident, working_lines(resident), False, "matrix")
+            if submitted:
+                packages.submit_draft(carer, resident)
+            return version.number
+        return self.in_app(work)
+
+    def open_risk(self) -> int:
+        """For ``own``: the open risk (recorded again by the team's nurse if a case ended it)."""
+        if self.target != "own":
+            return self.live.ids["risk"][self.target]
+
+        def work():
+            nurse = db.session.get(User, self.live.user_ids["nurse"])
+            resident = db.session.get(Client, self.resident.id)
+            return health.record_risk(nurse, resident, **RISK, note=self.live.health_notes["own"]).id
+        return self.in_app(work)
+
+    def open_point(self) -> int:
+        """For ``own``: a fresh observation point by the team's nurse."""
+        if self.target != "own":
+            return self.live.ids["point"][self.target]
+
+        def work():
+            nurse = db.session.get(User, self.live.user_ids["nurse"])
+            return health.add_observation(nurse, db.session.get(Client, self.resident.id), "matrix").id
+        return self.in_app(work)
+
+    def email(self) -> str:
+        return self.live.emails["family" if self.role == ANONYMOUS else self.role]
+
+
+def working_lines(resident) -> list[LineInput]:
+    """The working version's lines with C01 at 7 a week: health lines as they are, covered."""
+    planned = {line.service: line.per_week for line in packages.lines_of(packages.working_version(resident))}
+    planned["C01"] = 7
+    return [LineInput(code, per_week) for code, per_week in planned.items()]
+
+
+def fresh_email() -> str:
+    return f"matrix{next(_serial)}@example.org"
+
+
+def fresh_date() -> str:
+    """A date no catalogue change has yet: each allowed edit must be accepted, not refused as a duplicate."""
+    return (date(2031, 1, 1) + timedelta(days=next(_serial))).isoformat()
+
+
+def on(kind: str, template: str) -> Callable[[Case], str]:
+    """A path naming the target's object of ``kind`` (see ``LiveWorld.ids``)."""
+    return lambda case: template.format(id=case.object_id(kind))
+
+
+def fixed(path: str) -> Callable[[Case], str]:
+    return lambda case: path
+
+
+def invitation_path(case: Case) -> str:
+    return f"/invite/{case.invitation_token()}"
+
+
+def token_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.token_id())
+
+
+def package_path(template: str, *, submitted: bool) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.resident.id, number=case.package_ready(submitted))
+
+
+def risk_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.resident.id, risk=case.open_risk())
+
+
+def point_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.resident.id, point=case.open_point())
+
+
+PUBLIC = "public"        # anyone, logged in or not; the target plays no part
+USER = "user"            # the logged-in roles of ``roles``; the URL names no object
+TARGETED = "targeted"    # the request names the target's object; ``per_target`` says who may
+TOKEN = "token"          # the URL names a token: only its owner may, anyone else gets 404
+
+
+@dataclass(frozen=True)
+class Route:
+    scope: str
+    path: Callable[[Case], str]
+    roles: frozenset[str] = LOGGED_IN
+    per_target: dict[str, frozenset[str]] = field(default_factory=dict)
+    kind: str = "resident"  # what a TARGETED route names
+    form: Callable[[Case], dict] | None = None
+    json: Callable[[Case], dict] | None = None
+    raw: Callable[[Case], tuple[str, dict]] | None = None  # a body and headers, sent as they are
+    # Where an allowed request must redirect, when it redirects somewhere specific.
+    redirect_to: str | None = None
+    # An allowed page shows the target resident's name (a check that "allowed" is real).
+    shows_name: bool = False
+    ends_session: bool = False
+    # Roles that may never do this are refused (403) before the object is looked up.
+    role_gate_first: bool = False
+    # A route that names no object still takes the target when it filters on it.
+    filters_on_target: bool = False
+
+
+def resident_route(path: str, per_target, **kwargs) -> Route:
+    return Route(TARGETED, on("resident", path), per_target=per_target, **kwargs)
+
+
+def invite_form(_case: Case) -> dict:
+    return {"name": "Nieuw Contact", "email": fresh_email(), "relation": "zoon", "can_view": "y"}
+
+
+def invite_json(_case: Case) -> dict:
+    return {"name": "Nieuw Contact", "email": fresh_email(), "relation": "zoon", "can_view": True}
+
+
+def lines_json(case: Case) -> dict:
+    return {"lines": [{"service": line.service, "per_week": line.per_week} for line in CORE_LINES]}
+
+
+def draft_json(case: Case) -> dict:
+    """What an API client sends: the draft as this role sees it, with C01 at 7 a week.
+
+    Health lines stay as they are for those who see them, and are kept unseen for those who
+    do not; roles that cannot read the draft send the core lines.
+    """
+    draft = case.client.get(f"/api/v1/clients/{case.resident.id}/package/draft")
+    if draft.status_code != 200:
+        return lines_json(case)
+    planned = {line["service"]: line["per_week"] for line in draft.get_json()["draft"]["lines"]}
+    planned["C01"] = 7
+    return {"lines": [{"service": code, "per_week": n} for code, n in planned.items()]}
+
+
+def no_fields(_case: Case) -> dict:
+    return {}
+
+
+def webhook_event(case: Case) -> tuple[str, dict]:
+    """A correctly signed provider event about a checkout nobody knows: booked, changes nothing."""
+    body = event_payload("checkout.session.expired",
+                         {"id": f"cs_unknown_{next(_serial)}", "object": "checkout.session"})
+    return body, {"Stripe-Signature": sign(body, case.app.config["STRIPE_WEBHOOK_SECRET"]),
+                  "Content-Type": "application/json"}
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    # -- public
+    ("static", "GET"): Route(PUBLIC, fixed("/static/css/app.css")),
+    ("main.set_language", "POST"): Route(PUBLIC, fixed("/language"), redirect_to="/",
+                                         form=lambda case: {"language": "nl", "next": "/"}),
+    ("auth.login", "GET"): Route(PUBLIC, fixed("/login")),
+    ("auth.login", "POST"): Route(PUBLIC, fixed("/login"), redirect_to="/",
+                                  form=lambda case: {"email": case.email(), "password": PASSWORD}),
+    ("auth.accept_invitation", "GET"): Route(PUBLIC, invitation_path),
+    ("auth.accept_invitation", "POST"): Route(PUBLIC, invitation_path, redirect_to="/",
+                                              form=lambda case: {"password": "a-new-password-1",
+                                                                 "confirm": "a-new-password-1"}),
+    ("api.login", "POST"): Route(PUBLIC, fixed("/api/v1/auth/login"),
+                                 json=lambda case: {"email": case.email(), "password": PASSWORD}),
+    ("api.openapi", "GET"): Route(PUBLIC, fixed("/api/v1/openapi.json")),
+    ("main.health", "GET"): Route(PUBLIC, fixed("/healthz")),
+    # Anyone may deliver a provider event; only a correct signature gets it booked.
+    ("billing.stripe_webhook", "POST"): Route(PUBLIC, fixed("/billing/webhooks/stripe"), raw=webhook_event),
+    # -- any logged-in user; lists are scoped (test_client_list_is_scoped_per_role)
+    ("main.home", "GET"): Route(USER, fixed("/")),
+    ("auth.logout", "POST"): Route(USER, fixed("/logout"), form=no_fields, redirect_to="/login", ends_session=True),
+    ("auth.tokens", "GET"): Route(USER, fixed("/account/tokens")),
+    ("auth.tokens", "POST"): Route(USER, fixed("/account/tokens"), form=lambda case: {"name": "matrix"}),
+    ("api.logout", "POST"): Route(USER, fixed("/api/v1/auth/logout"), ends_session=True),
+    ("api.me", "GET"): Route(USER, fixed("/api/v1/me")),
+    ("api.list_tokens", "GET"): Route(USER, fixed("/api/v1/tokens")),
+    ("api.create_token", "POST"): Route(USER, fixed("/api/v1/tokens"), json=lambda case: {"name": "matrix"}),
+    ("care_api.list_clients", "GET"): Route(USER, fixed("/api/v1/clients")),
+    ("teams_api.list_teams", "GET"): Route(USER, fixed("/api/v1/teams")),
+    ("care_api.catalogue", "GET"): Route(USER, fixed("/api/v1/catalogue")),
+    # -- the administrator only; the audit log is filtered on the target (a filter: B's id is no 404)
+    ("main.audit_log", "GET"): Route(USER, on("resident", "/admin/audit?client={id}"), roles=ADMIN_ONLY,
+                                     filters_on_target=True),
+    ("api.audit_log", "GET"): Route(USER, on("resident", "/api/v1/audit?client={id}"), roles=ADMIN_ONLY,
+                                    filters_on_target=True),
+    ("catalogue.index", "GET"): Route(USER, fixed("/admin/catalogue"), roles=ADMIN_ONLY),
+    ("catalogue.set_budget", "POST"): Route(USER, fixed("/admin/catalogue/budgets"), roles=ADMIN_ONLY,
+                                            redirect_to="/admin/catalogue",
+                                            form=lambda case: {"care_profile": "5VV", "weekly": "885,60",
+                                                               "valid_from": fresh_date()}),
+    ("catalogue.edit_service", "GET"): Route(TARGETED, on("service", "/admin/catalogue/services/{id}"),
+                                             per_target=EDITORS, kind="service"),
+    ("catalogue.edit_service", "POST"): Route(
+        TARGETED, on("service", "/admin/catalogue/services/{id}"), per_target=EDITORS, kind="service",
+        redirect_to="/admin/catalogue",
+        form=lambda case: {"minutes": "30", "level": "N3", "material": "0", "valid_from": fresh_date(),
+                           "active": "y"}),
+    ("catalogue.change_rate", "POST"): Route(TARGETED, on("level", "/admin/catalogue/levels/{id}"),
+                                             per_target=EDITORS, kind="level", redirect_to="/admin/catalogue",
+                                             form=lambda case: {"rate": "41,00", "valid_from": fresh_date()}),
+    # -- one's own tokens only
+    ("auth.revoke_token", "POST"): Route(TOKEN, token_path("/account/tokens/{id}/revoke"), form=no_fields,
+                                         redirect_to="/account/tokens"),
+    ("api.revoke_token", "DELETE"): Route(TOKEN, token_path("/api/v1/tokens/{id}")),
+    # -- a team's review worklist
+    ("teams.review_worklist", "GET"): Route(TARGETED, on("team", "/teams/{id}/reviews"), per_target=WORKLIST,
+                                            kind="team"),
+    ("teams_api.review_worklist", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/reviews"),
+                                                per_target=WORKLIST, kind="team"),
+    # -- one resident
+    ("care.client", "GET"): resident_route("/clients/{id}", VIEWERS, shows_name=True),
+    ("care_api.get_client", "GET"): resident_route("/api/v1/clients/{id}", VIEWERS, shows_name=True),
+    ("care.invite_contact", "GET"): resident_route("/clients/{id}/invite", INVITERS, shows_name=True),
+    ("care.invite_contact", "POST"): resident_route("/clients/{id}/invite", INVITERS, form=invite_form,
+                                                    redirect_to="/clients/{id}"),
+    ("care_api.invite_contact", "POST"): resident_route("/api/v1/clients/{id}/invitations", INVITERS,
+                                                        json=invite_json),
+    # -- a resident's package and budget
+    ("packages.budget", "GET"): resident_route("/clients/{id}/budget", VIEWERS, shows_name=True),
+    ("packages.versions", "GET"): resident_route("/clients/{id}/package/versions", VIEWERS, shows_name=True),
+    ("packages.version", "GET"): resident_route("/clients/{id}/package/versions/1", VIEWERS, shows_name=True),
+    ("packages.compare", "GET"): resident_route("/clients/{id}/package/compare?a=1&b=2", VIEWERS,
+                                                shows_name=True),
+    ("packages.composer", "GET"): resident_route("/clients/{id}/package", PROPOSERS, shows_name=True),
+    ("packages.composer", "POST"): resident_route("/clients/{id}/package", PROPOSERS, shows_name=True,
+                                                  form=lambda case: {"n_C01": "7"}),
+    ("packages.submit", "POST"): Route(TARGETED, package_path("/clients/{id}/package/submit", submitted=False),
+                                       per_target=COMPOSERS, form=no_fields, redirect_to="/clients/{id}/package"),
+    ("packages.sign", "POST"): Route(TARGETED, package_path("/clients/{id}/package/versions/{number}/sign",
+                                                            submitted=True),
+                                     per_target=SIGNERS, form=no_fields, redirect_to="/clients/{id}/package/versions"),
+    ("packages.record_review", "POST"): resident_route("/clients/{id}/reviews", COMPOSERS,
+                                                       form=lambda case: {"outcome": "confirmed", "note": ""},
+                                                       redirect_to="/clients/{id}/budget"),
+    ("care_api.client_budget", "GET"): resident_route("/api/v1/clients/{id}/budget", VIEWERS),
+    ("care_api.list_versions", "GET"): resident_route("/api/v1/clients/{id}/package/versions", VIEWERS),
+    ("care_api.get_draft", "GET"): resident_route("/api/v1/clients/{id}/package/draft", PROPOSERS),
+    ("care_api.put_draft", "PUT"): resident_route("/api/v1/clients/{id}/package/draft", PROPOSERS, json=draft_json),
+    ("care_api.submit_draft", "POST"): Route(TARGETED, package_path("/api/v1/clients/{id}/package/draft/submit",
+                                                                    submitted=False), per_target=COMPOSERS),
+    ("care_api.sign_version", "POST"): Route(
+        TARGETED, package_path("/api/v1/clients/{id}/package/versions/{number}/sign", submitted=True),
+        per_target=SIGNERS),
+    ("care_api.record_review", "POST"): resident_route("/api/v1/clients/{id}/reviews", COMPOSERS,
+                                                       json=lambda case: {"outcome": "confirmed"}),
+    # -- a resident's health profile (need-to-know)
+    ("health.profile", "GET"): resident_route("/clients/{id}/health", HEALTH_VIEWERS, shows_name=True),
+    ("health.record_risk", "POST"): resident_route("/clients/{id}/health/risks", HEALTH_EDITORS,
+                                                   form=lambda case: {**RISK, "scope": "individual", "note": ""},
+                                                   redirect_to="/clients/{id}/health"),
+    ("health.rate_risk", "POST"): Route(TARGETED, risk_path("/clients/{id}/health/risks/{risk}/rating"),
+                                        per_target=HEALTH_EDITORS, redirect_to="/clients/{id}/health",
+                                        form=lambda case: {"knowledge": "3", "behaviour": "3", "status": "3"}),
+    ("health.end_risk", "POST"): Route(TARGETED, risk_path("/clients/{id}/health/risks/{risk}/end"),
+                                       per_target=HEALTH_EDITORS, form=no_fields, redirect_to="/clients/{id}/health"),
+    ("health.prescribe", "POST"): Route(TARGETED, risk_path("/clients/{id}/health/risks/{risk}/prescription"),
+                                        per_target=HEALTH_EDITORS, redirect_to="/clients/{id}/health",
+                                        form=lambda case: {**PRESCRIPTION, "min_per_week": "28"}),
+    ("health.add_observation", "POST"): resident_route("/clients/{id}/health/observations", HEALTH_EDITORS,
+                                                       form=lambda case: {"text": "Let op het drinken"},
+                                                       redirect_to="/clients/{id}/health"),
+    ("health.end_observation", "POST"): Route(TARGETED, point_path("/clients/{id}/health/observations/{point}/end"),
+                                              per_target=HEALTH_EDITORS, form=no_fields,
+                                              redirect_to="/clients/{id}/health"),
+    ("health.access_log", "GET"): resident_route("/clients/{id}/access-log", ACCESS_LOG_READERS, shows_name=True),
+    ("health_api.get_profile", "GET"): resident_route("/api/v1/clients/{id}/health", HEALTH_VIEWERS),
+    ("health_api.record_risk", "POST"): resident_route("/api/v1/clients/{id}/health/risks", HEALTH_EDITORS,
+                                                       json=lambda case: dict(RISK)),
+    ("health_api.rate_risk", "POST"): Route(TARGETED, risk_path("/api/v1/clients/{id}/health/risks/{risk}/ratings"),
+                                            per_target=HEALTH_EDITORS,
+                                            json=lambda case: {"knowledge": 3, "behaviour": 3, "status": 3}),
+    ("health_api.end_risk", "DELETE"): Route(TARGETED, risk_path("/api/v1/clients/{id}/health/risks/{risk}"),
+                                             per_target=HEALTH_EDITORS),
+    ("health_api.prescribe", "POST"): Route(TARGETED,
+                                            risk_path("/api/v1/clients/{id}/health/risks/{risk}/prescriptions"),
+                                            per_target=HEALTH_EDITORS, json=lambda case: dict(PRESCRIPTION)),
+    ("health_api.add_observation", "POST"): resident_route("/api/v1/clients/{id}/health/observations",
+                                                           HEALTH_EDITORS, json=lambda case: {"text": "Let op"}),
+    ("health_api.access_log", "GET"): resident_route("/api/v1/clients/{id}/access-log", ACCESS_LOG_READERS),
+    # -- re-indications (Perm.REINDICATION_VIEW) and risk rules (Perm.RISK_RULES_EDIT)
+    ("health.reindications", "GET"): Route(USER, fixed("/reindications"), roles=frozenset({"admin", "nurse"})),
+    ("health.reindications_csv", "GET"): Route(USER, fixed("/reindications.csv"), roles=frozenset({"admin", "nurse"})),
+    ("health_api.reindications", "GET"): Route(USER, fixed("/api/v1/reindications"),
+                                               roles=frozenset({"admin", "nurse"})),
+    ("health.risk_rules", "GET"): Route(USER, fixed("/admin/risk-rules"), roles=ADMIN_ONLY),
+    # The administrator's gate comes first, so anyone else gets 403 whatever rule the form names;
+    # the administrator gets 404 for a rule of organisation B.
+    ("health.risk_rules", "POST"): Route(TARGETED, fixed("/admin/risk-rules"), per_target=EDITORS, kind="rule",
+                                         role_gate_first=True, redirect_to="/admin/risk-rules",
+                                         form=lambda case: {"rule": str(case.object_id("rule")),
+                                                            "min_per_week": "21"}),
+    # -- co-payments, payments and statements
+    ("billing.invoices", "GET"): resident_route("/clients/{id}/invoices", PAYMENT_VIEWERS, shows_name=True),
+    ("billing.pay_invoice", "POST"): Route(TARGETED, lambda case: "/clients/{id}/invoices/{invoice}/pay".format(
+        id=case.resident.id, invoice=case.object_id("invoice")), per_target=PAYERS, form=no_fields),
+    ("billing.payment_return", "GET"): Route(TARGETED, on("payment", "/billing/payments/{id}"),
+                                             per_target=PAYMENT_VIEWERS, kind="payment"),
+    # "cancel", not "pay": the invoice stays open for the other cases.
+    ("billing.demo_checkout", "GET"): Route(TARGETED, lambda case: f"/billing/demo-checkout/"
+                                            f"{case.live.checkout_sessions[case.target]}",
+                                            per_target=PAYERS, kind="payment", shows_name=True),
+    ("billing.demo_checkout", "POST"): Route(TARGETED, lambda case: f"/billing/demo-checkout/"
+                                             f"{case.live.checkout_sessions[case.target]}",
+                                             per_target=PAYERS, kind="payment",
+                                             form=lambda case: {"action": "cancel"},
+                                             redirect_to="/billing/payments/{id}"),
+    ("billing.client_statement", "GET"): resident_route("/clients/{id}/statements/2026-01", VIEWERS,
+                                                        shows_name=True),
+    ("billing.team_statement", "GET"): Route(TARGETED, on("team", "/teams/{id}/statement"), per_target=TEAM_STATEMENT,
+                                             kind="team"),
+    ("billing.admin", "GET"): Route(USER, fixed("/admin/billing"), roles=ADMIN_ONLY),
+    ("billing.admin_settle", "POST"): Route(USER, fixed("/admin/billing/settle"), roles=ADMIN_ONLY,
+                                            form=lambda case: {"week": "2026-W02"}, redirect_to="/admin/billing"),
+    ("billing.admin_invoices", "POST"): Route(USER, fixed("/admin/billing/invoices"), roles=ADMIN_ONLY,
+                                              form=lambda case: {"month": "2026-01"}, redirect_to="/admin/billing"),
+    ("billing.admin_refund", "POST"): Route(TARGETED, on("payment", "/admin/billing/payments/{id}/refund"),
+                                            per_target=EDITORS, kind="payment", redirect_to="/admin/billing",
+                                            form=lambda case: {"amount": "1,00"}),
+    ("billing_api.list_invoices", "GET"): resident_route("/api/v1/clients/{id}/invoices", PAYMENT_VIEWERS),
+    ("billing_api.pay_invoice", "POST"): Route(TARGETED, on("invoice", "/api/v1/invoices/{id}/pay"),
+                                               per_target=PAYERS, kind="invoice"),
+    ("billing_api.client_statement", "GET"): resident_route("/api/v1/clients/{id}/statements/2026-01", VIEWERS),
+    ("billing_api.settle", "POST"): Route(USER, fixed("/api/v1/admin/settlements"), roles=ADMIN_ONLY,
+                                          json=lambda case: {"week": "2026-W02"}),
+    ("billing_api.make_invoices", "POST"): Route(USER, fixed("/api/v1/admin/invoices"), roles=ADMIN_ONLY,
+                                                 json=lambda case: {"month": "2026-01"}),
+    ("billing_api.ledger_verify", "GET"): Route(USER, fixed("/api/v1/admin/ledger/verify"), roles=ADMIN_ONLY),
+    # The resident is named in the body, not in the URL.
+    ("care_api.meter", "POST"): Route(TARGETED, fixed("/api/v1/meter"), per_target=PROPOSERS,
+                                      json=lambda case: {"client_id": case.resident.id, **lines_json(case)}),
+}
+
+
+def registered_routes(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+ALLOW, LOGIN, FORBIDDEN, NOT_FOUND = "allow", "login", "403", "404"
+
+
+def expected(route: Route, role: str, target: str) -> str:
+    if route.scope == PUBLIC:
+        return ALLOW
+    if role == ANONYMOUS:
+        return LOGIN
+    if route.scope == TOKEN:
+        return ALLOW if target == "own" else NOT_FOUND
+    if route.scope == TARGETED:
+        if route.role_gate_first and role not in route.per_target["own"]:
+            return FORBIDDEN
+        if target == "foreign":
+            return NOT_FOUND
+        return ALLOW if role in route.per_target[target] else FORBIDDEN
+    return ALLOW if role in route.roles else FORBIDDEN
+
+
+def targets_of(route: Route) -> tuple[str, ...]:
+    """The targets a route is tried on. A route that names no object sends the same request
+    whatever the target, so it runs once per role; its no-leak check covers every resident."""
+    if route.scope in (TARGETED, TOKEN) or route.filters_on_target:
+        return TARGETS
+    return (NO_TARGET,)
+
+
+def matrix_cases() -> list:
+    return [
+        pytest.param(endpoint, method, role, target, id=f"{endpoint} {method} {role} {target}")
+        for (endpoint, method), route in ROUTES.items()
+        for role in ACTORS
+        for target in targets_of(route)
+    ]
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+def test_every_route_is_classified(app):
+    registered = registered_routes(app)
+    unclassified = sorted(registered - set(ROUTES))
+    stale = sorted(set(ROUTES) - registered)
+    assert not unclassified, (
+        "routes missing from ROUTES in tests/functional/test_access_matrix.py: "
+        + ", ".join(f"{endpoint} {method}" for endpoint, method in unclassified)
+    )
+    assert not stale, "ROUTES names routes that no longer exist: " + ", ".join(
+        f"{endpoint} {method}" for endpoint, method in stale
+    )
+
+
+def test_matrix_is_consistent():
+    for (endpoint, method), route in ROUTES.items():
+        if route.scope == TARGETED:
+            assert {"own", "other"} <= set(route.per_target), f"{endpoint} {method}"
+            assert not route.per_target.get("foreign"), f"{endpoint} {method}: nobody acts across organisations"
+            assert route.per_target["other"] <= route.per_target["own"], f"{endpoint} {method}"
+            # Whoever may act on a resident may view that resident.
+            if route.kind == "resident":
+                assert route.per_target["own"] <= VIEWERS["own"], f"{endpoint} {method}"
+                assert route.per_target["other"] <= VIEWERS["other"], f"{endpoint} {method}"
+
+
+class Probe:
+    """Reads what requests wrote, beside the app, on one connection held for the module
+    (each read ends its transaction, so SQLite's writers are never blocked)."""
+
+    def __init__(self, engine):
+        self.connection = engine.connect()
+
+    def read(self, query) -> list:
+        try:
+            return list(self.connection.execute(query))
+        finally:
+            self.connection.rollback()
+
+    def last_audit_id(self) -> int:
+        return self.read(select(func.max(AuditEvent.id)))[0][0] or 0
+
+    def denials(self, user_id: int, *, after_id: int = 0, since: datetime | None = None) -> list:
+        query = select(AuditEvent.__table__).where(AuditEvent.user_id == user_id,
+                                                   AuditEvent.action == Action.DENIED.value, AuditEvent.id > after_id)
+        if since is not None:
+            query = query.where(AuditEvent.at >= since)
+        return self.read(query.order_by(AuditEvent.id))
+
+    def token_revoked(self, token_id: int) -> bool:
+        return self.read(select(ApiToken.revoked_at).where(ApiToken.id == token_id))[0][0] is not None
+
+
+@pytest.fixture(scope="module")
+def probe(app, live):
+    with app.app_context():
+        engine = db.engine
+    reader = Probe(engine)
+    yield reader
+    reader.connection.close()
+
+
+def request_kwargs(method: str, path: str, route: Route, case: Case, csrf: str) -> dict:
+    """The body and headers; built before the request, as builders may read or write first."""
+    kwargs = {}
+    if route.form is not None:
+        kwargs["data"] = {**route.form(case), "csrf_token": csrf}
+    if route.json is not None:
+        kwargs["json"] = route.json(case)
+    if route.raw is not None:
+        kwargs["data"], kwargs["headers"] = route.raw(case)
+    if path.startswith("/api/") and method not in SAFE_METHODS:
+        kwargs["headers"] = {"X-CSRFToken": csrf}
+    return kwargs
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role", "target"), matrix_cases())
+def test_access(app, live, sessions, probe, endpoint, method, role, target):
+    route = ROUTES[(endpoint, method)]
+    where = f"{endpoint} {method} as {role} on {target}"
+    want = expected(route, role, target)
+    client, csrf = sessions.client(role, fresh=route.scope == PUBLIC, writes=method not in SAFE_METHODS)
+    case = Case(app, live, role, target, client)
+    path = route.path(case)
+    kwargs = request_kwargs(method, path, route, case, csrf)
+    started = datetime.now(timezone.utc)
+
+    response = client.open(path, method=method, **kwargs)
+    if route.ends_session:
+        sessions.forget(role)
+    status = response.status_code
+    body = response.get_data(as_text=True)
+    location = urlsplit(response.headers.get("Location", ""))
+
+    assert status != 500, f"{where}: 500"
+    if want == ALLOW:
+        assert 200 <= status < 400, f"{where}: allowed, got {status}"
+        if 300 <= status < 400:
+            assert location.path != "/login" or route.redirect_to == "/login", f"{where}: sent to log in"
+        if route.redirect_to is not None:
+            wanted = route.redirect_to.format(id=case.object_id(route.kind) if target in TARGETS else "")
+            assert 300 <= status < 400 and location.path == wanted, \
+                f"{where}: expected a redirect to {wanted}, got {status} {location.path}"
+        if route.shows_name:
+            assert case.resident.name in body, f"{where}: allowed but the resident is not shown"
+    elif want == LOGIN:
+        if path.startswith("/api/"):
+            assert status == 401, f"{where}: anonymous API call got {status}"
+            assert response.get_json()["error"]["code"] == "unauthorized", where
+        else:
+            assert status == 302, f"{where}: anonymous page got {status}"
+            assert location.path == "/login", f"{where}: redirected to {location.path}"
+            assert parse_qs(location.query).get("next"), f"{where}: no way back after logging in"
+    elif want == FORBIDDEN:
+        assert status == 403, f"{where}: denied within the organisation, got {status}"
+        rows = probe.denials(live.user_ids[role], since=started)
+        assert len(rows) == 1, f"{where}: a denial writes one audit row, found {len(rows)}"
+        assert rows[0].outcome == Outcome.DENIED.value, where
+        if route.scope == TARGETED and route.kind == "resident":
+            assert rows[0].client_id == case.resident.id, f"{where}: the audit row names the wrong resident"
+    else:
+        assert status == 404, f"{where}: another organisation's or another user's object, got {status}"
+
+    for secret in live.foreign_strings:
+        assert secret not in body, f"{where}: the response shows {secret!r} of organisation B"
+    if route.scope != PUBLIC:  # an invitation link shows its resident to whoever holds it
+        for name, resident in live.residents.items():
+            if role not in VIEWERS[name]:
+                assert resident.name not in body, f"{where}: the response shows {name}, whom the role may not view"
+    for name, note in live.health_notes.items():
+        if role not in HEALTH_VIEWERS[name]:
+            assert note not in body, f"{where}: the response shows health notes of {name} without a care relationship"
+    if route.scope == TOKEN and want == NOT_FOUND:
+        assert not probe.token_revoked(case.token_id()), f"{where}: revoked someone else's token"
+
+
+# Ids of /api/v1/clients per role: ``own`` and ``other`` by name ("Andere ..." before "Eigen ...").
+EXPECTED_CLIENTS = {
+    "family": ("own",),
+    "resident": ("own",),
+    "carer": ("own",),
+    "nurse": ("own",),
+    "team_lead": ("own",),
+    "freelancer": (),
+    "client_supporter": ("other", "own"),
+    "board": (),
+    "admin": ("other", "own"),
+}
+
+
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_client_list_is_scoped_per_role(app, live, sessions, role):
+    client, _csrf = sessions.client(role)
+    listed = [row["id"] for row in client.get("/api/v1/clients").get_json()["clients"]]
+    assert listed == [live.residents[name].id for name in EXPECTED_CLIENTS[role]], role
+
+    home = client.get("/").get_data(as_text=True)
+    for name in TARGETS:
+        shown = live.residents[name].name in home
+        assert shown == (name in EXPECTED_CLIENTS[role]), f"home page of {role}: {name} shown={shown}"
+
+
+def test_board_sees_no_resident(app, live, sessions):
+    client, _csrf = sessions.client("board")
+    assert client.get("/api/v1/clients").get_json() == {"clients": []}
+    for name in TARGETS:
+        response = client.get(f"/api/v1/clients/{live.residents[name].id}")
+        assert response.status_code == (404 if name == "foreign" else 403), name
+
+
+def test_denial_is_audited_with_actor_resident_and_permission(app, live, sessions, probe):
+    client, csrf = sessions.client("carer")
+    other = live.residents["other"]
+    mark = probe.last_audit_id()
+
+    assert client.get(f"/clients/{other.id}").status_code == 403
+    assert client.post(f"/api/v1/clients/{other.id}/invitations", json={"email": fresh_email(), "name": "X"},
+                       headers={"X-CSRFToken": csrf}).status_code == 403
+
+    rows = probe.denials(live.user_ids["carer"], after_id=mark)
+    assert [(row.action, row.outcome, row.role, row.client_id, row.object_type, row.object_id, row.detail)
+            for row in rows] == [
+        ("denied", "denied", "carer", other.id, "clients", str(other.id), "client.view"),
+        ("denied", "denied", "carer", other.id, "clients", str(other.id), "client.view"),
+    ]
+    assert all(row.ip for row in rows)
+
+
+def test_refused_invitation_leaves_nothing_but_the_audit_row(app, live, sessions, probe):
+    client, csrf = sessions.client("client_supporter")
+    own = live.residents["own"]
+
+    def invitations() -> int:
+        return probe.read(select(func.count()).select_from(Invitation).where(Invitation.client_id == own.id))[0][0]
+
+    before, mark = invitations(), probe.last_audit_id()
+    response = client.post(f"/api/v1/clients/{own.id}/invitations", json={"email": fresh_email(), "name": "X"},
+                           headers={"X-CSRFToken": csrf})
+    assert response.status_code == 403
+    assert invitations() == before
+    assert [row.detail for row in probe.denials(live.user_ids["client_supporter"], after_id=mark)] \
+        == ["client.invite_contact"]
