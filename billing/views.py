@@ -61,6 +61,7 @@ def pay_invoice(client_id: int, invoice_id: int):
     invoice = db.session.get(CopayInvoice, invoice_id)
     if invoice is None or invoice.client_id != resident.id:
         raise NotInScope()
+    authorize(current_user, Perm.PAYMENT_MAKE, resident)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

@@ -78,6 +78,7 @@ def composer(client_id: int):
 @login_required
 def submit(client_id: int):
     resident = services.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_COMPOSE, resident)
     if not ComposerForm().validate_on_submit():
         abort(400)
     try:
@@ -138,6 +139,7 @@ def compare(client_id: int):
 @login_required
 def sign(client_id: int, number: int):
     resident = services.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_SIGN, resident)
     form = SignOffForm()
     if not form.validate_on_submit():
         flash(_("Enter a valid date."), "error")

@@ -1,7 +1,7 @@
 """Errors as pages in the user's language, or as JSON ``{"error": {"code", "message"}}`` under /api/."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -77,6 +77,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(NotInScope)
     def not_in_scope(_error):
+        # A probe for something out of reach is logged in the prober's own organisation, and
+        # answered exactly like an id that does not exist.
+        if current_user.is_authenticated:
+            db.session.rollback()
+            audit.record(Action.DENIED, actor=current_user, outcome=Outcome.DENIED,
+                         detail=f"not found or out of scope: {request.method} {request.path}"[:500])
+            db.session.commit()
         return error_response(404)
 
     @app.errorhandler(CSRFError)
