@@ -122,13 +122,16 @@ def verify(organisation_id: int | None = None) -> list[Breach]:
         ~select(LedgerLine.id).where(LedgerLine.entry_id == JournalEntry.id).exists()),
         JournalEntry.organisation_id)).all()
     breaches += [Breach("entry without transfers", key) for key in empty]
-    bad_lines = db.session.scalars(select(LedgerLine.id).where(
-        (LedgerLine.amount_cents <= 0) | (LedgerLine.source_account_id == LedgerLine.target_account_id))).all()
+    bad_lines = db.session.scalars(in_org(
+        select(LedgerLine.id).join(JournalEntry, JournalEntry.id == LedgerLine.entry_id).where(
+            (LedgerLine.amount_cents <= 0) | (LedgerLine.source_account_id == LedgerLine.target_account_id)),
+        JournalEntry.organisation_id)).all()
     breaches += [Breach("transfer without a positive amount between two accounts", f"line {i}") for i in bad_lines]
-    cross = db.session.execute(
+    cross = db.session.execute(in_org(
         select(JournalEntry.idempotency_key).join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
         .join(Account, Account.id.in_([LedgerLine.source_account_id, LedgerLine.target_account_id]))
-        .where(Account.organisation_id != JournalEntry.organisation_id).distinct()).scalars().all()
+        .where(Account.organisation_id != JournalEntry.organisation_id).distinct(),
+        JournalEntry.organisation_id)).scalars().all()
     breaches += [Breach("transfer to another organisation's account", key) for key in cross]
     totals = balances(list(db.session.scalars(in_org(select(Account.id), Account.organisation_id))))
     if sum(totals.values()) != 0:
@@ -139,9 +142,9 @@ def verify(organisation_id: int | None = None) -> list[Breach]:
             breaches.append(Breach("negative savings", f"account {account_id}: {total}"))
         if kinds[account_id] == AccountKind.CLIENT_BUDGET.value and total != 0:
             breaches.append(Breach("weekly budget not fully settled", f"account {account_id}: {total}"))
-    reversed_twice = db.session.execute(
-        select(JournalEntry.reverses_id, func.count()).where(JournalEntry.reverses_id.is_not(None))
-        .group_by(JournalEntry.reverses_id).having(func.count() > 1)).all()
+    reversed_twice = db.session.execute(in_org(
+        select(JournalEntry.reverses_id, func.count()).where(JournalEntry.reverses_id.is_not(None)),
+        JournalEntry.organisation_id).group_by(JournalEntry.reverses_id).having(func.count() > 1)).all()
     breaches += [Breach("entry reversed twice", str(entry_id)) for entry_id, _ in reversed_twice]
     return breaches
 

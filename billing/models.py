@@ -148,6 +148,17 @@ class CopayInvoice(db.Model):
     client = relationship("Client")
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
 
+    @property
+    def paid_cents(self) -> int:
+        """What has come in for this invoice and was not refunded."""
+        return sum(p.amount_cents - p.refunded_cents for p in self.payments
+                   if p.status in (PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value,
+                                   PaymentStatus.REFUNDED.value))
+
+    @property
+    def due_cents(self) -> int:
+        return max(self.amount_cents - self.paid_cents, 0)
+
 
 class WebhookEvent(db.Model):
     """Each provider event once (by id), and once per object and type; kept for replays."""

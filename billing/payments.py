@@ -102,10 +102,15 @@ def start_payment(actor, invoice: CopayInvoice) -> Payment:
     """
     client = db.session.get(Client, invoice.client_id)
     authorize(actor, Perm.PAYMENT_MAKE, client)
-    if invoice.status != InvoiceStatus.OPEN.value:
+    if invoice.status != InvoiceStatus.OPEN.value or invoice.due_cents <= 0:
         raise InvoiceNotPayable()
+    # A checkout already open for this amount is reused, so two tabs cannot pay twice.
+    for earlier in invoice.payments:
+        if earlier.status == PaymentStatus.PENDING.value and earlier.amount_cents == invoice.due_cents \
+                and earlier.checkout_url:
+            return earlier
     payment = Payment(organisation_id=invoice.organisation_id, client_id=invoice.client_id, invoice_id=invoice.id,
-                      payer_id=actor.id, amount_cents=invoice.amount_cents, currency="eur",
+                      payer_id=actor.id, amount_cents=invoice.due_cents, currency="eur",
                       status=PaymentStatus.PENDING.value, created_at=utcnow())
     db.session.add(payment)
     db.session.flush()
@@ -155,10 +160,19 @@ def confirm_payment(payment: Payment, payment_intent: str | None, amount_cents: 
     payment.status = PaymentStatus.PAID.value
     payment.provider_payment_id = payment_intent or payment.provider_payment_id
     payment.paid_at = utcnow()
-    if payment.invoice is not None:
-        payment.invoice.status = InvoiceStatus.PAID.value
-        payment.invoice.paid_at = payment.paid_at
+    _update_invoice(payment)
     return True
+
+
+def _update_invoice(payment: Payment) -> None:
+    """Paid when what came in (less refunds) covers it; open again when a refund leaves some due."""
+    invoice = payment.invoice
+    if invoice is None:
+        return
+    if invoice.due_cents == 0:
+        invoice.status, invoice.paid_at = InvoiceStatus.PAID.value, invoice.paid_at or payment.paid_at or utcnow()
+    else:
+        invoice.status, invoice.paid_at = InvoiceStatus.OPEN.value, None
 
 
 def cancel_payment(payment: Payment) -> None:
@@ -182,9 +196,7 @@ def apply_refund(payment: Payment, refund_id: str, amount_cents: int) -> bool:
     payment.refunded_cents += amount_cents
     payment.status = (PaymentStatus.REFUNDED if payment.refunded_cents == payment.amount_cents
                       else PaymentStatus.PARTIALLY_REFUNDED).value
-    if payment.invoice is not None:
-        payment.invoice.status = InvoiceStatus.OPEN.value
-        payment.invoice.paid_at = None
+    _update_invoice(payment)
     return True
 
 
