@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from billing.money import InvalidAmount, parse_euro
+from billing.money import InvalidAmount, format_euro, parse_euro
 from marketplace.db_types import local_today
 from marketplace.extensions import db
 from marketplace.policy import Perm, authorize, get_in_scope
@@ -56,7 +56,7 @@ def edit_service(service_id: int):
     service = get_in_scope(current_user, Service, service_id, Perm.CATALOGUE_EDIT)
     current = catalogue.valid_on(service.versions, local_today()) or service.versions[-1]
     form = ServiceChangeForm(minutes=current.minutes, level=current.level.code,
-                             material=f"{current.material_cents / 100:.2f}".replace(".", ","),
+                             material=format_euro(current.material_cents).removeprefix("€ "),
                              active=service.active, valid_from=local_today())
     form.level.choices = [(level.code, f"{level.code} – {level.name_nl}") for level in _levels()]
     if form.validate_on_submit():

@@ -1,0 +1,57 @@
+"""Invitations go out by e-mail when SMTP is configured: a real SMTP server on 127.0.0.1."""
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from marketplace import accounts
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield controller, inbox
+    finally:
+        controller.stop()
+
+
+def test_invitation_is_mailed_with_a_working_link(world, app, db, smtp_server, client):
+    controller, inbox = smtp_server
+    port = controller.port
+    settings = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_USE_TLS": False,
+                "MAIL_FROM": "zorg@example.nl"}
+    saved = {key: app.config[key] for key in settings}
+    app.config.update(settings)
+    try:
+        with app.test_request_context():
+            issued = accounts.invite_contact(world.users["carer"], world.own, email="zoon@example.nl",
+                                             name="Zoon", relation="zoon", can_view=True, can_decide=False,
+                                             can_pay=False)
+            assert accounts.deliver_invitation(issued, world.own.name) is True
+    finally:
+        app.config.update(saved)
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert message.mail_from == "zorg@example.nl" and message.rcpt_tos == ["zoon@example.nl"]
+    body = message.content.decode()
+    link = f"/invite/{issued.token}"
+    assert link in body and world.own.name in body
+    assert client.get(link).status_code == 200
