@@ -111,10 +111,15 @@ def test_a_refused_look_at_the_audit_log_is_recorded_as_a_denial(world, auth, db
     assert events(db, action="read") == []
 
 
-def test_another_organisations_resident_is_not_found_and_not_a_denial(world, auth, db):
+def test_a_probe_for_another_organisations_resident_is_a_404_logged_only_at_home(world, auth, db):
     auth.login(world.email("admin"))
     assert auth.client.get(f"/api/v1/clients/{world.foreign.id}").status_code == 404
-    assert events(db, action="denied") == []
+    rows = events(db, action="denied")
+    assert len(rows) == 1
+    probe = rows[0]
+    # Logged in the prober's own organisation, without tying it to the other organisation's resident.
+    assert (probe.organisation_id, probe.user_id, probe.client_id) == (world.org.id, world.users["admin"].id, None)
+    assert "out of scope" in probe.detail
 
 
 # -- reading the log -----------------------------------------------------------------------
