@@ -176,6 +176,7 @@ def budget(client_id: int):
         history=packages.versions_of(resident), review=reviews.review_state(resident),
         reviews=reviews.reviews_of(resident), review_form=ReviewForm(),
         can_review=can(current_user, Perm.REVIEW_RECORD, resident),
+        can_pay_view=can(current_user, Perm.PAYMENT_VIEW, resident), this_month=local_today().isoformat()[:7],
     )
 
 
