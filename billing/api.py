@@ -11,7 +11,7 @@ from care import services as care_services
 from marketplace.api import json_body
 from marketplace.errors import ApiError
 from marketplace.extensions import csrf, db
-from marketplace.policy import NotInScope, Perm, authorize
+from marketplace.policy import NotInScope, Perm, authorize, load
 
 from . import payments, settlement, statements
 from .gateway import GatewayError
@@ -22,24 +22,26 @@ bp = Blueprint("billing_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def invoice_json(invoice: CopayInvoice) -> dict:
+def invoice_json(invoice: CopayInvoice, weeks=None) -> dict:
+    weeks = weeks if weeks is not None else payments.copay_weeks(invoice.client_id, invoice.month)
     return {"id": invoice.id, "client_id": invoice.client_id, "month": invoice.month.isoformat()[:7],
-            "amount_cents": invoice.amount_cents, "status": invoice.status,
-            "weeks": [{"week": w.week, "amount_cents": w.amount_cents}
-                      for w in payments.copay_weeks(invoice.client_id, invoice.month)]}
+            "amount_cents": invoice.amount_cents, "due_cents": invoice.due_cents, "status": invoice.status,
+            "weeks": [{"week": w.week, "amount_cents": w.amount_cents} for w in weeks]}
 
 
 @bp.get("/clients/<int:client_id>/invoices")
 @login_required
 def list_invoices(client_id: int):
     resident = care_services.get_client(current_user, client_id)
-    return jsonify(invoices=[invoice_json(i) for i in payments.invoices_of(current_user, resident)])
+    invoices = payments.invoices_of(current_user, resident)
+    weeks = payments.copay_weeks_by_month(resident.id, [i.month for i in invoices])
+    return jsonify(invoices=[invoice_json(i, weeks[i.month]) for i in invoices])
 
 
 @bp.post("/invoices/<int:invoice_id>/pay")
 @login_required
 def pay_invoice(invoice_id: int):
-    invoice = db.session.get(CopayInvoice, invoice_id)
+    invoice = load(CopayInvoice, invoice_id)
     if invoice is None:
         raise NotInScope()
     care_services.get_client(current_user, invoice.client_id)  # 404 outside the scope
@@ -54,9 +56,8 @@ def pay_invoice(invoice_id: int):
 
 def _month(value: str) -> date:
     try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
+        return payments.parse_month(value)
+    except payments.InvalidMonth:
         raise ApiError(422, "invalid", _("Write the month like 2026-11."))
 
 

@@ -134,9 +134,25 @@ class DemoGateway:
         return f"re_demo_{secrets.token_hex(10)}"
 
 
+class UnavailableGateway:
+    """Production without a Stripe key: online payment is switched off, never faked."""
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        from flask_babel import gettext as _
+
+        raise GatewayError(_("Online payment is not available yet. Please contact the administration."),
+                           "payments_unavailable")
+
+    def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str:
+        return self.create_checkout(None)  # raises
+
+
 def init_app(app: Flask) -> None:
-    """Choose the gateway once: Stripe with a key, otherwise the offline demo."""
+    """Choose the gateway once: Stripe with a key; the offline demo only in demo and test mode."""
     key = app.config.get("STRIPE_SECRET_KEY")
+    if not key and app.config["ZORGMARKT_MODE"] == "production":
+        app.extensions["gateway"] = UnavailableGateway()
+        return
     if key:
         import stripe
 
@@ -150,3 +166,7 @@ def init_app(app: Flask) -> None:
 
 def gateway() -> Gateway:
     return current_app.extensions["gateway"]
+
+
+def is_demo() -> bool:
+    return isinstance(gateway(), DemoGateway)

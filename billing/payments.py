@@ -33,6 +33,20 @@ class InvalidAmount(ValueError):
     """Zero, negative or not a whole number of cents."""
 
 
+class InvalidMonth(ValueError):
+    """Not a month like 2026-11 (years 2000 to 2100)."""
+
+
+def parse_month(text: str) -> date:
+    """``"2026-11"`` → 1 November 2026. :raises InvalidMonth:"""
+    import re
+
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
+    if not match or not 2000 <= int(match[1]) <= 2100 or not 1 <= int(match[2]) <= 12:
+        raise InvalidMonth(text)
+    return date(int(match[1]), int(match[2]), 1)
+
+
 def month_start(day: date) -> date:
     return day.replace(day=1)
 
@@ -59,6 +73,25 @@ def copay_weeks(client_id: int, month: date) -> list[WeekCopay]:
         .group_by(JournalEntry.memo, JournalEntry.booked_on).order_by(JournalEntry.booked_on)
     ).all()
     return [WeekCopay(memo.removeprefix("week "), booked_on, int(total)) for memo, booked_on, total in rows]
+
+
+def copay_weeks_by_month(client_id: int, months: list[date]) -> dict[date, list[WeekCopay]]:
+    """:func:`copay_weeks` for several months of one resident, in one query."""
+    if not months:
+        return {}
+    rows = db.session.execute(
+        select(JournalEntry.memo, JournalEntry.booked_on, func.sum(LedgerLine.amount_cents))
+        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
+        .where(JournalEntry.client_id == client_id, JournalEntry.kind == "settlement",
+               LedgerLine.kind == LineKind.COPAY.value, JournalEntry.booked_on >= min(months),
+               JournalEntry.booked_on < next_month(max(months)))
+        .group_by(JournalEntry.memo, JournalEntry.booked_on).order_by(JournalEntry.booked_on)
+    ).all()
+    result: dict[date, list[WeekCopay]] = {month: [] for month in months}
+    for memo, booked_on, total in rows:
+        if month_start(booked_on) in result:
+            result[month_start(booked_on)].append(WeekCopay(memo.removeprefix("week "), booked_on, int(total)))
+    return result
 
 
 def create_invoices(month: date, actor=None, organisation_id: int | None = None) -> list[CopayInvoice]:
@@ -102,6 +135,9 @@ def start_payment(actor, invoice: CopayInvoice) -> Payment:
     """
     client = db.session.get(Client, invoice.client_id)
     authorize(actor, Perm.PAYMENT_MAKE, client)
+    # Lock the invoice: two clicks at once must not open two checkouts.
+    invoice = db.session.scalar(select(CopayInvoice).where(CopayInvoice.id == invoice.id)
+                                .with_for_update().execution_options(populate_existing=True))
     if invoice.status != InvoiceStatus.OPEN.value or invoice.due_cents <= 0:
         raise InvoiceNotPayable()
     # A checkout already open for this amount is reused, so two tabs cannot pay twice.

@@ -111,6 +111,10 @@ def settle_organisation(org: Organisation, week: str, run: SettlementRun) -> Non
         if budget is None or team_id is None:
             run.skipped.append(f"{client_id}: {'no budget' if budget is None else 'no team'}")
             continue
+        unpriced = [line.service.code for line in version.lines if line.service.code not in prices]
+        if unpriced:
+            run.skipped.append(f"{client_id}: no price on {monday} for {', '.join(unpriced)}")
+            continue
         health = core = 0
         for line in version.lines:
             unit = prices[line.service.code].unit_cents

@@ -12,10 +12,10 @@ from care import services as care_services
 from marketplace.db_types import local_today
 from marketplace.extensions import csrf, db
 from marketplace.forms import EmptyForm
-from marketplace.policy import NotInScope, Perm, authorize, get_in_scope
+from marketplace.policy import NotInScope, Perm, authorize, get_in_scope, load
 
 from . import payments, settlement, statements, webhooks
-from .gateway import GatewayError, event_payload, sign
+from .gateway import GatewayError, event_payload, is_demo, sign
 from .ledger import verify
 from .models import CopayInvoice, Payment
 
@@ -43,7 +43,8 @@ def stripe_webhook():
 def invoices(client_id: int):
     resident = care_services.get_client(current_user, client_id)
     rows = payments.invoices_of(current_user, resident)
-    weeks = {invoice.id: payments.copay_weeks(resident.id, invoice.month) for invoice in rows}
+    by_month = payments.copay_weeks_by_month(resident.id, [invoice.month for invoice in rows])
+    weeks = {invoice.id: by_month[invoice.month] for invoice in rows}
     return render_template("billing/invoices.html", client=resident, invoices=rows, weeks=weeks,
                            form=EmptyForm(), can_pay=_can_pay(resident))
 
@@ -58,7 +59,7 @@ def _can_pay(resident) -> bool:
 @login_required
 def pay_invoice(client_id: int, invoice_id: int):
     resident = care_services.get_client(current_user, client_id)
-    invoice = db.session.get(CopayInvoice, invoice_id)
+    invoice = load(CopayInvoice, invoice_id)
     if invoice is None or invoice.client_id != resident.id:
         raise NotInScope()
     authorize(current_user, Perm.PAYMENT_MAKE, resident)
@@ -79,7 +80,7 @@ def pay_invoice(client_id: int, invoice_id: int):
 @login_required
 def payment_return(payment_id: int):
     """Where the checkout sends the payer back. It shows the state; it never marks anything paid."""
-    payment = db.session.get(Payment, payment_id)
+    payment = load(Payment, payment_id)
     if payment is None:
         raise NotInScope()
     resident = care_services.get_client(current_user, payment.client_id)
@@ -91,7 +92,7 @@ def payment_return(payment_id: int):
 @login_required
 def demo_checkout(session_id: str):
     """The offline checkout: Pay sends a signed event through the real webhook handling."""
-    if current_app.config.get("STRIPE_SECRET_KEY"):
+    if not is_demo():
         abort(404)
     payment = payments.payment_for_session(session_id)
     if payment is None:
@@ -114,9 +115,8 @@ def demo_checkout(session_id: str):
 
 def _month(value: str) -> date:
     try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
+        return payments.parse_month(value)
+    except payments.InvalidMonth:
         raise NotInScope()
 
 
@@ -127,7 +127,7 @@ def client_statement(client_id: int, month: str):
     data = statements.client_month(current_user, resident, _month(month))
     if request.args.get("format") == "csv":
         return Response(statements.client_csv(data), mimetype="text/csv", headers={
-            "Content-Disposition": f"attachment; filename=overzicht-{resident.id}-{month}.csv"})
+            "Content-Disposition": f"attachment; filename=overzicht-{resident.id}-{data.month.isoformat()[:7]}.csv"})
     return render_template("billing/client_statement.html", client=resident, s=data)
 
 
@@ -213,7 +213,7 @@ def admin_refund(payment_id: int):
     except GatewayError as exc:
         flash(exc.message, "error")
     else:
-        if not current_app.config.get("STRIPE_SECRET_KEY"):
+        if is_demo():
             # Demo: the provider's refund event, signed, through the same webhook handling.
             obj = {"id": refund_id, "object": "refund", "amount": amount, "currency": "eur",
                    "payment_intent": payment.provider_payment_id, "status": "succeeded"}

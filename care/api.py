@@ -14,7 +14,7 @@ from marketplace.db_types import local_today
 from marketplace.policy import Perm, authorize
 from marketplace.api import json_body
 from marketplace.errors import ApiError
-from marketplace.extensions import csrf
+from marketplace.extensions import csrf, db
 
 from . import packages, reviews, services
 from .catalogue import budget_on, price_list
@@ -77,8 +77,8 @@ def invite_contact(client_id: int):
     delivered = accounts.deliver_invitation(issued, resident.name)
     inv = issued.invitation
     body = {"id": inv.id, "email": inv.email, "expires_at": inv.expires_at.isoformat(),
-            "delivered": "email" if delivered else "log"}
-    if current_app.config["DEMO_MODE"]:
+            "delivered": "email" if delivered else "none"}
+    if not delivered:  # no mail server: the inviting staff member hands the link over
         body["link"] = issued.link()
     return jsonify(invitation=body), 201
 
@@ -204,8 +204,11 @@ def submit_draft(client_id: int):
 def list_versions(client_id: int):
     resident = services.get_client(current_user, client_id)
     authorize(current_user, Perm.PACKAGE_VIEW, resident)
-    return jsonify(versions=[version_json(v, packages.visible_lines(current_user, resident, v))
-                             for v in packages.versions_of(resident)])
+    versions = packages.versions_of(resident)
+    lines = packages.visible_lines_of_versions(current_user, resident, versions)
+    body = [version_json(v, lines[v.id]) for v in versions]
+    db.session.commit()  # the logged read, after the versions are used
+    return jsonify(versions=body)
 
 
 @bp.post("/clients/<int:client_id>/package/versions/<int:number>/sign")

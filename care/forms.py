@@ -25,7 +25,7 @@ def lines_from_form(form) -> list[LineInput]:
         value = value.strip()
         if value == "":
             per_week = 0
-        elif value.isdigit() and int(value) <= MAX_PER_WEEK:
+        elif value.isascii() and value.isdigit() and int(value) <= MAX_PER_WEEK:
             per_week = int(value)
         else:
             errors[code] = _("Enter a whole number from 0 to %(max)d.", max=MAX_PER_WEEK)

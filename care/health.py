@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,7 +20,7 @@ from marketplace import audit
 from marketplace.audit import Action
 from marketplace.db_types import local_today, utcnow
 from marketplace.extensions import db
-from marketplace.policy import Perm, authorize, visible_clients
+from marketplace.policy import Perm, authorize, load, visible_clients
 
 from . import packages
 from .catalogue import budget_table, price_list
@@ -185,8 +186,9 @@ def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str 
     :raises InvalidHealthInput: unknown problem, modifier or scope, a rating outside 1–5.
     """
     authorize(actor, Perm.HEALTH_EDIT, client)
-    omaha = str(omaha).strip().zfill(2)[:2] if str(omaha).strip().isdigit() else str(omaha)
-    if db.session.get(OmahaProblem, omaha) is None:
+    omaha = str(omaha).strip()
+    omaha = omaha.zfill(2) if re.fullmatch(r"[0-9]{1,2}", omaha) else omaha
+    if len(omaha) != 2 or db.session.get(OmahaProblem, omaha) is None:
         raise InvalidHealthInput("omaha", _("Unknown Omaha problem."))
     if modifier not in {m.value for m in Modifier}:
         raise InvalidHealthInput("modifier", _("Choose health promotion, potential or actual."))
@@ -216,7 +218,7 @@ def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str 
 
 
 def _open_risk(client: Client, risk_id: int) -> HealthRisk:
-    risk = db.session.get(HealthRisk, risk_id)
+    risk = load(HealthRisk, risk_id)
     if risk is None or risk.client_id != client.id or risk.ended_at is not None:
         raise RiskNotFound()
     return risk
@@ -290,7 +292,7 @@ def add_observation(actor, client: Client, text: str) -> ObservationPoint:
 
 def end_observation(actor, client: Client, point_id: int) -> None:
     authorize(actor, Perm.HEALTH_EDIT, client)
-    point = db.session.get(ObservationPoint, point_id)
+    point = load(ObservationPoint, point_id)
     if point is None or point.client_id != client.id or point.ended_at is not None:
         raise RiskNotFound()
     point.ended_at = utcnow()
@@ -359,6 +361,15 @@ def reindications(actor, day: date | None = None) -> list[Reindication]:
     return sorted(result, key=lambda r: -r.shortfall_cents)
 
 
+def reindication_list(actor, day: date | None = None) -> list[Reindication]:
+    """The worklist as shown: each resident's health cost on it is a logged read."""
+    rows = reindications(actor, day)
+    for row in rows:
+        log_access(actor, row.client, Action.READ, "re-indication list")
+    db.session.commit()
+    return rows
+
+
 def reindication_csv(actor, day: date | None = None) -> str:
     """The list for the application to the indication body (CIZ); the export is logged."""
     rows = reindications(actor, day)
@@ -417,7 +428,7 @@ def change_rule(actor, rule_id: int | None, min_per_week) -> RiskRule:
     """An administrator changes a rule's minimum. :raises InvalidHealthInput:"""
     from marketplace.policy import NotInScope
 
-    rule = db.session.get(RiskRule, rule_id) if isinstance(rule_id, int) else None
+    rule = load(RiskRule, rule_id)
     if rule is None:
         raise NotInScope()
     authorize(actor, Perm.RISK_RULES_EDIT, rule)

@@ -140,4 +140,4 @@ def reindications():
         "client_id": row.client.id, "name": row.client.name, "care_profile": row.client.care_profile,
         "weekly_budget_cents": row.budget_cents, "weekly_health_cents": row.health_cents,
         "weekly_shortfall_cents": row.shortfall_cents,
-    } for row in health.reindications(current_user)])
+    } for row in health.reindication_list(current_user)])

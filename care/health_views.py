@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.policy import Perm, authorize, can
 
 from . import health, services
+from .packages import ConcurrentChange
 from .catalogue import price_list
 from .models import RiskRule
 from .models.health import Modifier, Scope
@@ -24,7 +25,7 @@ def _int_or_none(name: str):
     value = request.form.get(name, "").strip()
     if value == "":
         return None
-    return int(value) if value.isdigit() else value
+    return int(value) if value.isascii() and value.isdigit() else value
 
 
 def _back(client_id: int):
@@ -57,6 +58,9 @@ def _run(client_id: int, action, success: str):
         return _render_profile(resident, exc.message), 422
     except health.RiskNotFound:
         flash(_("This risk is not open (any more)."), "warning")
+    except ConcurrentChange:
+        flash(_("Someone else saved at the same moment. Reload and try again."), "error")
+        return _back(resident.id), 409
     else:
         flash(success, "success")
     return _back(resident.id)
@@ -125,7 +129,7 @@ def access_log(client_id: int):
 @bp.route("/reindications")
 @login_required
 def reindications():
-    return render_template("care/reindications.html", rows=health.reindications(current_user))
+    return render_template("care/reindications.html", rows=health.reindication_list(current_user))
 
 
 @bp.route("/reindications.csv")

@@ -7,6 +7,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from billing.savings import savings_balance_cents
 from marketplace import audit
@@ -173,7 +174,10 @@ def meter_for(actor, client: Client, lines: list[LineInput], use_savings: bool) 
 
 def versions_of(client: Client) -> list[PackageVersion]:
     return list(db.session.scalars(
-        select(PackageVersion).where(PackageVersion.client_id == client.id).order_by(PackageVersion.number.desc())
+        select(PackageVersion).where(PackageVersion.client_id == client.id)
+        .options(selectinload(PackageVersion.created_by), selectinload(PackageVersion.signed_by),
+                 selectinload(PackageVersion.submitted_by))
+        .order_by(PackageVersion.number.desc())
     ))
 
 
@@ -390,6 +394,21 @@ def visible_lines(actor, client: Client, version: PackageVersion | None) -> list
             read_logged(actor, client, f"health lines of package version {version.number}")
         return list(version.lines)
     return [line for line in version.lines if line.service.category != Category.HEALTH.value]
+
+
+def visible_lines_of_versions(actor, client: Client, versions: list[PackageVersion]) -> dict[int, list[PackageLine]]:
+    """:func:`visible_lines` for a list of versions: one access check and one logged read.
+
+    Does not commit: the caller commits after it has used the versions (a commit would expire
+    them and cost a query each).
+    """
+    show = shows_health(actor, client)
+    if show and any(line.service.category == Category.HEALTH.value for v in versions for line in v.lines):
+        from .health import log_access
+
+        log_access(actor, client, Action.READ, "health lines of package versions")
+    return {v.id: [line for line in v.lines if show or line.service.category != Category.HEALTH.value]
+            for v in versions}
 
 
 def complete_lines(actor, client: Client, lines: list[LineInput]) -> list[LineInput]:

@@ -47,8 +47,8 @@ def invite_contact(client_id: int):
         elif current_app.config["DEMO_MODE"]:
             flash(_("Demo mode: no e-mail is sent. The invitation link is: %(link)s", link=issued.link()), "info")
         else:
-            flash(_("No e-mail server is configured; the invitation link was written to the server log."),
-                  "warning")
+            flash(_("No e-mail server is configured. Give this link to the contact yourself (it works once, "
+                    "for 7 days): %(link)s", link=issued.link()), "warning")
         return redirect(url_for("care.client", client_id=resident.id))
     status = 422 if form.errors else 200
     return render_template("care/invite.html", client=resident, form=form), status

@@ -19,7 +19,7 @@ from .db_types import utcnow
 from .extensions import db
 from .models import ApiToken, Invitation, User, UserRole
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
-from .policy import Perm, authorize
+from .policy import Perm, authorize, load
 from .roles import Role
 
 TOKEN_PREFIX = "zm_"
@@ -98,7 +98,7 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, nonce = session_id.partition(".")
     if not user_id.isdigit() or not nonce:
         return None
-    user = db.session.get(User, int(user_id))
+    user = load(User, int(user_id))
     if user is None or not secrets.compare_digest(user.session_nonce, nonce):
         return None
     return user
@@ -264,7 +264,7 @@ def list_tokens(actor: User) -> list[ApiToken]:
 
 def revoke_token(actor: User, token_id: int) -> ApiToken:
     """:raises TokenInvalid: no such token of this user (another user's token is not found)."""
-    token = db.session.get(ApiToken, token_id)
+    token = load(ApiToken, token_id)
     if token is None or token.user_id != actor.id:
         raise TokenInvalid()
     if token.revoked_at is None:

@@ -59,9 +59,10 @@ def _register_billing(app: Flask) -> None:
         """Make the month's co-payment invoices (idempotent)."""
         from billing.payments import create_invoices
 
+        from billing.payments import InvalidMonth, parse_month
+
         try:
-            year, number = (int(part) for part in month.split("-"))
-            first = date(year, number, 1)
-        except ValueError:
+            first = parse_month(month)
+        except InvalidMonth:
             raise click.BadParameter("write the month like 2026-11", param_hint="--month")
         click.echo(f"{len(create_invoices(first))} invoices made")

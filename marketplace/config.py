@@ -102,7 +102,9 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@zorgmarkt.local"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
-        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_demo"),
+        # The demo secret is public; in production an unset secret is random, so no event verifies.
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET")
+        or ("whsec_" + os.urandom(24).hex() if production else "whsec_demo"),
         # Only for tests against a local server speaking Stripe's wire format.
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
     }

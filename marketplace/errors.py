@@ -32,6 +32,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: ("forbidden", _("You do not have access to this.")),
         404: ("not_found", _("This page or item does not exist.")),
         405: ("method_not_allowed", _("This action is not possible here.")),
+        409: ("conflict", _("Someone else saved at the same moment. Reload and try again.")),
         413: ("too_large", _("What you sent is too large.")),
         415: ("unsupported_media_type", _("Send JSON with Content-Type: application/json.")),
         422: ("invalid", _("Some of what you entered is not valid.")),
@@ -85,6 +86,12 @@ def init_app(app: Flask) -> None:
                          detail=f"not found or out of scope: {request.method} {request.path}"[:500])
             db.session.commit()
         return error_response(404)
+
+    from care.packages import ConcurrentChange
+
+    @app.errorhandler(ConcurrentChange)
+    def concurrent_change(_error):
+        return error_response(409)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

@@ -73,9 +73,14 @@ def relations(user) -> Relations:
     from care.models import Client, FamilyContact
     from teams.models import TeamMembership
 
-    team_ids = frozenset(
-        db.session.scalars(select(TeamMembership.team_id).where(TeamMembership.user_id == user.id))
-    )
+    from .db_types import local_today
+
+    today = local_today()
+    team_ids = frozenset(db.session.scalars(select(TeamMembership.team_id).where(
+        TeamMembership.user_id == user.id,
+        or_(TeamMembership.starts_on.is_(None), TeamMembership.starts_on <= today),
+        or_(TeamMembership.ends_on.is_(None), TeamMembership.ends_on > today),
+    )))
     contact_rights = {
         row.client_id: frozenset(
             right for right, on in (("view", row.can_view), ("decide", row.can_decide), ("pay", row.can_pay)) if on
@@ -236,8 +241,18 @@ def get_in_scope(user, model, object_id, perm: Perm):
     :raises NotInScope: no such object in the user's organisation.
     :raises AccessDenied: it exists, but the user may not do ``perm``.
     """
-    obj = db.session.get(model, object_id)
+    obj = load(model, object_id)
     if obj is None:
         raise NotInScope()
     authorize(user, perm, obj)
     return obj
+
+
+MAX_ID = 2**63 - 1
+
+
+def load(model, object_id):
+    """``db.session.get`` that answers None for ids no database column can hold (no 500)."""
+    if not isinstance(object_id, int) or not 0 < object_id <= MAX_ID:
+        return None
+    return db.session.get(model, object_id)

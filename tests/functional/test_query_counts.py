@@ -21,6 +21,7 @@ LIST_PAGES = [
     ("carer", "/teams/{team}/reviews"),
     ("carer", "/api/v1/teams/{team}/reviews"),
     ("carer", "/clients/{own}/package/versions"),
+    ("carer", "/api/v1/clients/{own}/package/versions"),
     ("admin", "/admin/catalogue"),
 ]
 

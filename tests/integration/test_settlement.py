@@ -664,7 +664,7 @@ def test_the_invoice_shows_its_weeks_to_the_family(invoiced, client, auth, db):
     auth.login(world.email("family"))
 
     body = client.get(f"/api/v1/clients/{world.own.id}/invoices").get_json()
-    assert body["invoices"] == [{"id": invoice.id, "client_id": world.own.id, "month": "2026-11",
+    assert body["invoices"] == [{"id": invoice.id, "client_id": world.own.id, "month": "2026-11", "due_cents": 3580,
                                  "amount_cents": 3580, "status": "open",
                                  "weeks": [{"week": "2026-W48", "amount_cents": 1790},
                                            {"week": "2026-W49", "amount_cents": 1790}]}]
