@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from care import services as care_services
 from marketplace.api import json_body
 from marketplace.errors import ApiError
-from marketplace.extensions import csrf, db
+from marketplace.extensions import csrf
 from marketplace.policy import NotInScope, Perm, authorize, load
 
 from . import payments, settlement, statements

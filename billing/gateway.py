@@ -138,13 +138,17 @@ class UnavailableGateway:
     """Production without a Stripe key: online payment is switched off, never faked."""
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
-        from flask_babel import gettext as _
-
-        raise GatewayError(_("Online payment is not available yet. Please contact the administration."),
-                           "payments_unavailable")
+        raise self._unavailable()
 
     def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str:
-        return self.create_checkout(None)  # raises
+        raise self._unavailable()
+
+    @staticmethod
+    def _unavailable() -> GatewayError:
+        from flask_babel import gettext as _
+
+        return GatewayError(_("Online payment is not available yet. Please contact the administration."),
+                            "payments_unavailable")
 
 
 def init_app(app: Flask) -> None:

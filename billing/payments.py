@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -64,15 +64,7 @@ class WeekCopay:
 
 def copay_weeks(client_id: int, month: date) -> list[WeekCopay]:
     """The co-payment of each settled week whose Monday lies in ``month``."""
-    rows = db.session.execute(
-        select(JournalEntry.memo, JournalEntry.booked_on, func.sum(LedgerLine.amount_cents))
-        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
-        .where(JournalEntry.client_id == client_id, JournalEntry.kind == "settlement",
-               LedgerLine.kind == LineKind.COPAY.value, JournalEntry.booked_on >= month,
-               JournalEntry.booked_on < next_month(month))
-        .group_by(JournalEntry.memo, JournalEntry.booked_on).order_by(JournalEntry.booked_on)
-    ).all()
-    return [WeekCopay(memo.removeprefix("week "), booked_on, int(total)) for memo, booked_on, total in rows]
+    return copay_weeks_by_month(client_id, [month])[month]
 
 
 def copay_weeks_by_month(client_id: int, months: list[date]) -> dict[date, list[WeekCopay]]:
@@ -255,10 +247,6 @@ def request_refund(actor, payment: Payment, amount_cents: int) -> str:
                  detail=f"refund {refund_id} of {amount_cents} cents requested")
     db.session.commit()
     return refund_id
-
-
-def as_utc(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
 def recent_payments(actor, limit: int = 50) -> list[Payment]:

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from care import services as care_services
 from marketplace.db_types import local_today
-from marketplace.extensions import csrf, db
+from marketplace.extensions import csrf
 from marketplace.forms import EmptyForm
 from marketplace.policy import NotInScope, Perm, authorize, get_in_scope, load
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from marketplace import audit
 from marketplace.audit import Action

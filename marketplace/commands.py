@@ -21,7 +21,6 @@ def init_app(app: Flask) -> None:
 
 
 def _register_billing(app: Flask) -> None:
-    from datetime import date
 
     ledger_group = click.Group("ledger", help="The ledger.")
 

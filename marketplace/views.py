@@ -1,7 +1,7 @@
 """Home page per role, language switch, and the administrator's audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from care.services import list_clients
