@@ -15,8 +15,8 @@ from sqlalchemy import event
 from care.catalogue import REFERENCE_FROM, load_catalogue
 from care.models import Service, ServiceVersion, StaffLevel
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.roles import Role
+from marketplace.core.extensions import db
+from marketplace.core.roles import Role
 from tests.factories import add_member, make_client, make_location, make_org, make_team, make_user
 
 CALLS = 300

@@ -18,8 +18,8 @@ from billing.settlement import settle_week
 from care.catalogue import REFERENCE_FROM, load_catalogue
 from care.models import Client, PackageLine, PackageVersion, Service
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.roles import Role
+from marketplace.core.extensions import db
+from marketplace.core.roles import Role
 from tests.factories import add_member, make_location, make_org, make_team, make_user
 
 RESIDENTS = 2000

@@ -7,13 +7,13 @@ from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from care import services as care_services
-from marketplace.api import json_body
-from marketplace.errors import ApiError
-from marketplace.extensions import csrf
-from marketplace.policy import NotInScope, Perm, authorize, load
+from care import clients
+from marketplace.core.api import json_body
+from marketplace.core.errors import ApiError, NotInScope
+from marketplace.core.extensions import csrf
+from marketplace.core.policy import Perm, authorize, load
 
-from . import payments, settlement, statements
+from . import invoices, settlement, statements
 from .gateway import GatewayError
 from .ledger import verify
 from .models import CopayInvoice
@@ -23,7 +23,7 @@ csrf.exempt(bp)
 
 
 def invoice_json(invoice: CopayInvoice, weeks=None) -> dict:
-    weeks = weeks if weeks is not None else payments.copay_weeks(invoice.client_id, invoice.month)
+    weeks = weeks if weeks is not None else invoices.copay_weeks(invoice.client_id, invoice.month)
     return {"id": invoice.id, "client_id": invoice.client_id, "month": invoice.month.isoformat()[:7],
             "amount_cents": invoice.amount_cents, "due_cents": invoice.due_cents, "status": invoice.status,
             "weeks": [{"week": w.week, "amount_cents": w.amount_cents} for w in weeks]}
@@ -32,10 +32,10 @@ def invoice_json(invoice: CopayInvoice, weeks=None) -> dict:
 @bp.get("/clients/<int:client_id>/invoices")
 @login_required
 def list_invoices(client_id: int):
-    resident = care_services.get_client(current_user, client_id)
-    invoices = payments.invoices_of(current_user, resident)
-    weeks = payments.copay_weeks_by_month(resident.id, [i.month for i in invoices])
-    return jsonify(invoices=[invoice_json(i, weeks[i.month]) for i in invoices])
+    client = clients.get_client(current_user, client_id)
+    rows = invoices.invoices_of(current_user, client)
+    weeks = invoices.copay_weeks_by_month(client.id, [i.month for i in rows])
+    return jsonify(invoices=[invoice_json(i, weeks[i.month]) for i in rows])
 
 
 @bp.post("/invoices/<int:invoice_id>/pay")
@@ -44,10 +44,10 @@ def pay_invoice(invoice_id: int):
     invoice = load(CopayInvoice, invoice_id)
     if invoice is None:
         raise NotInScope()
-    care_services.get_client(current_user, invoice.client_id)  # 404 outside the scope
+    clients.get_client(current_user, invoice.client_id)  # 404 outside the scope
     try:
-        payment = payments.start_payment(current_user._get_current_object(), invoice)
-    except payments.InvoiceNotPayable:
+        payment = invoices.pay_invoice(current_user._get_current_object(), invoice)
+    except invoices.InvoiceNotPayable:
         raise ApiError(409, "already_paid", _("This invoice is paid already."))
     except GatewayError as exc:
         raise ApiError(502, exc.code, exc.message)
@@ -56,16 +56,16 @@ def pay_invoice(invoice_id: int):
 
 def _month(value: str) -> date:
     try:
-        return payments.parse_month(value)
-    except payments.InvalidMonth:
+        return invoices.parse_month(value)
+    except invoices.InvalidMonth:
         raise ApiError(422, "invalid", _("Write the month like 2026-11."))
 
 
 @bp.get("/clients/<int:client_id>/statements/<month>")
 @login_required
 def client_statement(client_id: int, month: str):
-    resident = care_services.get_client(current_user, client_id)
-    s = statements.client_month(current_user, resident, _month(month))
+    client = clients.get_client(current_user, client_id)
+    s = statements.client_month(current_user, client, _month(month))
     return jsonify(client_id=s.client_id, month=month, budget_cents=s.budget, package_cost_cents=s.package_cost,
                    health_cents=s.health, paid_by_organisation_cents=s.reserve, core_from_budget_cents=s.core,
                    copay_cents=s.copay, to_savings_cents=s.savings_in, from_savings_cents=s.savings_out,
@@ -90,7 +90,7 @@ def settle():
 def make_invoices():
     authorize(current_user, Perm.BILLING_ADMIN)
     data = json_body({"month"}, {"month"})
-    created = payments.create_invoices(_month(str(data["month"])), current_user._get_current_object(),
+    created = invoices.create_invoices(_month(str(data["month"])), current_user._get_current_object(),
                                        organisation_id=current_user.organisation_id)
     return jsonify(created=[invoice_json(i) for i in created]), 201
 

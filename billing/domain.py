@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable
-
-from care.domain import Settlement
+from typing import Iterable, Protocol
 
 
 class AccountKind(StrEnum):
@@ -89,7 +87,20 @@ def account_key(kind: AccountKind, owner: int | None = None) -> str:
     return f"{kind.value}:{owner if owner is not None else ''}"
 
 
-def settlement_transfers(week: Settlement, client_id: int, team_id: int) -> list[Transfer]:
+class SettledWeek(Protocol):
+    """One client's settled week (``care.domain.Settlement`` has this shape; the ledger kernel
+    does not import the care domain)."""
+
+    budget_cents: int
+    health_from_budget: int
+    reserve_cents: int
+    core_from_budget: int
+    from_savings: int
+    copay_cents: int
+    to_savings: int
+
+
+def settlement_transfers(week: SettledWeek, client_id: int, team_id: int) -> list[Transfer]:
     """The transfers of one resident's settled week (DOMAIN.md §4), zero amounts left out."""
     budget = account_key(AccountKind.CLIENT_BUDGET, client_id)
     savings = account_key(AccountKind.CLIENT_SAVINGS, client_id)

@@ -13,7 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from flask import Flask, current_app
+import stripe
+from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
 
 
 class GatewayError(Exception):
@@ -55,8 +57,6 @@ class StripeGateway:
         self.client = client  # a stripe.StripeClient, built once in the factory
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
-        import stripe
-
         params = {
             "mode": "payment",
             "payment_method_types": ["card", "ideal"],
@@ -81,8 +81,6 @@ class StripeGateway:
         return CheckoutSession(session.id, session.url)
 
     def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str:
-        import stripe
-
         try:
             refund = self.client.v1.refunds.create(
                 {"payment_intent": payment_intent_id, "amount": amount_cents, "metadata": {"reference": reference}},
@@ -93,10 +91,6 @@ class StripeGateway:
 
 
 def _stripe_message(exc) -> str:
-    from flask_babel import gettext as _
-
-    import stripe
-
     if isinstance(exc, stripe.CardError):
         return _("The payment was refused: %(reason)s", reason=exc.user_message or "")
     if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
@@ -125,8 +119,6 @@ class DemoGateway:
     """A local checkout page; paying there produces a signed event for the real webhook code."""
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
-        from flask import url_for
-
         session_id = f"cs_demo_{secrets.token_urlsafe(18)}"
         return CheckoutSession(session_id, url_for("billing.demo_checkout", session_id=session_id))
 
@@ -145,8 +137,6 @@ class UnavailableGateway:
 
     @staticmethod
     def _unavailable() -> GatewayError:
-        from flask_babel import gettext as _
-
         return GatewayError(_("Online payment is not available yet. Please contact the administration."),
                             "payments_unavailable")
 
@@ -158,8 +148,6 @@ def init_app(app: Flask) -> None:
         app.extensions["gateway"] = UnavailableGateway()
         return
     if key:
-        import stripe
-
         options = {}
         if app.config.get("STRIPE_API_BASE"):
             options["base_addresses"] = {"api": app.config["STRIPE_API_BASE"]}

@@ -6,10 +6,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from marketplace.db_types import local_today, utcnow
-from marketplace.extensions import db
+from marketplace.core.db_types import local_today, utcnow
+from marketplace.core.extensions import db
 
-from .domain import AccountKind, Transfer, check, reversal
+from .domain import AccountKind, LineKind, Transfer, check, reversal
 from .models import Account, JournalEntry, LedgerLine
 
 
@@ -66,8 +66,6 @@ def book(organisation_id: int, key: str, kind: str, transfers: list[Transfer], *
 
 
 def transfers_of(entry: JournalEntry) -> list[Transfer]:
-    from .domain import LineKind
-
     return [Transfer(line.source.key, line.target.key, line.amount_cents, LineKind(line.kind)) for line in entry.lines]
 
 

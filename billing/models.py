@@ -8,9 +8,9 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
-from marketplace.roles import sql_in
+from marketplace.core.db_types import UTCDateTime, utcnow
+from marketplace.core.extensions import db
+from marketplace.core.db_types import sql_in
 
 from .domain import AccountKind, LineKind
 
@@ -93,11 +93,16 @@ class PaymentStatus(StrEnum):
 
 
 class Payment(db.Model):
-    """One online payment through the gateway; confirmed only by a verified webhook event."""
+    """One online payment through the gateway, for a ``purpose`` (billing.fulfilment) and the
+    ``reference_id`` of what it pays; confirmed only by a verified webhook event."""
 
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("purpose <> ''", name="purpose_named"),
+        # A co-payment names its invoice by foreign key; every payment names what it pays.
+        CheckConstraint("purpose <> 'copay_invoice' OR invoice_id IS NOT NULL", name="copay_has_invoice"),
+        CheckConstraint("reference_id IS NOT NULL OR invoice_id IS NOT NULL", name="has_reference"),
         CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refund_within_amount"),
         CheckConstraint("currency = 'eur'", name="euro_only"),
         CheckConstraint(f"status IN ({sql_in(PaymentStatus)})", name="known_status"),
@@ -106,6 +111,8 @@ class Payment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30), default="copay_invoice", server_default="copay_invoice")
+    reference_id: Mapped[int | None] = mapped_column(BigInteger)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("copay_invoices.id"), index=True)
     payer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
@@ -119,6 +126,12 @@ class Payment(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invoice = relationship("CopayInvoice", back_populates="payments")
+
+    def __init__(self, **fields):
+        # A co-payment's reference is its invoice.
+        if fields.get("reference_id") is None and fields.get("invoice_id") is not None:
+            fields["reference_id"] = fields["invoice_id"]
+        super().__init__(**fields)
 
 
 class InvoiceStatus(StrEnum):
@@ -161,15 +174,18 @@ class CopayInvoice(db.Model):
 
 
 class WebhookEvent(db.Model):
-    """Each provider event once (by id), and once per object and type; kept for replays."""
+    """Each provider event once (by id), kept for replays. Where a second event of the same type
+    about the same object can only be a replay (a payment completed twice), ``replay_key`` holds
+    the pair under a unique constraint; events that legitimately repeat (an account updated many
+    times) leave it empty."""
 
     __tablename__ = "webhook_events"
-    __table_args__ = (UniqueConstraint("type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(100))
     object_id: Mapped[str] = mapped_column(String(255))
+    replay_key: Mapped[str | None] = mapped_column(String(400), unique=True)
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,47 +1,9 @@
-"""Money is integer cents. One place formats it for people."""
+"""Money is integer cents. Formatting and parsing live in the kernel; splitting is the ledger's."""
 from __future__ import annotations
 
+from marketplace.core.money import InvalidAmount, format_euro, parse_euro
 
-def format_euro(cents: int, locale: str = "nl") -> str:
-    """``123450`` → ``€ 1.234,50`` (Dutch) or ``€1,234.50`` (English).
-
-    :raises TypeError: for anything but an int, so a float never sneaks into money.
-    """
-    if isinstance(cents, bool) or not isinstance(cents, int):
-        raise TypeError(f"money is integer cents, got {type(cents).__name__}")
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    if locale.startswith("en"):
-        return f"{sign}€{euros:,}.{rest:02d}"
-    grouped = f"{euros:,}".replace(",", ".")
-    return f"{sign}€ {grouped},{rest:02d}"
-
-
-class InvalidAmount(ValueError):
-    """Text that is not an amount of euros with at most two decimals."""
-
-
-def parse_euro(text: str) -> int:
-    """``"1.234,50"``, ``"1234.50"`` or ``"€ 12"`` → cents, via Decimal once, at the edge.
-
-    :raises InvalidAmount: anything else (never clamped, never rounded away).
-    """
-    from decimal import Decimal, InvalidOperation
-
-    cleaned = text.strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
-    if "," in cleaned:
-        # Dutch: dots group thousands, the comma is the decimal sign.
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    if not cleaned or cleaned.count(".") > 1 or cleaned.lstrip("-").replace(".", "").isdigit() is False:
-        raise InvalidAmount(text)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise InvalidAmount(text) from exc
-    cents = value * 100
-    if cents != cents.to_integral_value():
-        raise InvalidAmount(text)
-    return int(cents)
+__all__ = ["InvalidAmount", "format_euro", "parse_euro", "split"]
 
 
 def split(amount_cents: int, percentages: list[int]) -> list[int]:

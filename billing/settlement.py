@@ -1,7 +1,6 @@
 """Settling a week (DOMAIN.md §4): every resident with an active package, booked once."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -13,38 +12,28 @@ from care.catalogue import budget_table, price_list
 from care.domain import Category, settle
 from care.models import Client, PackageVersion
 from care.models.packages import Status
-from marketplace import audit
-from marketplace.audit import Action
-from marketplace.db_types import utcnow
-from marketplace.extensions import db
-from marketplace.models import Organisation
+from marketplace.core import audit
+from marketplace.core.calendar import InvalidWeek, Week
+from marketplace.core.audit import Action
+from marketplace.core.db_types import utcnow
+from marketplace.core.extensions import db
+from marketplace.accounts.models import Organisation
 from teams.models import TeamAssignment
 
 from .domain import settlement_transfers
 from .ledger import accounts_for, savings_balances
 from .models import JournalEntry, LedgerLine
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-class InvalidWeek(ValueError):
-    """Not an ISO week like 2026-W48."""
+__all__ = ["InvalidWeek", "SettlementRun", "entry_key", "monday_of", "previous_week", "settle_week", "week_of"]
 
 
 def monday_of(week: str) -> date:
     """``"2026-W48"`` → Monday 23 November 2026. :raises InvalidWeek:"""
-    match = WEEK_RE.match(week.strip())
-    if not match:
-        raise InvalidWeek(week)
-    try:
-        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    except ValueError as exc:
-        raise InvalidWeek(week) from exc
+    return Week.parse(week).monday
 
 
 def week_of(day: date) -> str:
-    year, number, _ = day.isocalendar()
-    return f"{year}-W{number:02d}"
+    return str(Week.of(day))
 
 
 def entry_key(week: str, client_id: int) -> str:
@@ -142,7 +131,7 @@ def settle_week(week: str, actor=None, organisation_id: int | None = None, _atte
 
     :raises InvalidWeek: a week not written like 2026-W48.
     """
-    monday_of(week)
+    week = str(Week.parse(week))  # every key is built from the normalised week
     run = SettlementRun(week)
     query = select(Organisation).order_by(Organisation.id)
     if organisation_id is not None:

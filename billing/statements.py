@@ -8,14 +8,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from marketplace import audit
-from marketplace.audit import Action
-from marketplace.extensions import db
-from marketplace.policy import Perm, authorize
+from marketplace.core import audit
+from marketplace.core.calendar import next_month
+from marketplace.core.extensions import db
+from marketplace.core.policy import Perm, authorize
 
 from .domain import AccountKind, LineKind, account_key
 from .models import Account, JournalEntry, LedgerLine
-from .payments import next_month
 
 
 def _by_kind(query) -> dict[str, int]:
@@ -100,8 +99,7 @@ def team_period(actor, team, start: date, end: date) -> TeamStatement:
                JournalEntry.booked_on <= end)
         .group_by(LedgerLine.kind)) if account_id else {}
     get = lambda kind: totals.get(kind.value, 0)  # noqa: E731
-    audit.record(Action.READ, actor=actor, obj=team, detail=f"statement {start}..{end}")
-    db.session.commit()
+    audit.record_read(actor=actor, obj=team, detail=f"statement {start}..{end}")
     return TeamStatement(team.id, start, end, get(LineKind.HEALTH), get(LineKind.CORE), get(LineKind.RESERVE),
                          get(LineKind.SAVINGS_DRAW), get(LineKind.COPAY), get(LineKind.EXTRA))
 

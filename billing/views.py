@@ -8,13 +8,16 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from care import services as care_services
-from marketplace.db_types import local_today
-from marketplace.extensions import csrf
-from marketplace.forms import EmptyForm
-from marketplace.policy import NotInScope, Perm, authorize, get_in_scope, load
+from care import clients
+from marketplace.core.db_types import local_today
+from marketplace.core.errors import NotInScope
+from marketplace.core.extensions import csrf
+from marketplace.core.forms import EmptyForm
+from marketplace.core.money import InvalidAmount, parse_euro
+from marketplace.core.policy import Perm, authorize, can, get_in_scope, load
+from teams.models import Team
 
-from . import payments, settlement, statements, webhooks
+from . import invoices, payments, settlement, statements, webhooks
 from .gateway import GatewayError, event_payload, is_demo, sign
 from .ledger import verify
 from .models import CopayInvoice, Payment
@@ -38,41 +41,39 @@ def stripe_webhook():
     return jsonify(status=outcome.status)
 
 
-@bp.route("/clients/<int:client_id>/invoices")
+@bp.route("/clients/<int:client_id>/invoices", endpoint="invoices")
 @login_required
-def invoices(client_id: int):
-    resident = care_services.get_client(current_user, client_id)
-    rows = payments.invoices_of(current_user, resident)
-    by_month = payments.copay_weeks_by_month(resident.id, [invoice.month for invoice in rows])
+def list_invoices(client_id: int):
+    client = clients.get_client(current_user, client_id)
+    rows = invoices.invoices_of(current_user, client)
+    by_month = invoices.copay_weeks_by_month(client.id, [invoice.month for invoice in rows])
     weeks = {invoice.id: by_month[invoice.month] for invoice in rows}
-    return render_template("billing/invoices.html", client=resident, invoices=rows, weeks=weeks,
-                           form=EmptyForm(), can_pay=_can_pay(resident))
+    return render_template("billing/invoices.html", client=client, invoices=rows, weeks=weeks,
+                           form=EmptyForm(), can_pay=_can_pay(client))
 
 
-def _can_pay(resident) -> bool:
-    from marketplace.policy import can
-
-    return can(current_user, Perm.PAYMENT_MAKE, resident)
+def _can_pay(client) -> bool:
+    return can(current_user, Perm.PAYMENT_MAKE, client)
 
 
 @bp.route("/clients/<int:client_id>/invoices/<int:invoice_id>/pay", methods=["POST"])
 @login_required
 def pay_invoice(client_id: int, invoice_id: int):
-    resident = care_services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     invoice = load(CopayInvoice, invoice_id)
-    if invoice is None or invoice.client_id != resident.id:
+    if invoice is None or invoice.client_id != client.id:
         raise NotInScope()
-    authorize(current_user, Perm.PAYMENT_MAKE, resident)
+    authorize(current_user, Perm.PAYMENT_MAKE, client)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        payment = payments.start_payment(current_user, invoice)
-    except payments.InvoiceNotPayable:
+        payment = invoices.pay_invoice(current_user, invoice)
+    except invoices.InvoiceNotPayable:
         flash(_("This invoice is paid already."), "info")
-        return redirect(url_for(".invoices", client_id=resident.id))
+        return redirect(url_for(".invoices", client_id=client.id))
     except GatewayError as exc:
         flash(exc.message, "error")
-        return redirect(url_for(".invoices", client_id=resident.id))
+        return redirect(url_for(".invoices", client_id=client.id))
     return redirect(payment.checkout_url, code=303)
 
 
@@ -83,9 +84,9 @@ def payment_return(payment_id: int):
     payment = load(Payment, payment_id)
     if payment is None:
         raise NotInScope()
-    resident = care_services.get_client(current_user, payment.client_id)
-    authorize(current_user, Perm.PAYMENT_VIEW, resident)
-    return render_template("billing/payment_return.html", payment=payment, client=resident)
+    client = clients.get_client(current_user, payment.client_id)
+    authorize(current_user, Perm.PAYMENT_VIEW, client)
+    return render_template("billing/payment_return.html", payment=payment, client=client)
 
 
 @bp.route("/billing/demo-checkout/<session_id>", methods=["GET", "POST"])
@@ -97,8 +98,8 @@ def demo_checkout(session_id: str):
     payment = payments.payment_for_session(session_id)
     if payment is None:
         raise NotInScope()
-    resident = care_services.get_client(current_user, payment.client_id)
-    authorize(current_user, Perm.PAYMENT_MAKE, resident)
+    client = clients.get_client(current_user, payment.client_id)
+    authorize(current_user, Perm.PAYMENT_MAKE, client)
     form = EmptyForm()
     if form.validate_on_submit():
         paid = request.form.get("action") == "pay"
@@ -108,34 +109,32 @@ def demo_checkout(session_id: str):
         body = event_payload("checkout.session.completed" if paid else "checkout.session.expired", obj)
         webhooks.handle(body.encode(), sign(body, current_app.config["STRIPE_WEBHOOK_SECRET"]))
         return redirect(url_for(".payment_return", payment_id=payment.id))
-    return render_template("billing/demo_checkout.html", payment=payment, client=resident, form=form)
+    return render_template("billing/demo_checkout.html", payment=payment, client=client, form=form)
 
 
 # -- statements ----------------------------------------------------------------------------
 
 def _month(value: str) -> date:
     try:
-        return payments.parse_month(value)
-    except payments.InvalidMonth:
+        return invoices.parse_month(value)
+    except invoices.InvalidMonth:
         raise NotInScope()
 
 
 @bp.route("/clients/<int:client_id>/statements/<month>")
 @login_required
 def client_statement(client_id: int, month: str):
-    resident = care_services.get_client(current_user, client_id)
-    data = statements.client_month(current_user, resident, _month(month))
+    client = clients.get_client(current_user, client_id)
+    data = statements.client_month(current_user, client, _month(month))
     if request.args.get("format") == "csv":
         return Response(statements.client_csv(data), mimetype="text/csv", headers={
-            "Content-Disposition": f"attachment; filename=overzicht-{resident.id}-{data.month.isoformat()[:7]}.csv"})
-    return render_template("billing/client_statement.html", client=resident, s=data)
+            "Content-Disposition": f"attachment; filename=overzicht-{client.id}-{data.month.isoformat()[:7]}.csv"})
+    return render_template("billing/client_statement.html", client=client, s=data)
 
 
 @bp.route("/teams/<int:team_id>/statement")
 @login_required
 def team_statement(team_id: int):
-    from teams.models import Team
-
     team = get_in_scope(current_user, Team, team_id, Perm.TEAM_STATEMENT)
     today = local_today()
     try:
@@ -190,7 +189,7 @@ def admin_invoices():
     except NotInScope:
         flash(_("Write the month like 2026-11."), "error")
         return redirect(url_for(".admin"))
-    created = payments.create_invoices(month, current_user, organisation_id=current_user.organisation_id)
+    created = invoices.create_invoices(month, current_user, organisation_id=current_user.organisation_id)
     flash(_("%(n)d invoices made.", n=len(created)), "success")
     return redirect(url_for(".admin"))
 
@@ -201,12 +200,10 @@ def admin_refund(payment_id: int):
     payment = get_in_scope(current_user, Payment, payment_id, Perm.PAYMENT_REFUND)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    from billing.money import InvalidAmount, parse_euro
-
     try:
         amount = parse_euro(request.form.get("amount", ""))
         refund_id = payments.request_refund(current_user, payment, amount)
-    except (InvalidAmount, payments.InvalidAmount):
+    except InvalidAmount:
         flash(_("Enter an amount in euros, such as 17,90."), "error")
     except payments.RefundTooLarge:
         flash(_("A refund cannot be more than what was paid and not yet refunded."), "error")

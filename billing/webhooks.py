@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.db_types import utcnow
-from marketplace.extensions import db
+from marketplace.core.db_types import utcnow
+from marketplace.core.extensions import db
 
 from . import payments
 from .models import Payment, WebhookEvent
@@ -69,6 +69,15 @@ HANDLERS = {
     "checkout.session.expired": _on_checkout_expired,
     "refund.created": _on_refund,
 }
+# Types for which a second event about the same object is a replay, never news: they are
+# deduplicated by (type, object) as well as by event id. Other types (``account.updated`` of
+# Stripe Connect arrives many times for one account) are deduplicated by event id only.
+REPLAYED_TYPES = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded",
+                            "checkout.session.expired", "refund.created"})
+
+
+def replay_key(event_type: str, object_id: str) -> str | None:
+    return f"{event_type}:{object_id}" if event_type in REPLAYED_TYPES else None
 
 
 def _apply_pending_refunds(payment: Payment) -> None:
@@ -114,12 +123,13 @@ def handle(payload: bytes, signature: str | None) -> Outcome:
         raise UnknownEvent(str(event_type))
     _one_at_a_time(str(obj.get("payment_intent") or obj["id"]))
     row = WebhookEvent(event_id=data["id"], type=event_type, object_id=str(obj["id"]),
-                       payload=payload.decode("utf-8"), received_at=utcnow())
+                       replay_key=replay_key(event_type, str(obj["id"])), payload=payload.decode("utf-8"),
+                       received_at=utcnow())
     db.session.add(row)
     try:
         db.session.flush()
     except IntegrityError:
-        # The same event, or another event for the same object and type: booked already.
+        # The same event, or a replay of one about the same object: booked already.
         db.session.rollback()
         return Outcome("duplicate")
     try:

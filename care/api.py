@@ -9,15 +9,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from billing.savings import savings_balance_cents
-from marketplace import accounts
-from marketplace.db_types import local_today
-from marketplace.policy import Perm, authorize
-from marketplace.api import json_body
-from marketplace.errors import ApiError
-from marketplace.extensions import csrf, db
+from marketplace.accounts import invitations
+from marketplace.core.api import json_body
+from marketplace.core.db_types import local_today
+from marketplace.core.errors import ApiError, InvalidInput
+from marketplace.core.extensions import csrf
+from marketplace.core.policy import Perm, authorize
 
-from . import packages, reviews, services
+from . import clients, meter, packages, reviews, versions
 from .catalogue import budget_on, price_list
+from .lines import InvalidPackage, parse_lines
 
 bp = Blueprint("care_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -38,22 +39,22 @@ def client_json(client) -> dict:
 @bp.get("/clients")
 @login_required
 def list_clients():
-    return jsonify(clients=[client_json(c) for c in services.list_clients(current_user)])
+    return jsonify(clients=[client_json(c) for c in clients.list_clients(current_user)])
 
 
 @bp.get("/clients/<int:client_id>")
 @login_required
 def get_client(client_id: int):
-    resident = services.get_client(current_user, client_id)
-    body = client_json(resident)
-    body.update(date_of_birth=resident.date_of_birth.isoformat(), start_date=resident.start_date.isoformat())
+    client = clients.get_client(current_user, client_id)
+    body = client_json(client)
+    body.update(date_of_birth=client.date_of_birth.isoformat(), start_date=client.start_date.isoformat())
     return jsonify(client=body)
 
 
 @bp.post("/clients/<int:client_id>/invitations")
 @login_required
 def invite_contact(client_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     data = json_body({"email", "name", "relation", "can_view", "can_decide", "can_pay"}, {"email", "name"})
     fields = {}
     try:
@@ -69,12 +70,12 @@ def invite_contact(client_id: int):
             fields[right] = _("Use true or false.")
     if fields:
         raise ApiError(422, "invalid", _("Some of what you entered is not valid."), fields)
-    issued = accounts.invite_contact(
-        current_user._get_current_object(), resident, email=email, name=data["name"],
+    issued = invitations.invite_contact(
+        current_user._get_current_object(), client, email=email, name=data["name"],
         relation=data.get("relation", ""), can_view=data.get("can_view", True),
         can_decide=data.get("can_decide", False), can_pay=data.get("can_pay", False),
     )
-    delivered = accounts.deliver_invitation(issued, resident.name)
+    delivered = invitations.deliver_invitation(issued, client.name)
     inv = issued.invitation
     body = {"id": inv.id, "email": inv.email, "expires_at": inv.expires_at.isoformat(),
             "delivered": "email" if delivered else "none"}
@@ -85,7 +86,7 @@ def invite_contact(client_id: int):
 
 # -- catalogue, budget, packages -----------------------------------------------------------
 
-def _invalid(exc: packages.InvalidPackage):
+def _invalid(exc: InvalidPackage):
     return ApiError(422, "invalid_package", _("Some lines of the package are not valid."), exc.errors)
 
 
@@ -94,7 +95,7 @@ def _no_budget():
 
 
 def version_json(version, lines, reading=None) -> dict:
-    """``lines``: what the actor may see (packages.visible_lines); health lines need a care relationship."""
+    """``lines``: what the actor may see (versions.visible_lines); health lines need a care relationship."""
     body = {
         "number": version.number,
         "status": version.status,
@@ -137,17 +138,17 @@ def catalogue():
 @bp.get("/clients/<int:client_id>/budget")
 @login_required
 def client_budget(client_id: int):
-    resident = services.get_client(current_user, client_id)
-    authorize(current_user, Perm.PACKAGE_VIEW, resident)
+    client = clients.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_VIEW, client)
     today = local_today()
-    active = packages.active_version(resident)
-    state = reviews.review_state(resident, today)
+    active = versions.active_version(client)
+    state = reviews.review_state(client, today)
     return jsonify(
-        client_id=resident.id, care_profile=resident.care_profile,
-        weekly_budget_cents=budget_on(resident, today),
-        savings_balance_cents=savings_balance_cents(resident.id),
-        active_package=version_json(active, packages.visible_lines(current_user, resident, active),
-                                    packages.reading_of(resident, active, today)) if active else None,
+        client_id=client.id, care_profile=client.care_profile,
+        weekly_budget_cents=budget_on(client, today),
+        savings_balance_cents=savings_balance_cents(client.id),
+        active_package=version_json(active, versions.visible_lines(current_user, client, active),
+                                    meter.reading_of(client, active, today)) if active else None,
         next_review=state.next_on.isoformat() if state.next_on else None, review_overdue=state.overdue,
     )
 
@@ -155,66 +156,64 @@ def client_budget(client_id: int):
 @bp.get("/clients/<int:client_id>/package/draft")
 @login_required
 def get_draft(client_id: int):
-    resident = services.get_client(current_user, client_id)
-    authorize(current_user, Perm.PACKAGE_PROPOSE, resident)
-    working = packages.working_version(resident)
-    reading = packages.reading_of(resident, working, local_today()) if working else None
+    client = clients.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_PROPOSE, client)
+    working = versions.working_version(client)
+    reading = meter.reading_of(client, working, local_today()) if working else None
     if working is None:
         return jsonify(draft=None)
-    return jsonify(draft=version_json(working, packages.visible_lines(current_user, resident, working), reading))
+    return jsonify(draft=version_json(working, versions.visible_lines(current_user, client, working), reading))
 
 
 @bp.put("/clients/<int:client_id>/package/draft")
 @login_required
 def put_draft(client_id: int):
-    resident = services.get_client(current_user, client_id)
-    authorize(current_user, Perm.PACKAGE_PROPOSE, resident)
+    client = clients.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_PROPOSE, client)
     data = json_body({"lines", "use_savings", "reason"}, {"lines"})
     reason = data.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 500:
         raise ApiError(422, "invalid", _("Some of what you entered is not valid."),
                        {"reason": _("Use at most 500 characters.")})
     try:
-        lines = packages.parse_lines(data["lines"])
-        version = packages.save_version(current_user._get_current_object(), resident, lines,
+        lines = parse_lines(data["lines"])
+        version = packages.save_version(current_user._get_current_object(), client, lines,
                                         _use_savings(data), reason)
-    except packages.InvalidPackage as exc:
+    except InvalidPackage as exc:
         raise _invalid(exc)
-    except packages.ClientHasNoBudget:
+    except meter.ClientHasNoBudget:
         raise _no_budget()
-    except packages.ConcurrentChange:
+    except versions.ConcurrentChange:
         raise ApiError(409, "conflict", _("Someone else saved at the same moment. Reload and try again."))
-    return jsonify(draft=version_json(version, packages.visible_lines(current_user, resident, version),
-                                      packages.reading_of(resident, version, local_today())))
+    return jsonify(draft=version_json(version, versions.visible_lines(current_user, client, version),
+                                      meter.reading_of(client, version, local_today())))
 
 
 @bp.post("/clients/<int:client_id>/package/draft/submit")
 @login_required
 def submit_draft(client_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     try:
-        version = packages.submit_draft(current_user._get_current_object(), resident)
+        version = packages.submit_draft(current_user._get_current_object(), client)
     except packages.NothingToSubmit:
         raise ApiError(422, "nothing_to_submit", _("There is no draft to submit. Save your changes first."))
-    return jsonify(version=version_json(version, packages.visible_lines(current_user, resident, version)))
+    return jsonify(version=version_json(version, versions.visible_lines(current_user, client, version)))
 
 
 @bp.get("/clients/<int:client_id>/package/versions")
 @login_required
 def list_versions(client_id: int):
-    resident = services.get_client(current_user, client_id)
-    authorize(current_user, Perm.PACKAGE_VIEW, resident)
-    versions = packages.versions_of(resident)
-    lines = packages.visible_lines_of_versions(current_user, resident, versions)
-    body = [version_json(v, lines[v.id]) for v in versions]
-    db.session.commit()  # the logged read, after the versions are used
-    return jsonify(versions=body)
+    client = clients.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_VIEW, client)
+    all_versions = versions.versions_of(client)
+    visible = versions.visible_lines_of_versions(current_user, client, all_versions)
+    return jsonify(versions=[version_json(v, visible[v.id]) for v in all_versions])
 
 
 @bp.post("/clients/<int:client_id>/package/versions/<int:number>/sign")
 @login_required
 def sign_version(client_id: int, number: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     data = json_body({"active_from"}) if request.data else {}
     active_from = None
     if data.get("active_from") is not None:
@@ -223,28 +222,28 @@ def sign_version(client_id: int, number: int):
         except ValueError:
             raise ApiError(422, "invalid", _("Enter a valid date."), {"active_from": _("Enter a valid date.")})
     try:
-        version = packages.sign_off(current_user._get_current_object(), resident, number, active_from)
+        version = packages.sign_off(current_user._get_current_object(), client, number, active_from)
     except packages.NotSubmitted:
         raise ApiError(422, "not_submitted", _("Only a submitted version can be signed off."))
     except packages.PackageUncovered as exc:
         raise ApiError(422, "uncovered", _("Sign-off refused: not every health risk is covered."),
                        {gap.service: _("%(planned)d of at least %(required)d per week", planned=gap.planned,
                                        required=gap.required) for gap in exc.gaps})
-    return jsonify(version=version_json(version, packages.visible_lines(current_user, resident, version)))
+    return jsonify(version=version_json(version, versions.visible_lines(current_user, client, version)))
 
 
 @bp.post("/clients/<int:client_id>/reviews")
 @login_required
 def record_review(client_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     data = json_body({"outcome", "note"}, {"outcome"})
     note = data.get("note", "")
     if not isinstance(note, str):
         raise ApiError(422, "invalid", _("Some of what you entered is not valid."), {"note": _("Use text.")})
     try:
-        review = reviews.record_review(current_user._get_current_object(), resident,
+        review = reviews.record_review(current_user._get_current_object(), client,
                                        outcome=str(data["outcome"]), note=note)
-    except reviews.InvalidReview as exc:
+    except InvalidInput as exc:
         raise ApiError(422, "invalid", exc.message, {exc.field: exc.message})
     except reviews.NoActivePackage:
         raise ApiError(422, "no_active_package", _("There is no active package to review yet."))
@@ -252,20 +251,20 @@ def record_review(client_id: int):
                            "held_on": review.held_on.isoformat(), "outcome": review.outcome}), 201
 
 
-@bp.post("/meter")
+@bp.post("/meter", endpoint="meter")
 @login_required
-def meter():
+def read_meter():
     data = json_body({"client_id", "lines", "use_savings"}, {"client_id", "lines"})
     client_id = data["client_id"]
     if isinstance(client_id, bool) or not isinstance(client_id, int):
         raise ApiError(422, "invalid", _("Some of what you entered is not valid."),
                        {"client_id": _("Use the resident's number.")})
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     try:
-        reading = packages.meter_for(current_user, resident, packages.parse_lines(data["lines"]),
+        reading = meter.meter_for(current_user, client, parse_lines(data["lines"]),
                                      _use_savings(data))
-    except packages.InvalidPackage as exc:
+    except InvalidPackage as exc:
         raise _invalid(exc)
-    except packages.ClientHasNoBudget:
+    except meter.ClientHasNoBudget:
         raise _no_budget()
     return jsonify(reading.as_json())

@@ -7,13 +7,15 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from marketplace import audit
-from marketplace.audit import Action
-from marketplace.extensions import db
-from marketplace.models import Organisation
-from marketplace.policy import Perm, authorize
+from marketplace.accounts.models import Organisation
+from marketplace.core import audit
+from marketplace.core.audit import Action
+from marketplace.core.errors import InvalidInput
+from marketplace.core.extensions import db
+from marketplace.core.policy import Perm, authorize
 
 from .domain import Category, Thresholds, cost_price, weekly_budget
 from .models import BudgetOverride, CareProfile, Service, ServiceVersion, StaffLevel, StaffLevelRate
@@ -122,7 +124,7 @@ def budget_on(client, day: date) -> int | None:
 
 # -- reference data ------------------------------------------------------------------------
 
-def _rows(name: str) -> list[dict]:
+def reference_rows(name: str) -> list[dict]:
     with open(DATA / name, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -130,7 +132,7 @@ def _rows(name: str) -> list[dict]:
 def load_care_profiles() -> None:
     """Insert the national care profiles that are missing (idempotent)."""
     known = set(db.session.scalars(select(CareProfile.code)))
-    for row in _rows("zorgprofielen.csv"):
+    for row in reference_rows("zorgprofielen.csv"):
         if row["code"] in known:
             continue
         db.session.add(CareProfile(
@@ -145,14 +147,14 @@ def load_catalogue(organisation: Organisation, valid_from: date = REFERENCE_FROM
     """Give an organisation the reference staff levels and services (flushes; caller commits)."""
     load_care_profiles()
     levels = {}
-    for row in _rows("staff_levels.csv"):
+    for row in reference_rows("staff_levels.csv"):
         level = StaffLevel(organisation_id=organisation.id, code=row["code"], name_nl=row["name_nl"],
                            name_en=row["name_en"])
         level.rates = [StaffLevelRate(base_hourly_cents=int(row["base_hourly_cents"]), valid_from=valid_from)]
         db.session.add(level)
         levels[row["code"]] = level
     db.session.flush()
-    for row in _rows("catalogue.csv"):
+    for row in reference_rows("catalogue.csv"):
         service = Service(organisation_id=organisation.id, code=row["code"], name_nl=row["name_nl"],
                           name_en=row["name_en"], category=row["category"], omaha=row["omaha"] or None,
                           default_per_week=int(row["default_per_week"]))
@@ -164,34 +166,24 @@ def load_catalogue(organisation: Organisation, valid_from: date = REFERENCE_FROM
 
 # -- administrators' edits -----------------------------------------------------------------
 
-class CatalogueError(ValueError):
-    """An edit of the catalogue that cannot be accepted; ``field`` names what is wrong."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
 
 def change_service(actor, service: Service, *, minutes: int, level_code: str, material_cents: int,
                    valid_from: date, active: bool) -> ServiceVersion:
     """Record new minutes/level/material for a service from ``valid_from``; history stays.
 
-    :raises CatalogueError: impossible values or a date that already has a version.
+    :raises InvalidInput: impossible values or a date that already has a version.
     """
-    from flask_babel import gettext as _
-
     authorize(actor, Perm.CATALOGUE_EDIT, service)
     if not 0 < minutes <= 1440:
-        raise CatalogueError("minutes", _("Minutes must be between 1 and 1440."))
+        raise InvalidInput("minutes", _("Minutes must be between 1 and 1440."))
     if material_cents < 0:
-        raise CatalogueError("material", _("Material cost cannot be negative."))
+        raise InvalidInput("material", _("Material cost cannot be negative."))
     level = db.session.scalar(select(StaffLevel).where(StaffLevel.organisation_id == service.organisation_id,
                                                       StaffLevel.code == level_code))
     if level is None:
-        raise CatalogueError("level", _("Unknown staff level."))
+        raise InvalidInput("level", _("Unknown staff level."))
     if any(v.valid_from == valid_from for v in service.versions):
-        raise CatalogueError("valid_from", _("There is already a change on this date."))
+        raise InvalidInput("valid_from", _("There is already a change on this date."))
     version = ServiceVersion(service=service, minutes=minutes, staff_level_id=level.id,
                              material_cents=material_cents, valid_from=valid_from)
     service.active = active
@@ -205,14 +197,12 @@ def change_service(actor, service: Service, *, minutes: int, level_code: str, ma
 
 
 def change_rate(actor, level: StaffLevel, *, base_hourly_cents: int, valid_from: date) -> StaffLevelRate:
-    """:raises CatalogueError: a rate that is not positive or a date that already has one."""
-    from flask_babel import gettext as _
-
+    """:raises InvalidInput: a rate that is not positive or a date that already has one."""
     authorize(actor, Perm.CATALOGUE_EDIT, level)
     if base_hourly_cents <= 0:
-        raise CatalogueError("rate", _("The hourly cost must be more than zero."))
+        raise InvalidInput("rate", _("The hourly cost must be more than zero."))
     if any(r.valid_from == valid_from for r in level.rates):
-        raise CatalogueError("valid_from", _("There is already a change on this date."))
+        raise InvalidInput("valid_from", _("There is already a change on this date."))
     rate = StaffLevelRate(level=level, base_hourly_cents=base_hourly_cents, valid_from=valid_from)
     db.session.add(rate)
     db.session.flush()
@@ -224,19 +214,17 @@ def change_rate(actor, level: StaffLevel, *, base_hourly_cents: int, valid_from:
 
 def set_budget_override(actor, organisation: Organisation, *, care_profile: str, weekly_cents: int,
                         valid_from: date) -> BudgetOverride:
-    """:raises CatalogueError: unknown profile, a budget that is not positive, a duplicate date."""
-    from flask_babel import gettext as _
-
+    """:raises InvalidInput: unknown profile, a budget that is not positive, a duplicate date."""
     authorize(actor, Perm.CATALOGUE_EDIT, organisation)
     if db.session.get(CareProfile, care_profile) is None:
-        raise CatalogueError("care_profile", _("Unknown care profile."))
+        raise InvalidInput("care_profile", _("Unknown care profile."))
     if weekly_cents <= 0:
-        raise CatalogueError("weekly", _("The budget must be more than zero."))
+        raise InvalidInput("weekly", _("The budget must be more than zero."))
     exists = db.session.scalar(select(BudgetOverride.id).where(
         BudgetOverride.organisation_id == organisation.id, BudgetOverride.care_profile == care_profile,
         BudgetOverride.valid_from == valid_from))
     if exists:
-        raise CatalogueError("valid_from", _("There is already a change on this date."))
+        raise InvalidInput("valid_from", _("There is already a change on this date."))
     override = BudgetOverride(organisation_id=organisation.id, care_profile=care_profile,
                               weekly_cents=weekly_cents, valid_from=valid_from)
     db.session.add(override)

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from billing.money import InvalidAmount, format_euro, parse_euro
-from marketplace.db_types import local_today
-from marketplace.extensions import db
-from marketplace.policy import Perm, authorize, get_in_scope
+from marketplace.core.db_types import local_today
+from marketplace.core.extensions import db
+from marketplace.core.policy import Perm, authorize, get_in_scope
 
 from . import catalogue
 from .forms import BudgetOverrideForm, RateChangeForm, ServiceChangeForm

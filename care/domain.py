@@ -5,11 +5,13 @@ rounding is half up to whole cents, and only at the end of each formula.
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Iterable
+
+from marketplace.core.calendar import add_months
+
 
 
 class NoBudget(ValueError):
@@ -184,13 +186,6 @@ def settle(health_cents: int, core_cents: int, budget_cents: int, savings_balanc
 
 FIRST_REVIEW_DAYS = 42
 MONTHS_BETWEEN_REVIEWS = {"somatic": 1, "pg": 3, "structured_living": 3}
-
-
-def add_months(anchor: date, months: int) -> date:
-    """Same day of the month, or the month's last day when it is shorter."""
-    month_index = anchor.month - 1 + months
-    year, month = anchor.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(anchor.day, calendar.monthrange(year, month)[1]))
 
 
 def review_date(package_start: date, target_group: str, number: int) -> date:

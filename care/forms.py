@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from .packages import MAX_PER_WEEK, InvalidPackage, LineInput
+from .lines import MAX_PER_WEEK, InvalidPackage, LineInput
 
 FIELD_PREFIX = "n_"
 
@@ -34,6 +35,16 @@ def lines_from_form(form) -> list[LineInput]:
     if errors:
         raise InvalidPackage(errors)
     return lines
+
+
+class InviteContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False),
+                                                        Length(max=254)])
+    relation = StringField(_l("Relation to the resident"), validators=[Optional(), Length(max=100)])
+    can_view = BooleanField(_l("May view"), default=True)
+    can_decide = BooleanField(_l("May decide (package, team, bookings)"))
+    can_pay = BooleanField(_l("May pay"))
 
 
 class ComposerForm(FlaskForm):

@@ -5,17 +5,17 @@ from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.api import json_body
-from marketplace.errors import ApiError
-from marketplace.extensions import csrf
+from marketplace.core.api import json_body
+from marketplace.core.errors import ApiError, InvalidInput
+from marketplace.core.extensions import csrf
 
-from . import health, services
+from . import clients, health, health_log, reindication
 
 bp = Blueprint("health_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def _invalid(exc: health.InvalidHealthInput):
+def _invalid(exc: InvalidInput):
     return ApiError(422, "invalid", exc.message, {exc.field: exc.message})
 
 
@@ -38,10 +38,10 @@ def risk_json(risk) -> dict:
 @bp.get("/clients/<int:client_id>/health")
 @login_required
 def get_profile(client_id: int):
-    resident = services.get_client(current_user, client_id)
-    data = health.profile(current_user, resident)
+    client = clients.get_client(current_user, client_id)
+    data = health.profile(current_user, client)
     return jsonify(
-        client_id=resident.id,
+        client_id=client.id,
         risks=[risk_json(r) for r in data.risks],
         observation_points=[{"id": p.id, "text": p.text} for p in data.observations],
         required=[{"service": r.service, "min_per_week": r.min_per_week, "omaha": list(r.omaha)}
@@ -53,17 +53,17 @@ def get_profile(client_id: int):
 @bp.post("/clients/<int:client_id>/health/risks")
 @login_required
 def record_risk(client_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     data = json_body({"omaha", "modifier", "scope", "note", "knowledge", "behaviour", "status"},
                      {"omaha", "modifier"})
     rating = None
     if any(name in data for name in ("knowledge", "behaviour", "status")):
         rating = (data.get("knowledge"), data.get("behaviour"), data.get("status"))
     try:
-        risk = health.record_risk(current_user._get_current_object(), resident, omaha=str(data["omaha"]),
+        risk = health.record_risk(current_user._get_current_object(), client, omaha=str(data["omaha"]),
                                   modifier=str(data["modifier"]), scope=str(data.get("scope", "individual")),
                                   note=data.get("note", ""), rating=rating)
-    except health.InvalidHealthInput as exc:
+    except InvalidInput as exc:
         raise _invalid(exc)
     return jsonify(risk=risk_json(risk)), 201
 
@@ -71,12 +71,12 @@ def record_risk(client_id: int):
 @bp.post("/clients/<int:client_id>/health/risks/<int:risk_id>/ratings")
 @login_required
 def rate_risk(client_id: int, risk_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     data = json_body({"knowledge", "behaviour", "status"}, {"knowledge", "behaviour", "status"})
     try:
-        rating = health.rate_risk(current_user._get_current_object(), resident, risk_id, data["knowledge"],
+        rating = health.rate_risk(current_user._get_current_object(), client, risk_id, data["knowledge"],
                                   data["behaviour"], data["status"])
-    except health.InvalidHealthInput as exc:
+    except InvalidInput as exc:
         raise _invalid(exc)
     except health.RiskNotFound:
         raise _not_open()
@@ -87,9 +87,9 @@ def rate_risk(client_id: int, risk_id: int):
 @bp.delete("/clients/<int:client_id>/health/risks/<int:risk_id>")
 @login_required
 def end_risk(client_id: int, risk_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     try:
-        health.end_risk(current_user._get_current_object(), resident, risk_id)
+        health.end_risk(current_user._get_current_object(), client, risk_id)
     except health.RiskNotFound:
         raise _not_open()
     return jsonify(ok=True)
@@ -98,13 +98,13 @@ def end_risk(client_id: int, risk_id: int):
 @bp.post("/clients/<int:client_id>/health/risks/<int:risk_id>/prescriptions")
 @login_required
 def prescribe(client_id: int, risk_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     data = json_body({"service", "min_per_week", "reason"}, {"service", "min_per_week", "reason"})
     try:
-        prescription = health.prescribe(current_user._get_current_object(), resident, risk_id,
+        prescription = health.prescribe(current_user._get_current_object(), client, risk_id,
                                         service=str(data["service"]), min_per_week=data["min_per_week"],
                                         reason=data["reason"])
-    except health.InvalidHealthInput as exc:
+    except InvalidInput as exc:
         raise _invalid(exc)
     except health.RiskNotFound:
         raise _not_open()
@@ -115,11 +115,11 @@ def prescribe(client_id: int, risk_id: int):
 @bp.post("/clients/<int:client_id>/health/observations")
 @login_required
 def add_observation(client_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     data = json_body({"text"}, {"text"})
     try:
-        point = health.add_observation(current_user._get_current_object(), resident, data["text"])
-    except health.InvalidHealthInput as exc:
+        point = health.add_observation(current_user._get_current_object(), client, data["text"])
+    except InvalidInput as exc:
         raise _invalid(exc)
     return jsonify(observation_point={"id": point.id, "text": point.text}), 201
 
@@ -127,10 +127,10 @@ def add_observation(client_id: int):
 @bp.get("/clients/<int:client_id>/access-log")
 @login_required
 def access_log(client_id: int):
-    resident = services.get_client(current_user, client_id)
+    client = clients.get_client(current_user, client_id)
     return jsonify(events=[{"at": row.at.isoformat(), "user": row.user.name if row.user else None,
                             "role": row.role, "action": row.action}
-                           for row in health.access_overview(current_user, resident)])
+                           for row in health_log.access_overview(current_user, client)])
 
 
 @bp.get("/reindications")
@@ -140,4 +140,4 @@ def reindications():
         "client_id": row.client.id, "name": row.client.name, "care_profile": row.client.care_profile,
         "weekly_budget_cents": row.budget_cents, "weekly_health_cents": row.health_cents,
         "weekly_shortfall_cents": row.shortfall_cents,
-    } for row in health.reindication_list(current_user)])
+    } for row in reindication.reindication_list(current_user)])

@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace import audit
-from marketplace.audit import Action
-from marketplace.db_types import local_today, utcnow
-from marketplace.extensions import db
-from marketplace.policy import Perm, authorize
+from marketplace.core import audit
+from marketplace.core.audit import Action
+from marketplace.core.db_types import local_today, utcnow
+from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.core.extensions import db
+from marketplace.core.policy import Perm, authorize
 
 from .domain import next_review
 from .models import Client, PackageVersion, Review
@@ -21,15 +22,10 @@ from .models.packages import ReviewOutcome, Status
 DUE_WITHIN_DAYS = 14
 
 
-class NoActivePackage(ValueError):
+class NoActivePackage(DomainError):
     """There is no active package to review yet."""
 
-
-class InvalidReview(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    code = "no_active_package"
 
 
 @dataclass(frozen=True)
@@ -84,17 +80,17 @@ def record_review(actor, client: Client, *, outcome: str, note: str, held_on: da
     """Record the review that was due; a changed package is saved as a new version separately.
 
     :raises NoActivePackage: nothing to review yet.
-    :raises InvalidReview: an unknown outcome, a note too long, a date in the future.
+    :raises InvalidInput: an unknown outcome, a note too long, a date in the future.
     """
     authorize(actor, Perm.REVIEW_RECORD, client)
     if outcome not in {o.value for o in ReviewOutcome}:
-        raise InvalidReview("outcome", _("Choose confirmed or changed."))
+        raise InvalidInput("outcome", _("Choose confirmed or changed."))
     if len(note) > 2000:
-        raise InvalidReview("note", _("Use at most 2000 characters."))
+        raise InvalidInput("note", _("Use at most 2000 characters."))
     today = local_today()
     held_on = held_on or today
     if held_on > today:
-        raise InvalidReview("held_on", _("A review cannot be recorded for a future date."))
+        raise InvalidInput("held_on", _("A review cannot be recorded for a future date."))
     active = db.session.scalar(select(PackageVersion).where(
         PackageVersion.client_id == client.id, PackageVersion.status == Status.ACTIVE.value))
     state = review_state(client, today)

@@ -1,9 +1,21 @@
-"""The Zorgmarkt application shell."""
+"""Zorgmarkt: the composition on top. ``create_app`` is the only place that imports every package.
+
+The floors below it (STYLE.md, enforced by import-linter in ``make test``)::
+
+    marketplace.web, demo, commands      the composition (this package's top)
+    marketplace.board                    read-only views for the board
+    marketplace.market                   offers, team choice, extras, bookings
+    teams, billing                       use cases (they never import the market or the board)
+    care                                 clients, packages, health
+    marketplace.accounts, teams.models,  floor 1: accounts, the team a client belongs to,
+      billing's ledger kernel              and the ledger's balances
+    marketplace.core                     the kernel: imports nothing of ours
+"""
 from __future__ import annotations
 
 from flask import Flask
 
-from .config import load_config
+from .core.config import load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -14,74 +26,53 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(mode, app.instance_path))
     app.config.from_mapping(config or {})
     register_extensions(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
-    register_request_hooks(app)
+    register_packages(app)
     register_commands(app)
+    check_policy()
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    from billing import gateway
-
-    from . import i18n
-    from .auth import init_login
-    from .extensions import babel, csrf, db, limiter, migrate
+    # Imports live inside the factory: importing any module of the kernel runs this package's
+    # __init__, which must not import the packages that import the kernel.
+    from .core import audit, error_handlers, i18n, security
+    from .core.extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Europe/Amsterdam")
     limiter.init_app(app)
-    init_login(app)
     i18n.init_app(app)
-    gateway.init_app(app)
-    _import_models()
+    audit.init_app(app)
+    error_handlers.init_app(app)
+    security.init_app(app)
 
 
-def _import_models() -> None:
-    # Every table must be known to the metadata for create_all and for Alembic.
-    import billing.models  # noqa: F401
-    import care.models  # noqa: F401
-    import marketplace.audit  # noqa: F401
-    import marketplace.models  # noqa: F401
-    import teams.models  # noqa: F401
+def register_packages(app: Flask) -> None:
+    """Each package registers its blueprints, commands, template filters, OpenAPI paths, access
+    rules and registry entries (payment purposes, the invitation grant)."""
+    import billing.bootstrap
+    import care.bootstrap
+    import teams.bootstrap
 
+    from .accounts import bootstrap as accounts
+    from .board import bootstrap as board
+    from .market import bootstrap as market
+    from .web import bootstrap as web
 
-def register_blueprints(app: Flask) -> None:
-    from billing.api import bp as billing_api
-    from billing.views import bp as billing_views
-    from care.api import bp as care_api
-    from care.catalogue_views import bp as catalogue_views
-    from care.health_api import bp as health_api
-    from care.health_views import bp as health_views
-    from care.package_views import bp as package_views
-    from care.views import bp as care_views
-    from teams.api import bp as teams_api
-    from teams.views import bp as team_views
-
-    from .api import bp as api
-    from .auth_views import bp as auth_views
-    from .views import bp as main_views
-
-    for blueprint in (main_views, auth_views, care_views, package_views, catalogue_views, health_views, team_views,
-                      billing_views, api, care_api, health_api, teams_api, billing_api):
-        app.register_blueprint(blueprint)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    from .errors import init_app
-
-    init_app(app)
-
-
-def register_request_hooks(app: Flask) -> None:
-    from .security import init_app
-
-    init_app(app)
+    for package in (accounts, care.bootstrap, teams.bootstrap, billing.bootstrap, market, board, web):
+        package.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
     from .commands import init_app
 
     init_app(app)
+
+
+def check_policy() -> None:
+    """The app refuses to start while a permission has no rule."""
+    from .core.policy import check_complete
+
+    check_complete()

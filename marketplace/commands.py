@@ -1,67 +1,18 @@
-"""Command-line tasks: ``flask demo``."""
+"""The composition's command-line tasks: ``flask demo``. Each package registers its own."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 
+from .demo import load_demo
+
 
 def init_app(app: Flask) -> None:
-    _register_billing(app)
-
     @app.cli.command("demo")
     def demo_command():
         """Load the demo organisations (idempotent)."""
-        from .demo import load_demo
-
         created = load_demo()
         if created:
             click.echo("Loaded demo data: " + ", ".join(created))
         else:
             click.echo("Demo data already present; nothing changed.")
-
-
-def _register_billing(app: Flask) -> None:
-
-    ledger_group = click.Group("ledger", help="The ledger.")
-
-    @ledger_group.command("verify")
-    def ledger_verify():
-        """Recompute every invariant; exit 1 on a breach."""
-        from billing.ledger import verify
-
-        breaches = verify()
-        for breach in breaches:
-            click.echo(f"BREACH {breach.rule}: {breach.detail}", err=True)
-        if breaches:
-            raise SystemExit(1)
-        click.echo("ledger ok")
-
-    app.cli.add_command(ledger_group)
-
-    @app.cli.command("settle-week")
-    @click.option("--week", required=True, help="ISO week, e.g. 2026-W48")
-    def settle_week_command(week):
-        """Settle a week for every organisation (running it again books nothing new)."""
-        from billing.settlement import InvalidWeek, settle_week
-
-        try:
-            run = settle_week(week)
-        except InvalidWeek:
-            raise click.BadParameter("write the week like 2026-W48", param_hint="--week")
-        click.echo(f"{run.week}: settled {run.settled}, already settled {run.already}, skipped {len(run.skipped)}")
-        for reason in run.skipped:
-            click.echo(f"  skipped {reason}")
-
-    @app.cli.command("invoice-copays")
-    @click.option("--month", required=True, help="e.g. 2026-11")
-    def invoice_command(month):
-        """Make the month's co-payment invoices (idempotent)."""
-        from billing.payments import create_invoices
-
-        from billing.payments import InvalidMonth, parse_month
-
-        try:
-            first = parse_month(month)
-        except InvalidMonth:
-            raise click.BadParameter("write the month like 2026-11", param_hint="--month")
-        click.echo(f"{len(create_invoices(first))} invoices made")

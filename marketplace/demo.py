@@ -6,22 +6,24 @@ Every demo account has the password ``demo``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
+from billing.invoices import create_invoices
+from billing.settlement import settle_week
 from care.catalogue import load_catalogue
-from care.health import load_rules
-from care.models import HealthRisk, ObservationPoint
-from care.models import Client, FamilyContact, PackageLine, PackageVersion, Service
+from care.models import Client, FamilyContact, HealthRisk, ObservationPoint, PackageLine, PackageVersion, Service
 from care.models.packages import Status
+from care.risk_rules import load_rules
+from marketplace.accounts.models import Location, Organisation, User, UserRole
+from marketplace.accounts.sessions import new_session_nonce
+from marketplace.core.calendar import Week, month_start
+from marketplace.core.db_types import local_today
+from marketplace.core.extensions import db
+from marketplace.core.passwords import hash_password
+from marketplace.core.roles import Role
 from teams.models import Team, TeamMembership
-
-from .accounts import new_session_nonce
-from .extensions import db
-from .models import Location, Organisation, User, UserRole
-from .passwords import hash_password
-from .roles import Role
 
 DEMO_PASSWORD = "demo"
 
@@ -164,8 +166,6 @@ def _demo_risks(client: Client, nurse: User) -> None:
 
 
 def client_start(client: Client):
-    from datetime import datetime, time, timezone
-
     return datetime.combine(client.start_date, time(9), tzinfo=timezone.utc)
 
 
@@ -181,7 +181,7 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
     teams = []
     for team_spec in spec.teams:
         team = Team(organisation=org, name=team_spec.name, capacity=team_spec.capacity,
-                    target_groups=team_spec.target_groups, description=team_spec.description,
+                    target_groups=team_spec.target_groups.split(","), description=team_spec.description,
                     locations=[locations[team_spec.location]])
         teams.append(team)
     db.session.add_all(teams)
@@ -233,15 +233,10 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
 
 def settle_recent_weeks(weeks: int = 4) -> None:
     """Settle the last full weeks and invoice the co-payments, so statements have figures."""
-    from billing.payments import create_invoices, month_start
-    from billing.settlement import settle_week, week_of
-
-    from .db_types import local_today
-
     today = local_today()
     mondays = [today - timedelta(days=today.weekday() + 7 * n) for n in range(weeks, 0, -1)]
     for monday in mondays:
-        settle_week(week_of(monday))
+        settle_week(str(Week.of(monday)))
     for month in sorted({month_start(monday) for monday in mondays}):
         if month < month_start(today):
             create_invoices(month)

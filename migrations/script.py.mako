@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 
-import marketplace.db_types
+import marketplace.core.db_types
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 
-from care import health, reviews
-from marketplace.extensions import csrf
-from marketplace.policy import Perm, get_in_scope
+from care import requirements, reviews
+from marketplace.core.extensions import csrf
+from marketplace.core.policy import Perm, get_in_scope
 
 from . import services
 from .models import Team
@@ -22,7 +22,7 @@ def list_teams():
         "id": s.team.id,
         "name": s.team.name,
         "capacity": s.team.capacity,
-        "target_groups": s.team.target_groups.split(","),
+        "target_groups": s.team.target_groups,
         "locations": [{"id": loc.id, "name": loc.name} for loc in s.team.locations],
         "residents": s.residents,
         "members": s.members,
@@ -38,4 +38,4 @@ def review_worklist(team_id: int):
         "client_id": row.client.id, "name": row.client.name, "next_review": row.next_on.isoformat(),
         "overdue": row.overdue,
     } for row in reviews.worklist(current_user, team)],
-        uncovered=[{"client_id": c.id, "name": c.name} for c in health.uncovered_in_team(team)])
+        uncovered=[{"client_id": c.id, "name": c.name} for c in requirements.uncovered_in_team(team)])

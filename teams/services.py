@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.extensions import db
-from marketplace.models import User
+from care.models import Client
+from marketplace.accounts.models import User
+from marketplace.core.extensions import db
 
 from .models import Team, TeamMembership
 
@@ -21,8 +22,6 @@ class TeamSummary:
 
 def list_teams(actor: User) -> list[TeamSummary]:
     """The actor's organisation's teams with their counts, in three queries whatever the size."""
-    from care.models import Client
-
     teams = list(db.session.scalars(
         select(Team).where(Team.organisation_id == actor.organisation_id)
         .options(selectinload(Team.locations)).order_by(Team.name)

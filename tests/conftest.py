@@ -14,8 +14,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from marketplace import create_app
-from marketplace.extensions import db as _db
-from marketplace.extensions import limiter
+from marketplace.core.extensions import db as _db
+from marketplace.core.extensions import limiter
 
 from .factories import World, build_world
 
@@ -197,7 +197,7 @@ def count_queries(db):
 @pytest.fixture
 def health_world(priced_world) -> World:
     """The priced world with the Omaha problems and the default risk rules in organisation A."""
-    from care.health import load_rules
+    from care.risk_rules import load_rules
 
     load_rules(priced_world.org)
     _db.session.commit()

@@ -6,11 +6,11 @@ from datetime import date
 from itertools import count
 
 from care.models import Client, FamilyContact
-from marketplace.accounts import new_session_nonce
-from marketplace.extensions import db
-from marketplace.models import Location, Organisation, User, UserRole
-from marketplace.passwords import hash_password
-from marketplace.roles import Role
+from marketplace.accounts.sessions import new_session_nonce
+from marketplace.core.extensions import db
+from marketplace.accounts.models import Location, Organisation, User, UserRole
+from marketplace.core.passwords import hash_password
+from marketplace.core.roles import Role
 from teams.models import Team, TeamMembership
 
 PASSWORD = "secret-password"
@@ -41,7 +41,7 @@ def make_location(org: Organisation, name: str = "Locatie") -> Location:
 
 def make_team(org: Organisation, location: Location, name: str = "Team", capacity: int = 12) -> Team:
     team = Team(organisation=org, name=f"{name} {next(_serial)}", capacity=capacity,
-                target_groups="somatic,pg,structured_living", locations=[location])
+                target_groups=["somatic", "pg", "structured_living"], locations=[location])
     db.session.add(team)
     db.session.flush()
     return team

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db
+from marketplace.core.extensions import db
 
 
 class CareProfile(db.Model):
@@ -75,6 +75,10 @@ class StaffLevelRate(db.Model):
 
     level: Mapped[StaffLevel] = relationship(back_populates="rates")
 
+    @property
+    def organisation_id(self) -> int:
+        return self.level.organisation_id
+
 
 class Service(db.Model):
     __tablename__ = "services"
@@ -118,3 +122,7 @@ class ServiceVersion(db.Model):
 
     service: Mapped[Service] = relationship(back_populates="versions")
     level: Mapped[StaffLevel] = relationship(lazy="joined")
+
+    @property
+    def organisation_id(self) -> int:
+        return self.service.organisation_id

@@ -6,10 +6,10 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import db
-from marketplace.models import Location, Organisation, User
-from marketplace.roles import TargetGroup, sql_in
-from teams.models import Team
+from marketplace.core.extensions import db
+from marketplace.accounts.models import Location, Organisation, User
+from marketplace.core.db_types import sql_in
+from teams.models import Team, TargetGroup
 
 
 class Client(db.Model):
@@ -36,6 +36,11 @@ class Client(db.Model):
     team: Mapped[Team | None] = relationship()
     user: Mapped[User | None] = relationship()
     contacts: Mapped[list[FamilyContact]] = relationship(back_populates="client")
+
+    @property
+    def client_id(self) -> int:
+        """Every object about a client names it as ``client_id`` (audit rows use it); a client is about itself."""
+        return self.id
 
 
 class FamilyContact(db.Model):

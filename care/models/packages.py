@@ -11,9 +11,9 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db_types import UTCDateTime, utcnow
-from marketplace.extensions import db
-from marketplace.roles import sql_in
+from marketplace.core.db_types import UTCDateTime, utcnow
+from marketplace.core.extensions import db
+from marketplace.core.db_types import sql_in
 
 
 class Status(StrEnum):

@@ -8,7 +8,7 @@ Create Date: 2026-11-24 09:34:45.786393
 from alembic import op
 import sqlalchemy as sa
 
-import marketplace.db_types
+import marketplace.core.db_types
 
 
 # revision identifiers, used by Alembic.
@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('slug', sa.String(length=60), nullable=False),
     sa.Column('overhead_pct', sa.Integer(), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organisations_slug'))
     )
@@ -65,8 +65,8 @@ def upgrade():
     sa.Column('locale', sa.String(length=5), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_nonce', sa.String(length=32), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('last_login_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('last_login_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_users_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
@@ -80,9 +80,9 @@ def upgrade():
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=12), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('last_used_at', marketplace.db_types.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -157,7 +157,7 @@ def upgrade():
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', marketplace.db_types.UTCDateTime(), nullable=False),
+    sa.Column('at', marketplace.core.db_types.UTCDateTime(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('role', sa.String(length=30), nullable=False),
@@ -213,9 +213,9 @@ def upgrade():
     sa.Column('can_pay', sa.Boolean(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('invited_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('used_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('used_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.CheckConstraint('can_view OR can_decide OR can_pay', name=op.f('ck_invitations_some_right')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_invitations_client_id_clients')),
     sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_invitations_invited_by_id_users')),

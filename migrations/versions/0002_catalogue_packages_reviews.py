@@ -8,7 +8,7 @@ Create Date: 2026-11-24 09:42:57.036065
 from alembic import op
 import sqlalchemy as sa
 
-import marketplace.db_types
+import marketplace.core.db_types
 
 
 # revision identifiers, used by Alembic.
@@ -116,11 +116,11 @@ def upgrade():
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('based_on_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),
-    sa.Column('submitted_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('submitted_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.Column('signed_by_id', sa.Integer(), nullable=True),
-    sa.Column('signed_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('signed_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.Column('active_from', sa.Date(), nullable=True),
     sa.CheckConstraint("status IN ('proposal', 'draft', 'replaced', 'submitted', 'active', 'superseded')", name=op.f('ck_package_versions_known_status')),
     sa.ForeignKeyConstraint(['based_on_id'], ['package_versions.id'], name=op.f('fk_package_versions_based_on_id_package_versions')),
@@ -157,7 +157,7 @@ def upgrade():
     sa.Column('outcome', sa.String(length=10), nullable=False),
     sa.Column('note', sa.String(length=2000), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', marketplace.db_types.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
     sa.CheckConstraint("outcome IN ('confirmed', 'changed')", name=op.f('ck_reviews_known_outcome')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_reviews_client_id_clients')),
     sa.ForeignKeyConstraint(['package_version_id'], ['package_versions.id'], name=op.f('fk_reviews_package_version_id_package_versions')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-24 09:50:52.753032
 from alembic import op
 import sqlalchemy as sa
 
-import marketplace.db_types
+import marketplace.core.db_types
 
 
 # revision identifiers, used by Alembic.
@@ -54,8 +54,8 @@ def upgrade():
     sa.Column('scope', sa.String(length=12), nullable=False),
     sa.Column('note', sa.String(length=2000), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('ended_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('recorded_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('ended_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.CheckConstraint("modifier IN ('health_promotion', 'potential', 'actual')", name=op.f('ck_health_risks_known_modifier')),
     sa.CheckConstraint("scope IN ('individual', 'family')", name=op.f('ck_health_risks_known_scope')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_health_risks_client_id_clients')),
@@ -72,8 +72,8 @@ def upgrade():
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.String(length=500), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('ended_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('ended_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_observation_points_client_id_clients')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_observation_points_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_observation_points'))
@@ -88,7 +88,7 @@ def upgrade():
     sa.Column('min_per_week', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('prescribed_by_id', sa.Integer(), nullable=False),
-    sa.Column('prescribed_at', marketplace.db_types.UTCDateTime(), nullable=False),
+    sa.Column('prescribed_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
     sa.CheckConstraint('min_per_week >= 1 AND min_per_week <= 99', name=op.f('ck_prescriptions_min_range')),
     sa.ForeignKeyConstraint(['prescribed_by_id'], ['users.id'], name=op.f('fk_prescriptions_prescribed_by_id_users')),
     sa.ForeignKeyConstraint(['risk_id'], ['health_risks.id'], name=op.f('fk_prescriptions_risk_id_health_risks')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-24 10:04:44.540177
 from alembic import op
 import sqlalchemy as sa
 
-import marketplace.db_types
+import marketplace.core.db_types
 
 
 # revision identifiers, used by Alembic.
@@ -26,8 +26,8 @@ def upgrade():
     sa.Column('type', sa.String(length=100), nullable=False),
     sa.Column('object_id', sa.String(length=255), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('received_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('processed_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('received_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('processed_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_events')),
     sa.UniqueConstraint('event_id', name=op.f('uq_webhook_events_event_id')),
     sa.UniqueConstraint('type', 'object_id', name=op.f('uq_webhook_events_type_object_id'))
@@ -58,8 +58,8 @@ def upgrade():
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('amount_cents', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('paid_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('paid_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.CheckConstraint("status IN ('open', 'paid')", name=op.f('ck_copay_invoices_known_status')),
     sa.CheckConstraint('amount_cents > 0', name=op.f('ck_copay_invoices_amount_positive')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_copay_invoices_client_id_clients')),
@@ -78,7 +78,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('memo', sa.String(length=300), nullable=False),
     sa.Column('booked_on', sa.Date(), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=True),
     sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('reverses_id', sa.Integer(), nullable=True),
@@ -144,8 +144,8 @@ def upgrade():
     sa.Column('provider_payment_id', sa.String(length=255), nullable=True),
     sa.Column('checkout_url', sa.String(length=1000), nullable=True),
     sa.Column('refunded_cents', sa.BigInteger(), nullable=False),
-    sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
-    sa.Column('paid_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', marketplace.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('paid_at', marketplace.core.db_types.UTCDateTime(), nullable=True),
     sa.CheckConstraint("currency = 'eur'", name=op.f('ck_payments_euro_only')),
     sa.CheckConstraint("status IN ('pending', 'paid', 'cancelled', 'refunded', 'partially_refunded')", name=op.f('ck_payments_known_status')),
     sa.CheckConstraint('amount_cents > 0', name=op.f('ck_payments_amount_positive')),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from marketplace.db_types import local_today
+from marketplace.core.db_types import local_today
 
 try:
     from playwright.sync_api import Page, expect

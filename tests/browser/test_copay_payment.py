@@ -16,7 +16,7 @@ from sqlalchemy import select
 from billing.domain import AccountKind, account_key
 from billing.ledger import balance_of
 from billing.models import CopayInvoice, JournalEntry, Payment
-from billing.payments import create_invoices
+from billing.invoices import create_invoices
 from billing.settlement import settle_week
 from care.models import PackageLine, PackageVersion, Service
 

@@ -40,14 +40,14 @@ from sqlalchemy import func, select
 
 from billing.gateway import event_payload, sign
 from billing.models import CopayInvoice, Payment
-from care import health, packages
+from care import health, packages, risk_rules, versions
 from care.models import Client, RiskRule, Service, StaffLevel
-from care.packages import LineInput
-from marketplace import accounts
-from marketplace.audit import Action, AuditEvent, Outcome
-from marketplace.extensions import db, limiter
-from marketplace.models import ApiToken, Invitation, User
-from marketplace.roles import Role
+from care.lines import LineInput
+from marketplace.accounts import invitations, tokens
+from marketplace.core.audit import Action, AuditEvent, Outcome
+from marketplace.core.extensions import db, limiter
+from marketplace.accounts.models import ApiToken, Invitation, User
+from marketplace.core.roles import Role
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_user
@@ -136,8 +136,8 @@ def build_live_world() -> LiveWorld:
     """
     world = build_world()
     give_catalogue(world)
-    health.load_rules(world.org)
-    health.load_rules(world.other_org)
+    risk_rules.load_rules(world.org)
+    risk_rules.load_rules(world.other_org)
     t2_nurse = make_user(world.org, Role.NURSE, email="nurse-t2@a.test", name="Verpleegkundige T2")
     b_nurse = make_user(world.other_org, Role.NURSE, email="nurse@b.test", name="Verpleegkundige Haven")
     add_member(world.other_team, t2_nurse, "nurse", "N4")
@@ -174,8 +174,8 @@ def build_live_world() -> LiveWorld:
         return db.session.scalar(select(RiskRule.id).where(RiskRule.organisation_id == org.id, RiskRule.omaha == omaha,
                                                            RiskRule.modifier == "actual"))
 
-    other_user_token = accounts.create_token(world.view_only_family, "someone else's").token
-    foreign_token = accounts.create_token(world.foreign_admin, "organisation B's").token
+    other_user_token = tokens.create_token(world.view_only_family, "someone else's").token
+    foreign_token = tokens.create_token(world.foreign_admin, "organisation B's").token
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -291,7 +291,7 @@ class Case:
     def token_id(self) -> int:
         if self.target == "own" and self.role != ANONYMOUS:
             def mine():
-                return accounts.create_token(db.session.get(User, self.live.user_ids[self.role]), "matrix").token.id
+                return tokens.create_token(db.session.get(User, self.live.user_ids[self.role]), "matrix").token.id
             return self.in_app(mine)
         return self.live.foreign_token_id if self.target == "foreign" else self.live.other_user_token_id
 
@@ -300,7 +300,7 @@ class Case:
         def work():
             admin = db.session.get(User, self.live.user_ids["admin"])
             resident = db.session.get(Client, self.live.residents["own"].id)
-            return accounts.invite_contact(admin, resident, email=fresh_email(), name="Nieuw Contact",
+            return invitations.invite_contact(admin, resident, email=fresh_email(), name="Nieuw Contact",
                                            relation="zoon", can_view=True, can_decide=False, can_pay=False).token
         return self.in_app(work)
 
@@ -348,7 +348,7 @@ class Case:
 
 def working_lines(resident) -> list[LineInput]:
     """The working version's lines with C01 at 7 a week: health lines as they are, covered."""
-    planned = {line.service: line.per_week for line in packages.lines_of(packages.working_version(resident))}
+    planned = {line.service: line.per_week for line in versions.lines_of(versions.working_version(resident))}
     planned["C01"] = 7
     return [LineInput(code, per_week) for code, per_week in planned.items()]
 
@@ -474,7 +474,7 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                                  "confirm": "a-new-password-1"}),
     ("api.login", "POST"): Route(PUBLIC, fixed("/api/v1/auth/login"),
                                  json=lambda case: {"email": case.email(), "password": PASSWORD}),
-    ("api.openapi", "GET"): Route(PUBLIC, fixed("/api/v1/openapi.json")),
+    ("web_api.openapi", "GET"): Route(PUBLIC, fixed("/api/v1/openapi.json")),
     ("main.health", "GET"): Route(PUBLIC, fixed("/healthz")),
     # Anyone may deliver a provider event; only a correct signature gets it booked.
     ("billing.stripe_webhook", "POST"): Route(PUBLIC, fixed("/billing/webhooks/stripe"), raw=webhook_event),
@@ -493,7 +493,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # -- the administrator only; the audit log is filtered on the target (a filter: B's id is no 404)
     ("main.audit_log", "GET"): Route(USER, on("resident", "/admin/audit?client={id}"), roles=ADMIN_ONLY,
                                      filters_on_target=True),
-    ("api.audit_log", "GET"): Route(USER, on("resident", "/api/v1/audit?client={id}"), roles=ADMIN_ONLY,
+    ("web_api.audit_log", "GET"): Route(USER, on("resident", "/api/v1/audit?client={id}"), roles=ADMIN_ONLY,
                                     filters_on_target=True),
     ("catalogue.index", "GET"): Route(USER, fixed("/admin/catalogue"), roles=ADMIN_ONLY),
     ("catalogue.set_budget", "POST"): Route(USER, fixed("/admin/catalogue/budgets"), roles=ADMIN_ONLY,

@@ -12,8 +12,8 @@ from flask_babel import force_locale, gettext
 from markupsafe import escape
 from sqlalchemy import select
 
-from marketplace.audit import AuditEvent
-from marketplace.models import ApiToken
+from marketplace.core.audit import AuditEvent
+from marketplace.accounts.models import ApiToken
 from tests.conftest import csrf_from
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

@@ -9,8 +9,8 @@ from billing.gateway import UnavailableGateway
 from billing.settlement import settle_week
 from care.models import BudgetOverride, PackageLine, PackageVersion, Service
 from marketplace import create_app
-from marketplace.audit import AuditEvent
-from marketplace.db_types import local_today
+from marketplace.core.audit import AuditEvent
+from marketplace.core.db_types import local_today
 from teams.models import TeamMembership
 from tests.conftest import csrf_from
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from care.models import HealthRisk, PackageVersion, RiskRating
-from marketplace.audit import AuditEvent
+from marketplace.core.audit import AuditEvent
 
 PROBLEM_NAMES = ("Huid", "Skin", "Medicatiegebruik", "Medication regimen", "Urinewegfunctie", "Cognitie")
 

@@ -3,7 +3,7 @@ adds exactly one health audit row with the right resident and action; the others
 import pytest
 from sqlalchemy import select
 
-from marketplace.audit import AuditEvent
+from marketplace.core.audit import AuditEvent
 from tests.conftest import csrf_from
 from tests.functional.test_health import _seed_profile
 

@@ -12,10 +12,10 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from care.models import FamilyContact
-from marketplace import accounts
-from marketplace.models import Invitation, User
-from marketplace.passwords import verify_password
-from marketplace.roles import Role
+from marketplace.accounts import invitations
+from marketplace.accounts.models import Invitation, User
+from marketplace.core.passwords import verify_password
+from marketplace.core.roles import Role
 from tests.conftest import csrf_from
 
 LINK_RE = re.compile(r"http://localhost/invite/([A-Za-z0-9_-]{40,})")
@@ -33,7 +33,7 @@ def nl(app):
 
 def invite(world, *, email="nieuw@familie.nl", can_decide=False, can_pay=False, actor="carer", client=None):
     """The service the views call, for tests that start from an issued link."""
-    return accounts.invite_contact(
+    return invitations.invite_contact(
         world.users[actor], client or world.own, email=email, name="Nieuw Familielid", relation="zoon",
         can_view=True, can_decide=can_decide, can_pay=can_pay,
     ).token

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from marketplace import accounts
-from marketplace.audit import AuditEvent
-from marketplace.models import ApiToken, Invitation
+from marketplace.accounts import tokens
+from marketplace.core.audit import AuditEvent
+from marketplace.accounts.models import ApiToken, Invitation
 
 from ..factories import MATRIX_ROLES, PASSWORD
 
@@ -87,7 +87,7 @@ def test_resident_of_another_organisation_is_not_found(app, world, role):
 
 
 def any_invitation_for(client_id: int) -> bool:
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.client_id == client_id)) > 0
@@ -105,7 +105,7 @@ def test_invalid_invitation_for_a_resident_of_b_is_not_found_rather_than_invalid
 
 
 def test_probing_organisation_b_changes_nothing_in_b(app, world):
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     foreign_rows = db.session.scalar(select(func.count()).select_from(AuditEvent)
                                      .where(AuditEvent.organisation_id == world.other_org.id))
@@ -178,7 +178,7 @@ def make_b_activity(app, world) -> None:
 
 
 def org_event_ids(org_id: int) -> set[int]:
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     db.session.expire_all()
     return set(db.session.scalars(select(AuditEvent.id).where(AuditEvent.organisation_id == org_id)))
@@ -224,12 +224,12 @@ def test_audit_log_of_b_holds_no_row_of_a(app, world):
 @pytest.fixture
 def b_token(world):
     """A live personal token of organisation B's admin, and its secret."""
-    issued = accounts.create_token(world.foreign_admin, "Sleutel van Stichting B")
+    issued = tokens.create_token(world.foreign_admin, "Sleutel van Stichting B")
     return issued.token.id, issued.secret
 
 
 def token_revoked(token_id: int) -> bool:
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     db.session.expire_all()
     return db.session.get(ApiToken, token_id).revoked_at is not None
@@ -256,7 +256,7 @@ def test_token_of_another_organisation_cannot_be_revoked_or_seen(app, world, b_t
 
 
 def test_token_of_another_user_of_the_same_organisation_is_not_found_either(app, world):
-    token_id = accounts.create_token(world.view_only_family, "van iemand anders").token.id
+    token_id = tokens.create_token(world.view_only_family, "van iemand anders").token.id
     browser, csrf = logged_in(app, world.email("admin"))
     assert browser.delete(f"/api/v1/tokens/{token_id}", headers={"X-CSRFToken": csrf}).status_code == 404
     assert browser.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf}).status_code == 404

@@ -20,7 +20,7 @@ def test_worked_examples_through_the_meter_endpoint(priced_world, client, auth, 
                                                     core, balance, use, c, load, colour, from_savings, copay,
                                                     to_savings):
     # Savings only come from settled weeks (the ledger); the example's balance is given here.
-    monkeypatch.setattr("care.packages.savings_balance_cents", lambda client_id: balance)
+    monkeypatch.setattr("care.meter.savings_balance_cents", lambda client_id: balance)
     auth.login(priced_world.email("carer"))
     response = meter(client, auth, priced_world,
                      {"lines": lines({**HEALTH_5VV, **core}), "use_savings": use})

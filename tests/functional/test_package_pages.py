@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from care.domain import add_months
 from care.models import PackageVersion, Review
-from marketplace.db_types import local_today
+from marketplace.core.db_types import local_today
 from tests.conftest import csrf_from
 from tests.unit.test_budget_domain import HEALTH_5VV
 

@@ -2,9 +2,9 @@
 import pytest
 
 from care.models import PackageLine, PackageVersion, Service
-from marketplace import audit
-from marketplace.audit import Action, Outcome
-from marketplace.extensions import db
+from marketplace.core import audit
+from marketplace.core.audit import Action, Outcome
+from marketplace.core.extensions import db
 from tests.factories import add_contact, make_client
 
 LIST_PAGES = [

@@ -8,12 +8,12 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from marketplace import create_app
-from marketplace.accounts import new_session_nonce
-from marketplace.auth_views import safe_next
-from marketplace.config import MODES, PRODUCTION_ARGON2, TEST_ARGON2, ConfigError, load_config
-from marketplace.extensions import db as _db
-from marketplace.models import ApiToken, Invitation, Organisation, User
-from marketplace.passwords import hash_password, verify_password
+from marketplace.accounts.sessions import new_session_nonce
+from marketplace.accounts.views import safe_next
+from marketplace.core.config import MODES, PRODUCTION_ARGON2, TEST_ARGON2, ConfigError, load_config
+from marketplace.core.extensions import db as _db
+from marketplace.accounts.models import ApiToken, Invitation, Organisation, User
+from marketplace.core.passwords import hash_password, verify_password
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD
 

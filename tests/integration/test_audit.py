@@ -6,9 +6,10 @@ import re
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from marketplace import accounts, audit
-from marketplace.audit import Action, AuditEvent, AuditLogIsAppendOnly, Outcome
-from marketplace.policy import AccessDenied
+from marketplace.accounts import sessions
+from marketplace.core import audit
+from marketplace.core.audit import Action, AuditEvent, AuditLogIsAppendOnly, Outcome
+from marketplace.core.policy import AccessDenied
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD
 
@@ -34,7 +35,7 @@ def table_rows(html: str) -> list[list[str]]:
 
 def test_a_login_is_recorded(world, db):
     carer = world.users["carer"]
-    accounts.authenticate("  Carer@A.test ", PASSWORD)
+    sessions.authenticate("  Carer@A.test ", PASSWORD)
     [row] = events(db, action="login")
     assert (row.user_id, row.organisation_id, row.role, row.outcome) == (carer.id, world.org.id, "carer", "success")
     assert (row.object_type, row.object_id) == ("users", str(carer.id))
@@ -42,8 +43,8 @@ def test_a_login_is_recorded(world, db):
 
 def test_a_failed_login_is_recorded_even_though_the_login_fails(world, db):
     carer = world.users["carer"]
-    with pytest.raises(accounts.InvalidCredentials):
-        accounts.authenticate(carer.email, "wrong-password")
+    with pytest.raises(sessions.InvalidCredentials):
+        sessions.authenticate(carer.email, "wrong-password")
     db.session.rollback()  # what the caller might do: the row was committed already
     [row] = events(db, action="failed_login")
     assert row.outcome == "failure" and row.user_id is None  # nobody proved who they are
@@ -53,8 +54,8 @@ def test_a_failed_login_is_recorded_even_though_the_login_fails(world, db):
 
 
 def test_a_failed_login_for_an_unknown_address_has_no_organisation(world, db):
-    with pytest.raises(accounts.InvalidCredentials):
-        accounts.authenticate("nobody@nowhere.test", "whatever-it-is")
+    with pytest.raises(sessions.InvalidCredentials):
+        sessions.authenticate("nobody@nowhere.test", "whatever-it-is")
     [row] = events(db, action="failed_login")
     assert (row.organisation_id, row.user_id, row.object_id) == (None, None, "")
     assert row.detail == "email=nobody@nowhere.test"
@@ -63,7 +64,7 @@ def test_a_failed_login_for_an_unknown_address_has_no_organisation(world, db):
 def test_a_logout_is_recorded_and_rotates_the_session_nonce(world, db):
     carer = world.users["carer"]
     nonce = carer.session_nonce
-    accounts.logout(carer)
+    sessions.logout(carer)
     [row] = events(db, action="logout")
     assert row.user_id == carer.id and row.organisation_id == world.org.id
     assert carer.session_nonce != nonce

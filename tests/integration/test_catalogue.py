@@ -4,13 +4,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from care import catalogue, packages
+from care import catalogue, meter
+from marketplace.core.errors import InvalidInput
 from care.models import PackageLine, PackageVersion, Service, StaffLevel
-from marketplace.policy import AccessDenied, NotInScope
+from marketplace.core.policy import AccessDenied, NotInScope
 
 
 def level(org, code):
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     return db.session.scalar(
         select(StaffLevel).where(StaffLevel.organisation_id == org.id, StaffLevel.code == code))
@@ -34,7 +35,7 @@ def test_a_service_change_keeps_its_history(priced_world, db):
                              valid_from=date(2026, 8, 1), active=True)
     assert catalogue.price_list(priced_world.org, date(2026, 7, 31))["C01"].unit_cents == 2040
     assert catalogue.price_list(priced_world.org, date(2026, 8, 1))["C01"].unit_cents == 3690 + 150
-    with pytest.raises(catalogue.CatalogueError):
+    with pytest.raises(InvalidInput):
         catalogue.change_service(admin, service, minutes=0, level_code="N3", material_cents=0,
                                  valid_from=date(2026, 9, 1), active=True)
 
@@ -49,8 +50,8 @@ def test_last_months_package_shows_last_months_prices(priced_world, db):
     db.session.commit()
     catalogue.change_rate(priced_world.users["admin"], level(priced_world.org, "N2"), base_hourly_cents=3600,
                           valid_from=date(2026, 7, 1))
-    then = packages.reading_of(priced_world.own, version, version.active_from)
-    now = packages.reading_of(priced_world.own, version, date(2026, 7, 15))
+    then = meter.reading_of(priced_world.own, version, version.active_from)
+    now = meter.reading_of(priced_world.own, version, date(2026, 7, 15))
     assert then.meter.core_cents == 7 * 2040
     assert now.meter.core_cents == 7 * 2160
 
@@ -62,10 +63,10 @@ def test_budget_override_beats_the_formula_from_its_date(priced_world, db):
                                   valid_from=date(2026, 6, 1))
     assert catalogue.budget_on(priced_world.own, date(2026, 5, 31)) == 88560
     assert catalogue.budget_on(priced_world.own, date(2026, 6, 1)) == 90000
-    with pytest.raises(catalogue.CatalogueError):
+    with pytest.raises(InvalidInput):
         catalogue.set_budget_override(admin, priced_world.org, care_profile="99VV", weekly_cents=1,
                                       valid_from=date(2026, 6, 2))
-    with pytest.raises(catalogue.CatalogueError):
+    with pytest.raises(InvalidInput):
         catalogue.set_budget_override(admin, priced_world.org, care_profile="5VV", weekly_cents=0,
                                       valid_from=date(2026, 6, 3))
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from billing import payments
+from billing import invoices, payments
 from billing.domain import AccountKind, account_key
 from billing.gateway import event_payload, sign
 from billing.ledger import balances, savings_balances, verify
@@ -29,8 +29,8 @@ from billing.settlement import monday_of, settle_week, week_of
 from care.catalogue import budget_table, load_catalogue, price_list
 from care.domain import Category, settle
 from care.models import PackageLine, PackageVersion, Service
-from marketplace.extensions import db
-from marketplace.extensions import limiter
+from marketplace.core.extensions import db
+from marketplace.core.extensions import limiter
 from tests.conftest import IsolatedClient, _empty_all_tables
 from tests.factories import add_contact, build_world, make_client
 
@@ -143,7 +143,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def start(self, invoice_id: int) -> ModelPayment:
         with self.app.test_request_context():
             invoice = db.session.get(CopayInvoice, invoice_id)
-            payment = payments.start_payment(self.family, invoice)
+            payment = invoices.pay_invoice(self.family, invoice)
         model = ModelPayment(payment.id, payment.client_id, invoice_id, payment.amount_cents,
                              payment.provider_session_id, f"pi_sm_{payment.id}")
         # What is still due: the invoice less what came in and was not refunded.
@@ -265,7 +265,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def make_invoices(self, data):
         month = data.draw(st.sampled_from(self.uninvoiced_months()), label="month")
-        created = payments.create_invoices(month)
+        created = invoices.create_invoices(month)
         db.session.expire_all()
         expected = {cid: amount for (cid, m), amount in self.copays.items()
                     if m == month and (cid, m) not in self.invoices}
@@ -288,8 +288,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert db.session.get(CopayInvoice, invoice_id).status == "paid"
         with self.app.test_request_context():  # paying it again is refused
             try:
-                payments.start_payment(self.family, db.session.get(CopayInvoice, invoice_id))
-            except payments.InvoiceNotPayable:
+                invoices.pay_invoice(self.family, db.session.get(CopayInvoice, invoice_id))
+            except invoices.InvoiceNotPayable:
                 pass
             else:
                 raise AssertionError("a paid invoice could be paid again")

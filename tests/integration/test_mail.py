@@ -4,7 +4,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-from marketplace import accounts
+from marketplace.accounts import invitations
 
 
 class Inbox:
@@ -42,10 +42,10 @@ def test_invitation_is_mailed_with_a_working_link(world, app, db, smtp_server, c
     app.config.update(settings)
     try:
         with app.test_request_context():
-            issued = accounts.invite_contact(world.users["carer"], world.own, email="zoon@example.nl",
+            issued = invitations.invite_contact(world.users["carer"], world.own, email="zoon@example.nl",
                                              name="Zoon", relation="zoon", can_view=True, can_decide=False,
                                              can_pay=False)
-            assert accounts.deliver_invitation(issued, world.own.name) is True
+            assert invitations.deliver_invitation(issued, world.own.name) is True
     finally:
         app.config.update(saved)
     assert len(inbox.messages) == 1

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from marketplace import create_app
-from marketplace.extensions import db
+from marketplace.core.extensions import db
 from tests.conftest import require
 
 

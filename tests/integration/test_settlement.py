@@ -19,7 +19,8 @@ from billing.gateway import event_payload, sign
 from billing.ledger import (DuplicateEntry, balance_of, book, reverse, savings_balances, transfers_of, verify)
 from billing.models import (Account, CopayInvoice, JournalEntry, LedgerIsAppendOnly, LedgerLine, Payment,
                             WebhookEvent)
-from billing.payments import WeekCopay, apply_refund, copay_weeks, create_invoices
+from billing.invoices import WeekCopay, copay_weeks, create_invoices
+from billing.payments import apply_refund
 from billing.settlement import entry_key, monday_of, settle_week
 from billing.statements import client_month, team_period
 from care.models import PackageLine, PackageVersion, Service
@@ -49,7 +50,7 @@ def bal(world, kind: AccountKind, owner: int | None = None) -> int:
 def give_package(world, client, lines: dict[str, int], *, use_savings: bool = False,
                  active_from: date = date(2026, 11, 2)) -> PackageVersion:
     """A signed package version of ``client`` from ``active_from``; the previous one is superseded."""
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     ids = dict(db.session.execute(select(Service.code, Service.id).where(
         Service.organisation_id == client.organisation_id)).all())
@@ -68,7 +69,7 @@ def give_package(world, client, lines: dict[str, int], *, use_savings: bool = Fa
 
 def seed_savings(world, client, amount: int, idem: str = "setup:savings") -> None:
     """A savings balance as if an earlier week had put it aside: funding → budget → savings."""
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     book(world.org.id, f"{idem}:{client.id}", "setup", [
         Transfer(key(AccountKind.FUNDING), key(AccountKind.CLIENT_BUDGET, client.id), amount, LineKind.ALLOCATION),
@@ -79,7 +80,7 @@ def seed_savings(world, client, amount: int, idem: str = "setup:savings") -> Non
 
 
 def settlement_of(client, week: str = WEEK) -> JournalEntry:
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     return db.session.scalar(select(JournalEntry).where(JournalEntry.idempotency_key == entry_key(week, client.id)))
 
@@ -92,7 +93,7 @@ def by_kind(entry: JournalEntry) -> dict[str, int]:
 
 
 def count(model) -> int:
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -759,7 +760,7 @@ def test_a_payment_with_the_wrong_amount_is_refused(invoiced, client, auth, db):
 # -- statements ------------------------------------------------------------------------------
 
 def _ledger_sums(client_id: int, start: date, end: date) -> dict[str, int]:
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     rows = db.session.execute(
         select(LedgerLine.kind, func.sum(LedgerLine.amount_cents)).join(JournalEntry)

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from werkzeug import Response
 
-from billing import payments
+from billing import invoices
 from billing.gateway import CheckoutRequest, CheckoutSession, DemoGateway, GatewayError, StripeGateway, gateway
 from billing.models import CopayInvoice, Payment
 from marketplace import create_app
@@ -386,7 +386,7 @@ def stripe_gateway_in_app(app, httpserver):
 def open_invoice(world, amount_cents: int = 1790) -> CopayInvoice:
     from datetime import date
 
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     invoice = CopayInvoice(organisation_id=world.org.id, client_id=world.own.id, month=date(2026, 11, 1),
                            amount_cents=amount_cents)
@@ -408,7 +408,7 @@ def test_start_payment_sends_our_ids_and_keeps_stripes_session(world, db, httpse
     httpserver.expect_oneshot_request("/v1/checkout/sessions", method="POST").respond_with_handler(answer)
 
     with app.test_request_context():
-        payment = payments.start_payment(world.users["family"], invoice)
+        payment = invoices.pay_invoice(world.users["family"], invoice)
 
     (request, _), = httpserver.log
     form = sent_form(request)
@@ -433,7 +433,7 @@ def test_start_payment_keeps_nothing_when_stripe_refuses(world, db, httpserver, 
         stripe_error(*INVALID_REQUEST))
 
     with app.test_request_context(), pytest.raises(GatewayError):
-        payments.start_payment(world.users["family"], invoice)
+        invoices.pay_invoice(world.users["family"], invoice)
 
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Payment)) == 0

@@ -1,0 +1,78 @@
+"""What a payment is for: a registry of payment purposes, filled at start-up.
+
+Billing takes payments for anything: a co-payment invoice (``copay_invoice``, registered by
+billing itself) or, from the market, an extra booking (``extra_booking``). Each purpose says
+what may be paid and how much, which ledger transfers a confirmed payment or a refund books,
+and what changes when it is paid, refunded or cancelled. Billing calls the purpose through
+this registry, so it never imports the package that registered it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.errors import InvalidInput
+
+from .domain import Transfer
+from .models import Payment
+
+
+@dataclass(frozen=True)
+class Order:
+    """What a purpose asks the payer to pay: checked, and locked until the payment is reserved."""
+
+    organisation_id: int
+    client_id: int
+    reference_id: int
+    amount_cents: int
+    description: str
+    metadata: dict[str, str]
+    invoice_id: int | None = None
+
+
+class Purpose(Protocol):
+    name: str
+
+    def order(self, actor, reference_id: int) -> Order:
+        """Authorize, lock what is paid for and check it is payable, in the caller's transaction
+        (billing commits it together with the reserved payment)."""
+
+    def paid_transfers(self, payment: Payment) -> list[Transfer]: ...
+
+    def refund_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]: ...
+
+    def changed(self, payment: Payment) -> None:
+        """The payment was paid, refunded or cancelled (in the webhook's transaction; flushes only)."""
+
+
+class UnknownPurpose(InvalidInput):
+    """No purpose of this name is registered: such a payment is refused."""
+
+    def __init__(self, name: object):
+        super().__init__("purpose", _l("Payments for this purpose are not possible."), code="unknown_purpose")
+        self.name = name
+
+
+_PURPOSES: dict[str, Purpose] = {}
+
+
+def register(purpose: Purpose) -> None:
+    """:raises ValueError: another purpose has this name already."""
+    existing = _PURPOSES.get(purpose.name)
+    if existing is not None and existing is not purpose:
+        raise ValueError(f"payment purpose {purpose.name!r} is registered twice")
+    _PURPOSES[purpose.name] = purpose
+
+
+def purpose_of(name: str) -> Purpose:
+    """:raises UnknownPurpose:"""
+    try:
+        return _PURPOSES[name]
+    except (KeyError, TypeError):
+        raise UnknownPurpose(name) from None
+
+
+def registered() -> frozenset[str]:
+    return frozenset(_PURPOSES)

@@ -1,0 +1,159 @@
+"""Co-payment invoices: a month's co-payments of one client, paid online through billing's payments.
+
+The invoice is a payment purpose (``copay_invoice``) in the fulfilment registry: it says what
+is due, locks the invoice while a payment is reserved, and follows its payments.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from care.models import Client
+from marketplace.core import audit
+from marketplace.core.audit import Action
+from marketplace.core.calendar import InvalidMonth, Month, month_start, next_month
+
+__all__ = ["COPAY_INVOICE", "CopayInvoicePurpose", "InvalidMonth", "InvoiceNotPayable", "WeekCopay", "copay_weeks",
+           "copay_weeks_by_month", "create_invoices", "invoices_of", "parse_month", "pay_invoice"]
+from marketplace.core.db_types import utcnow
+from marketplace.core.errors import Conflict, NotInScope
+from marketplace.core.extensions import db
+from marketplace.core.policy import Perm, authorize, load
+
+from . import payments
+from .domain import AccountKind, LineKind, Transfer, account_key, payment_transfers
+from .fulfilment import Order
+from .models import CopayInvoice, InvoiceStatus, JournalEntry, LedgerLine, Payment
+
+COPAY_INVOICE = "copay_invoice"
+
+
+class InvoiceNotPayable(Conflict):
+    """The invoice is paid already."""
+
+    code = "already_paid"
+
+
+def parse_month(text: str) -> date:
+    """``"2026-11"`` → 1 November 2026. :raises InvalidMonth:"""
+    return Month.parse(text).first
+
+
+@dataclass(frozen=True)
+class WeekCopay:
+    week: str
+    booked_on: date
+    amount_cents: int
+
+
+def copay_weeks(client_id: int, month: date) -> list[WeekCopay]:
+    """The co-payment of each settled week whose Monday lies in ``month``."""
+    return copay_weeks_by_month(client_id, [month])[month]
+
+
+def copay_weeks_by_month(client_id: int, months: list[date]) -> dict[date, list[WeekCopay]]:
+    """:func:`copay_weeks` for several months of one resident, in one query."""
+    if not months:
+        return {}
+    rows = db.session.execute(
+        select(JournalEntry.memo, JournalEntry.booked_on, func.sum(LedgerLine.amount_cents))
+        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
+        .where(JournalEntry.client_id == client_id, JournalEntry.kind == "settlement",
+               LedgerLine.kind == LineKind.COPAY.value, JournalEntry.booked_on >= min(months),
+               JournalEntry.booked_on < next_month(max(months)))
+        .group_by(JournalEntry.memo, JournalEntry.booked_on).order_by(JournalEntry.booked_on)
+    ).all()
+    result: dict[date, list[WeekCopay]] = {month: [] for month in months}
+    for memo, booked_on, total in rows:
+        if month_start(booked_on) in result:
+            result[month_start(booked_on)].append(WeekCopay(memo.removeprefix("week "), booked_on, int(total)))
+    return result
+
+
+def create_invoices(month: date, actor=None, organisation_id: int | None = None) -> list[CopayInvoice]:
+    """One invoice per resident with co-payments in ``month`` that has none yet (idempotent)."""
+    month = month_start(month)
+    query = (select(JournalEntry.organisation_id, JournalEntry.client_id, func.sum(LedgerLine.amount_cents))
+             .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
+             .where(JournalEntry.kind == "settlement", LedgerLine.kind == LineKind.COPAY.value,
+                    JournalEntry.booked_on >= month, JournalEntry.booked_on < next_month(month))
+             .group_by(JournalEntry.organisation_id, JournalEntry.client_id))
+    if organisation_id is not None:
+        query = query.where(JournalEntry.organisation_id == organisation_id)
+    existing = set(db.session.scalars(select(CopayInvoice.client_id).where(CopayInvoice.month == month)))
+    created = []
+    for org_id, client_id, total in db.session.execute(query).all():
+        if client_id in existing or not total:
+            continue
+        invoice = CopayInvoice(organisation_id=org_id, client_id=client_id, month=month, amount_cents=int(total),
+                               created_at=utcnow())
+        db.session.add(invoice)
+        created.append(invoice)
+    if actor is not None:
+        audit.record(Action.CREATE, actor=actor, object_type="copay_invoices", object_id=month.isoformat(),
+                     detail=f"{len(created)} invoices")
+    db.session.commit()
+    return created
+
+
+def invoices_of(actor, client: Client) -> list[CopayInvoice]:
+    authorize(actor, Perm.PAYMENT_VIEW, client)
+    return list(db.session.scalars(select(CopayInvoice).where(CopayInvoice.client_id == client.id)
+                                   .order_by(CopayInvoice.month.desc())))
+
+
+class CopayInvoicePurpose:
+    """Paying a co-payment invoice: what is still due, into the client's co-payment receivable."""
+
+    name = COPAY_INVOICE
+
+    def order(self, actor, reference_id: int) -> Order:
+        """:raises NotInScope, AccessDenied, InvoiceNotPayable:"""
+        invoice = load(CopayInvoice, reference_id)
+        if invoice is None:
+            raise NotInScope()
+        client = db.session.get(Client, invoice.client_id)
+        authorize(actor, Perm.PAYMENT_MAKE, client)
+        # Lock the invoice (a row lock on PostgreSQL, the write lock on SQLite): two clicks at
+        # once wait for each other, so the second finds the first's payment and reuses it.
+        db.session.execute(update(CopayInvoice).where(CopayInvoice.id == invoice.id)
+                           .values(status=CopayInvoice.status))
+        invoice = db.session.get(CopayInvoice, invoice.id, populate_existing=True)
+        db.session.expire(invoice, ["payments"])
+        if invoice.status != InvoiceStatus.OPEN.value or invoice.due_cents <= 0:
+            raise InvoiceNotPayable()
+        return Order(organisation_id=invoice.organisation_id, client_id=invoice.client_id, reference_id=invoice.id,
+                     invoice_id=invoice.id, amount_cents=invoice.due_cents,
+                     description=_("Own contribution %(month)s, %(name)s", month=invoice.month.strftime("%m-%Y"),
+                                   name=client.name),
+                     metadata={"invoice_id": str(invoice.id)})
+
+    def paid_transfers(self, payment: Payment) -> list[Transfer]:
+        return payment_transfers(payment.client_id, payment.amount_cents)
+
+    def refund_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]:
+        return [Transfer(account_key(AccountKind.COPAY_RECEIVABLE, payment.client_id),
+                         account_key(AccountKind.PAYMENT_CLEARING), amount_cents, LineKind.REFUND)]
+
+    def changed(self, payment: Payment) -> None:
+        """Paid when what came in (less refunds) covers it; open again when a refund leaves some due."""
+        invoice = payment.invoice
+        if invoice is None:
+            return
+        if invoice.due_cents == 0:
+            invoice.status, invoice.paid_at = InvoiceStatus.PAID.value, invoice.paid_at or payment.paid_at or utcnow()
+        else:
+            invoice.status, invoice.paid_at = InvoiceStatus.OPEN.value, None
+
+
+def pay_invoice(actor, invoice: CopayInvoice) -> Payment:
+    """Start paying what is still due on ``invoice`` (see :func:`payments.start_payment`).
+
+    :raises AccessDenied: the actor may not pay for this client.
+    :raises InvoiceNotPayable: already paid.
+    :raises GatewayError: the provider refused; nothing is kept.
+    """
+    return payments.start_payment(actor, COPAY_INVOICE, invoice.id)

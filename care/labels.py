@@ -1,0 +1,43 @@
+"""The care domain's words in the user's language, for templates."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.i18n import register_labels
+
+TARGET_GROUP_LABELS = {
+    "somatic": _l("somatic care"),
+    "pg": _l("psychogeriatric care"),
+    "structured_living": _l("living with structure"),
+}
+STATUS_LABELS = {
+    "proposal": _l("proposal"),
+    "draft": _l("draft"),
+    "replaced": _l("replaced"),
+    "submitted": _l("waiting for sign-off"),
+    "active": _l("active"),
+    "superseded": _l("no longer active"),
+}
+MODIFIER_LABELS = {"health_promotion": _l("health promotion"), "potential": _l("potential"),
+                   "actual": _l("actual")}
+CATEGORY_LABELS = {"core": _l("chosen care"), "health": _l("health risk"), "luxury": _l("luxury (extra)")}
+
+
+def problem_name(code: str, problems: dict, locale: str) -> str:
+    problem = problems.get(code)
+    if problem is None:
+        return code
+    return problem.name_en if locale.startswith("en") else problem.name_nl
+
+
+def target_group_label(code: str) -> str:
+    return str(TARGET_GROUP_LABELS.get(code, code))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["target_group_label"] = target_group_label
+    register_labels(app, "status_label", STATUS_LABELS)
+    register_labels(app, "category_label", CATEGORY_LABELS)
+    register_labels(app, "modifier_label", MODIFIER_LABELS)
+    app.jinja_env.filters["problem_name"] = problem_name

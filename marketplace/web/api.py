@@ -1,0 +1,38 @@
+"""JSON API of the composition: the audit log and the OpenAPI document."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.core import audit
+from marketplace.core.audit import Action
+from marketplace.core.errors import ApiError
+from marketplace.core.extensions import csrf
+
+from .openapi import build_document
+
+bp = Blueprint("web_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.get("/audit")
+@login_required
+def audit_log():
+    action = request.args.get("action", "")
+    if action and action not in {a.value for a in Action}:
+        raise ApiError(422, "invalid", _("Unknown action."), {"action": _("Unknown action.")})
+    rows, has_next = audit.search(
+        current_user, action=action, user_id=request.args.get("user", type=int),
+        client_id=request.args.get("client", type=int), page=request.args.get("page", 1, type=int),
+    )
+    return jsonify(events=[{
+        "id": row.id, "at": row.at.isoformat(), "user_id": row.user_id, "role": row.role,
+        "client_id": row.client_id, "object_type": row.object_type, "object_id": row.object_id,
+        "action": row.action, "outcome": row.outcome, "ip": row.ip, "detail": row.detail,
+    } for row in rows], has_next=has_next)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(build_document())

@@ -1,0 +1,22 @@
+"""OpenAPI paths of the API for the audit log and this document; assembled by marketplace.web.openapi."""
+from __future__ import annotations
+
+from marketplace.core.openapi import ok, op, ref
+
+SCHEMAS = {
+    "AuditEvent": {"type": "object"},
+}
+
+
+def paths() -> dict:
+    return {
+        "/audit": {"get": op("The audit log (administrators; reading it is logged)", {"200": ok("Events", {
+            "type": "object", "properties": {"events": {"type": "array", "items": ref("AuditEvent")},
+                                             "has_next": {"type": "boolean"}}})},
+            params=[{"name": "action", "in": "query", "schema": {"type": "string"}},
+                    {"name": "user", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "client", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+            tag="admin")},
+        "/openapi.json": {"get": op("This document", {"200": ok("OpenAPI 3.1")}, public=True, tag="meta")},
+    }

@@ -1,0 +1,67 @@
+"""Home page per role, language switch, and the administrator's audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request
+from flask_login import current_user, login_required
+
+from care.clients import list_clients
+from marketplace.core import audit
+from marketplace.core.audit import Action
+from marketplace.core.extensions import db
+from marketplace.core.forms import EmptyForm
+from marketplace.core.http import safe_next
+from marketplace.core.i18n import LANGUAGE_COOKIE
+from marketplace.core.roles import Role
+from teams.services import list_teams, my_teams
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    user = current_user
+    context = {"role": user.primary_role}
+    if user.has_role(Role.BOARD, Role.ADMIN):
+        context["teams"] = list_teams(user)
+    if not user.has_role(Role.BOARD) or user.has_role(Role.ADMIN):
+        context["clients"] = list_clients(user)
+    if user.has_role(Role.CARER, Role.NURSE, Role.TEAM_LEAD, Role.FREELANCER):
+        context["my_teams"] = my_teams(user)
+    return render_template("main/home.html", **context)
+
+
+@bp.route("/healthz")
+def health():
+    """Liveness for load balancers; also the trivial endpoint the benchmarks compare against."""
+    return {"status": "ok"}
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Remembered in a cookie, and on the account when logged in."""
+    language = request.form.get("language", "")
+    target = safe_next(request.form.get("next"))
+    if not EmptyForm().validate_on_submit() or language not in current_app.config["LANGUAGES"]:
+        return redirect(target)
+    if current_user.is_authenticated:
+        current_user.locale = language
+        db.session.commit()
+    response = redirect(target)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/admin/audit")
+@login_required
+def audit_log():
+    action = request.args.get("action", "")
+    if action and action not in {a.value for a in Action}:
+        action = ""
+    user_id = request.args.get("user", type=int)
+    client_id = request.args.get("client", type=int)
+    page = request.args.get("page", 1, type=int)
+    rows, has_next = audit.search(current_user, action=action, user_id=user_id, client_id=client_id, page=page)
+    return render_template("main/audit.html", rows=rows, has_next=has_next, page=page,
+                           action=action, user_id=user_id, client_id=client_id, actions=list(Action))
