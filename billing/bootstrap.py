@@ -20,4 +20,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(billing_api)
     commands.init_app(app)
     openapi.register(app, paths.paths, paths.SCHEMAS)
-    fulfilment.register(CopayInvoicePurpose())
+    fulfilment.register(app, CopayInvoicePurpose())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from marketplace.core.errors import InvalidInput
@@ -55,24 +56,21 @@ class UnknownPurpose(InvalidInput):
         self.name = name
 
 
-_PURPOSES: dict[str, Purpose] = {}
-
-
-def register(purpose: Purpose) -> None:
-    """:raises ValueError: another purpose has this name already."""
-    existing = _PURPOSES.get(purpose.name)
-    if existing is not None and existing is not purpose:
+def register(app: Flask, purpose: Purpose) -> None:
+    """Register ``purpose`` with this app (at start-up). :raises ValueError: the name is taken."""
+    purposes = app.extensions.setdefault("payment_purposes", {})
+    if purpose.name in purposes:
         raise ValueError(f"payment purpose {purpose.name!r} is registered twice")
-    _PURPOSES[purpose.name] = purpose
+    purposes[purpose.name] = purpose
 
 
 def purpose_of(name: str) -> Purpose:
     """:raises UnknownPurpose:"""
-    try:
-        return _PURPOSES[name]
-    except (KeyError, TypeError):
-        raise UnknownPurpose(name) from None
+    purpose = current_app.extensions.get("payment_purposes", {}).get(name) if isinstance(name, str) else None
+    if purpose is None:
+        raise UnknownPurpose(name)
+    return purpose
 
 
 def registered() -> frozenset[str]:
-    return frozenset(_PURPOSES)
+    return frozenset(current_app.extensions.get("payment_purposes", {}))

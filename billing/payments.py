@@ -8,7 +8,7 @@ derived from our own payment id, and its answer is recorded in a second, short t
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from marketplace.core import audit
 from marketplace.core.audit import Action
@@ -45,7 +45,7 @@ def start_payment(actor, purpose: str, reference_id: int) -> Payment:
     :raises UnknownPurpose: no such payment purpose is registered.
     :raises AccessDenied / NotInScope: the actor may not pay this.
     :raises the purpose's own errors: e.g. ``InvoiceNotPayable``.
-    :raises GatewayError: the provider refused; a reservation of this request is cancelled.
+    :raises GatewayError: the provider refused; nothing is kept.
     """
     order = purpose_of(purpose).order(actor, reference_id)  # locks what is paid for
     payment = db.session.scalar(select(Payment).where(
@@ -79,9 +79,11 @@ def start_payment(actor, purpose: str, reference_id: int) -> Payment:
         session = gateway().create_checkout(request)
     except GatewayError:
         if reserved_now:
-            db.session.execute(update(Payment).where(
+            # The provider refused: nothing is kept of this attempt (unless another click that
+            # reused the reservation got a checkout meanwhile).
+            db.session.execute(delete(Payment).where(
                 Payment.id == payment_id, Payment.status == PaymentStatus.PENDING.value,
-                Payment.provider_session_id.is_(None)).values(status=PaymentStatus.CANCELLED.value))
+                Payment.provider_session_id.is_(None)))
             db.session.commit()
         raise
     # Record the checkout once: a second click that reused this reservation records nothing new.

@@ -23,4 +23,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     labels.init_app(app)
     openapi.register(app, paths.paths, paths.SCHEMAS)
-    invitations.register_grant(grant_family_contact)
+    invitations.register_grant(app, grant_family_contact)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -41,12 +41,11 @@ class EmailUnavailable(Conflict):
 
 
 Grant = Callable[[Invitation, User], None]
-_grant: list[Grant] = []
 
 
-def register_grant(grant: Grant) -> None:
+def register_grant(app: Flask, grant: Grant) -> None:
     """What an accepted invitation gives its user (one function, set at start-up; flushes only)."""
-    _grant[:] = [grant]
+    app.extensions["invitation_grant"] = grant
 
 
 @dataclass(frozen=True)
@@ -144,9 +143,7 @@ def accept_invitation(token: str, password: str) -> User:
         db.session.rollback()
         raise InvitationInvalid()
     db.session.flush()
-    if not _grant:
-        raise RuntimeError("no invitation grant is registered (create_app wires care's)")
-    _grant[0](invitation, user)
+    current_app.extensions["invitation_grant"](invitation, user)
     audit.record(Action.CREATE, actor=user, client_id=invitation.client_id, obj=invitation,
                  object_type="family_contacts", detail="invitation accepted")
     try:
