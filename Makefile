@@ -5,7 +5,7 @@ PYTHON ?= python3
 FLASK := ZORGMARKT_MODE=demo $(BIN)/flask --app wsgi
 CATALOG := marketplace/translations
 
-.PHONY: install translations run test bench extract-messages clean
+.PHONY: install translations run test lint bench extract-messages clean
 
 install: $(VENV)/.installed
 
@@ -24,8 +24,12 @@ run: install translations
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install translations
+test: install translations lint
 	$(BIN)/pytest
+
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check --no-cache marketplace care teams billing benchmarks
 
 bench: install translations
 	$(BIN)/python -m benchmarks

@@ -7,7 +7,7 @@ from flask import Flask
 from marketplace.core import openapi
 
 from . import access  # noqa: F401  (registers billing's access rules)
-from . import commands, fulfilment, gateway
+from . import commands, fulfilment, gateway, webhooks
 from . import openapi as paths
 from .api import bp as billing_api
 from .invoices import CopayInvoicePurpose
@@ -16,6 +16,7 @@ from .views import bp as billing_views
 
 def init_app(app: Flask) -> None:
     gateway.init_app(app)
+    webhooks.init_app(app)
     app.register_blueprint(billing_views)
     app.register_blueprint(billing_api)
     commands.init_app(app)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from care import clients
 from marketplace.core.db_types import local_today
-from marketplace.core.errors import NotInScope
+from marketplace.core.errors import DomainError, NotInScope
 from marketplace.core.extensions import csrf
 from marketplace.core.forms import EmptyForm
 from marketplace.core.money import InvalidAmount, parse_euro
@@ -38,6 +38,9 @@ def stripe_webhook():
     except (payments.RefundTooLarge, payments.PaymentMismatch) as exc:
         current_app.logger.warning("webhook refused: %s", exc)
         return jsonify(error={"code": "refused", "message": str(exc)}), 400
+    except DomainError as exc:  # e.g. a payment of a purpose this installation does not know
+        current_app.logger.warning("webhook refused: %s", exc)
+        return jsonify(error={"code": exc.code, "message": str(exc.message)}), exc.status
     return jsonify(status=outcome.status)
 
 

@@ -3,10 +3,11 @@ dispatch by type to the payment services. Demo checkouts come through here as we
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import stripe
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -63,21 +64,46 @@ def _on_refund(obj: dict) -> bool:
     return True
 
 
-HANDLERS = {
-    "checkout.session.completed": _on_checkout_completed,
-    "checkout.session.async_payment_succeeded": _on_checkout_completed,
-    "checkout.session.expired": _on_checkout_expired,
-    "refund.created": _on_refund,
-}
-# Types for which a second event about the same object is a replay, never news: they are
-# deduplicated by (type, object) as well as by event id. Other types (``account.updated`` of
-# Stripe Connect arrives many times for one account) are deduplicated by event id only.
-REPLAYED_TYPES = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded",
-                            "checkout.session.expired", "refund.created"})
+Handler = Callable[[dict], bool]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    handler: Handler  # the event's object -> True when handled, False to keep it pending
+    # True where a second event of this type about the same object can only be a replay (a
+    # payment completed twice): deduplicated by (type, object) as well as by event id. False
+    # where such events legitimately repeat (Connect's account.updated arrives many times for
+    # one account): deduplicated by event id only.
+    replayed: bool
+
+
+def subscribe(app: Flask, event_type: str, handler: Handler, *, replayed: bool) -> None:
+    """Handle ``event_type`` with ``handler`` (at start-up; the market adds Connect's events here).
+
+    :raises ValueError: the type has a handler already.
+    """
+    subscriptions = app.extensions.setdefault("webhook_subscriptions", {})
+    if event_type in subscriptions:
+        raise ValueError(f"webhook event {event_type!r} has a handler already")
+    subscriptions[event_type] = Subscription(handler, replayed)
+
+
+def init_app(app: Flask) -> None:
+    """Billing's own events: checkouts and refunds, each a replay when it repeats."""
+    for event_type, handler in (("checkout.session.completed", _on_checkout_completed),
+                                ("checkout.session.async_payment_succeeded", _on_checkout_completed),
+                                ("checkout.session.expired", _on_checkout_expired),
+                                ("refund.created", _on_refund)):
+        subscribe(app, event_type, handler, replayed=True)
+
+
+def _subscriptions() -> dict[str, Subscription]:
+    return current_app.extensions.get("webhook_subscriptions", {})
 
 
 def replay_key(event_type: str, object_id: str) -> str | None:
-    return f"{event_type}:{object_id}" if event_type in REPLAYED_TYPES else None
+    subscription = _subscriptions().get(event_type)
+    return f"{event_type}:{object_id}" if subscription is not None and subscription.replayed else None
 
 
 def _apply_pending_refunds(payment: Payment) -> None:
@@ -119,7 +145,8 @@ def handle(payload: bytes, signature: str | None) -> Outcome:
     event_type = data.get("type")
     inner = data.get("data")
     obj = inner.get("object") if isinstance(inner, dict) else None
-    if event_type not in HANDLERS or not isinstance(obj, dict) or not obj.get("id") or not data.get("id"):
+    subscription = _subscriptions().get(event_type)
+    if subscription is None or not isinstance(obj, dict) or not obj.get("id") or not data.get("id"):
         raise UnknownEvent(str(event_type))
     _one_at_a_time(str(obj.get("payment_intent") or obj["id"]))
     row = WebhookEvent(event_id=data["id"], type=event_type, object_id=str(obj["id"]),
@@ -133,7 +160,7 @@ def handle(payload: bytes, signature: str | None) -> Outcome:
         db.session.rollback()
         return Outcome("duplicate")
     try:
-        done = HANDLERS[event_type](obj)
+        done = subscription.handler(obj)
     except Exception:
         db.session.rollback()
         raise

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from billing.money import InvalidAmount, format_euro, parse_euro
 from marketplace.core.db_types import local_today
@@ -26,7 +27,7 @@ def _levels() -> list[StaffLevel]:
 
 def _budget_form() -> BudgetOverrideForm:
     form = BudgetOverrideForm()
-    form.care_profile.choices = [(code, code) for code in db.session.scalars(
+    form.care_profile.choices = [SelectChoice(code, code) for code in db.session.scalars(
         select(CareProfile.code).order_by(CareProfile.hours_per_week_centi))]
     return form
 
@@ -58,7 +59,7 @@ def edit_service(service_id: int):
     form = ServiceChangeForm(minutes=current.minutes, level=current.level.code,
                              material=format_euro(current.material_cents).removeprefix("€ "),
                              active=service.active, valid_from=local_today())
-    form.level.choices = [(level.code, f"{level.code} – {level.name_nl}") for level in _levels()]
+    form.level.choices = [SelectChoice(level.code, f"{level.code} – {level.name_nl}") for level in _levels()]
     if form.validate_on_submit():
         try:
             catalogue.change_service(current_user, service, minutes=form.minutes.data, level_code=form.level.data,

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from .lines import MAX_PER_WEEK, InvalidPackage, LineInput
@@ -59,8 +60,8 @@ class SignOffForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    outcome = RadioField(_l("Outcome"), choices=[("confirmed", _l("Package confirmed")),
-                                                 ("changed", _l("Package changed"))],
+    outcome = RadioField(_l("Outcome"), choices=[SelectChoice("confirmed", _l("Package confirmed")),
+                                                 SelectChoice("changed", _l("Package changed"))],
                          validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 

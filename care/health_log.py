@@ -28,7 +28,7 @@ def log_access(actor, client: Client, action: Action, what: str) -> None:
         seen.add(key)
     fields = dict(actor=actor, client_id=client.id, object_type="health_record", object_id=client.id,
                   detail=what, health=True)
-    if Action(action) == Action.READ:
+    if Action(action) in (Action.READ, Action.EXPORT, Action.PRINT):  # reads: committed after the response
         audit.record_read(action, **fields)
     else:
         audit.record(action, **fields)

@@ -64,7 +64,6 @@ def reindication_list(actor, day: date | None = None) -> list[Reindication]:
     rows = reindications(actor, day)
     for row in rows:
         log_access(actor, row.client, Action.READ, "re-indication list")
-    db.session.commit()
     return rows
 
 
@@ -79,6 +78,5 @@ def reindication_csv(actor, day: date | None = None) -> str:
         writer.writerow([row.client.id, row.client.name, row.client.date_of_birth.isoformat(),
                          row.client.care_profile, row.budget_cents, row.health_cents, row.shortfall_cents])
         log_access(actor, row.client, Action.EXPORT, "re-indication export")
-    audit.record(Action.EXPORT, actor=actor, object_type="reindications", detail=f"{len(rows)} residents")
-    db.session.commit()
+    audit.record_read(Action.EXPORT, actor=actor, object_type="reindications", detail=f"{len(rows)} residents")
     return out.getvalue()

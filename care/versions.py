@@ -83,11 +83,12 @@ def write_version(actor, client: Client, planned: dict[str, int], use_savings: b
         created_at=utcnow(),
         lines=[PackageLine(service_id=service_ids[code], per_week=n) for code, n in sorted(planned.items()) if n],
     )
-    db.session.add(version)
+    db.session.flush()  # the replaced versions, before the savepoint
     try:
-        db.session.flush()
+        # A savepoint: a clash undoes this version only, never the caller's transaction.
+        with db.session.begin_nested():
+            db.session.add(version)
     except IntegrityError as exc:
-        db.session.rollback()
         raise ConcurrentChange() from exc
     audit.record(Action.CREATE, actor=actor, client_id=client.id, obj=version,
                  detail=f"package version {number} ({status.value})")

@@ -1,0 +1,132 @@
+"""The access rules as a table: role × relation × permission, straight through ``can()``.
+
+No HTTP and no database: users carry their relations (as ``care.access.relations`` caches
+them per request), clients and teams are plain objects with ``organisation_id``. The HTTP
+access matrix (tests/functional/test_access_matrix.py) checks the same rules through every
+route; this table says them in one place and runs in milliseconds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+
+import billing.access  # noqa: F401  (registers the rules)
+import care.access  # noqa: F401
+import marketplace.accounts.access  # noqa: F401
+import marketplace.board.access  # noqa: F401
+import teams.access  # noqa: F401
+from care.access import Relations
+from marketplace.core.policy import Perm, can, missing_rules
+from marketplace.core.roles import Role
+
+ORG, OTHER_ORG = 1, 2
+T1, T2 = 11, 12
+OWN = SimpleNamespace(id=101, organisation_id=ORG, team_id=T1)      # in T1; the users below relate to it
+OTHER = SimpleNamespace(id=102, organisation_id=ORG, team_id=T2)    # same organisation, no relation
+FOREIGN = SimpleNamespace(id=201, organisation_id=OTHER_ORG, team_id=31)
+TEAMS = {"own": SimpleNamespace(id=T1, organisation_id=ORG), "other": SimpleNamespace(id=T2, organisation_id=ORG),
+         "foreign": SimpleNamespace(id=31, organisation_id=OTHER_ORG)}
+CLIENTS = {"own": OWN, "other": OTHER, "foreign": FOREIGN}
+
+
+@dataclass
+class User:
+    """What ``can()`` reads of a user; ``_zm_relations`` is the per-request cache of care.access."""
+
+    role_set: frozenset[Role]
+    _zm_relations: Relations = field(default_factory=Relations)
+    organisation_id: int = ORG
+    is_authenticated: bool = True
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.role_set.isdisjoint(roles)
+
+
+def _team(role: Role) -> User:
+    return User(frozenset({role}), Relations(team_ids=frozenset({T1})))
+
+
+USERS = {
+    "family": User(frozenset({Role.FAMILY}), Relations(contact_rights={OWN.id: frozenset({"view", "decide", "pay"})})),
+    "view_only_family": User(frozenset({Role.FAMILY}), Relations(contact_rights={OWN.id: frozenset({"view"})})),
+    "resident": User(frozenset({Role.RESIDENT}), Relations(own_client_id=OWN.id)),
+    "carer": _team(Role.CARER),
+    "nurse": _team(Role.NURSE),
+    "team_lead": _team(Role.TEAM_LEAD),
+    # A freelancer's membership of T1 gives no access to its clients: the role is not a team role.
+    "freelancer": User(frozenset({Role.FREELANCER}), Relations(team_ids=frozenset({T1}))),
+    "client_supporter": User(frozenset({Role.CLIENT_SUPPORTER})),
+    "board": User(frozenset({Role.BOARD})),
+    "admin": User(frozenset({Role.ADMIN})),
+}
+TEAM = {"carer", "nurse", "team_lead"}
+EVERYONE = set(USERS)
+
+# Per permission, who may on the own client (or team) and on the other one; nobody may on a
+# foreign one. ``None`` as target: a permission asked about the organisation as a whole.
+CLIENT_RULES = {
+    Perm.CLIENT_VIEW: ({"admin", "client_supporter", *TEAM, "family", "view_only_family", "resident"},
+                       {"admin", "client_supporter"}),
+    Perm.PACKAGE_VIEW: ({"admin", "client_supporter", *TEAM, "family", "view_only_family", "resident"},
+                        {"admin", "client_supporter"}),
+    Perm.CLIENT_INVITE_CONTACT: ({"admin", *TEAM}, {"admin"}),
+    Perm.PACKAGE_PROPOSE: ({*TEAM, "client_supporter", "family", "resident"}, {"client_supporter"}),
+    Perm.PACKAGE_COMPOSE: (TEAM, set()),
+    Perm.REVIEW_RECORD: (TEAM, set()),
+    Perm.PACKAGE_SIGN: ({"nurse"}, set()),
+    Perm.HEALTH_VIEW: ({"carer", "nurse", "resident", "family"}, set()),
+    Perm.HEALTH_EDIT: ({"nurse"}, set()),
+    Perm.HEALTH_ACCESS_LOG: ({"resident", "family"}, set()),
+    Perm.PAYMENT_MAKE: ({"family", "resident"}, set()),
+    Perm.PAYMENT_VIEW: ({"admin", "family", "resident"}, {"admin"}),
+    Perm.STATEMENT_VIEW: ({"admin", "client_supporter", *TEAM, "family", "view_only_family", "resident"},
+                          {"admin", "client_supporter"}),
+    Perm.PAYMENT_REFUND: ({"admin"}, {"admin"}),
+    Perm.CATALOGUE_EDIT: ({"admin"}, {"admin"}),
+    Perm.RISK_RULES_EDIT: ({"admin"}, {"admin"}),
+}
+TEAM_RULES = {
+    Perm.TEAM_VIEW: (EVERYONE, EVERYONE),
+    Perm.TEAM_WORKLIST: ({"admin", *TEAM}, {"admin"}),
+    Perm.TEAM_STATEMENT: ({"admin", "board", "team_lead"}, {"admin", "board"}),
+}
+ORGANISATION_RULES = {
+    Perm.AUDIT_VIEW: {"admin"},
+    Perm.ORG_AGGREGATES: {"admin", "board"},
+    Perm.BILLING_ADMIN: {"admin"},
+    Perm.REINDICATION_VIEW: {"admin", "nurse"},
+    Perm.CATALOGUE_VIEW: EVERYONE,
+}
+
+
+def test_the_table_names_every_permission_and_every_permission_has_a_rule():
+    assert set(CLIENT_RULES) | set(TEAM_RULES) | set(ORGANISATION_RULES) == set(Perm)
+    assert missing_rules() == set()
+
+
+def _cases():
+    for perm, (own, other) in {**CLIENT_RULES, **TEAM_RULES}.items():
+        targets = TEAMS if perm in TEAM_RULES else CLIENTS
+        for name in USERS:
+            for where, allowed in (("own", own), ("other", other), ("foreign", set())):
+                yield pytest.param(perm, name, targets[where], name in allowed, id=f"{perm}-{name}-{where}")
+
+
+@pytest.mark.parametrize("perm, user, target, expected", list(_cases()))
+def test_can(perm, user, target, expected):
+    assert can(USERS[user], perm, target) is expected
+
+
+@pytest.mark.parametrize("perm", sorted(ORGANISATION_RULES))
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_can_on_the_organisation(perm, user):
+    assert can(USERS[user], perm) is (user in ORGANISATION_RULES[perm])
+
+
+@pytest.mark.parametrize("perm", sorted(Perm))
+def test_nobody_anonymous_may_do_anything(perm):
+    anonymous = User(frozenset(Role), is_authenticated=False)
+    assert not can(anonymous, perm, OWN if perm not in TEAM_RULES else TEAMS["own"])
+    assert not can(None, perm)
