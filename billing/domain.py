@@ -15,9 +15,9 @@ from typing import Iterable, Protocol
 
 class AccountKind(StrEnum):
     FUNDING = "funding"                    # the indications' money, from the Wlz funder (negative)
-    CLIENT_BUDGET = "client_budget"        # a resident's weekly budget while it is spent (0 after settling)
-    CLIENT_SAVINGS = "client_savings"      # a resident's saved budget (never negative)
-    COPAY_RECEIVABLE = "copay_receivable"  # a resident's co-payments: negative while owed
+    CLIENT_BUDGET = "client_budget"        # a client's weekly budget while it is spent (0 after settling)
+    CLIENT_SAVINGS = "client_savings"      # a client's saved budget (never negative)
+    COPAY_RECEIVABLE = "copay_receivable"  # a client's co-payments: negative while owed
     TEAM_BUDGET = "team_budget"            # what a team earned
     RESERVE = "reserve"                    # the organisation's reserve: negative by what it paid
     FEES = "fees"                          # the organisation's share of extras
@@ -101,7 +101,7 @@ class SettledWeek(Protocol):
 
 
 def settlement_transfers(week: SettledWeek, client_id: int, team_id: int) -> list[Transfer]:
-    """The transfers of one resident's settled week (DOMAIN.md §4), zero amounts left out."""
+    """The transfers of one client's settled week (DOMAIN.md §4), zero amounts left out."""
     budget = account_key(AccountKind.CLIENT_BUDGET, client_id)
     savings = account_key(AccountKind.CLIENT_SAVINGS, client_id)
     team = account_key(AccountKind.TEAM_BUDGET, team_id)
@@ -118,6 +118,6 @@ def settlement_transfers(week: SettledWeek, client_id: int, team_id: int) -> lis
 
 
 def payment_transfers(client_id: int, amount_cents: int) -> list[Transfer]:
-    """A paid co-payment: money through the provider settles what the resident owed."""
+    """A paid co-payment: money through the provider settles what the client owed."""
     return [Transfer(account_key(AccountKind.PAYMENT_CLEARING), account_key(AccountKind.COPAY_RECEIVABLE, client_id),
                      amount_cents, LineKind.PAYMENT)]

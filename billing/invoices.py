@@ -55,7 +55,7 @@ def copay_weeks(client_id: int, month: date) -> list[WeekCopay]:
 
 
 def copay_weeks_by_month(client_id: int, months: list[date]) -> dict[date, list[WeekCopay]]:
-    """:func:`copay_weeks` for several months of one resident, in one query."""
+    """:func:`copay_weeks` for several months of one client, in one query."""
     if not months:
         return {}
     rows = db.session.execute(
@@ -74,7 +74,7 @@ def copay_weeks_by_month(client_id: int, months: list[date]) -> dict[date, list[
 
 
 def create_invoices(month: date, actor=None, organisation_id: int | None = None) -> list[CopayInvoice]:
-    """One invoice per resident with co-payments in ``month`` that has none yet (idempotent)."""
+    """One invoice per client with co-payments in ``month`` that has none yet (idempotent)."""
     month = month_start(month)
     query = (select(JournalEntry.organisation_id, JournalEntry.client_id, func.sum(LedgerLine.amount_cents))
              .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)

@@ -95,7 +95,7 @@ def balance_of(organisation_id: int, key: str) -> int:
 
 
 def savings_balances(client_ids: list[int]) -> dict[int, int]:
-    """Each resident's savings balance, in a fixed number of queries."""
+    """Each client's savings balance, in a fixed number of queries."""
     if not client_ids:
         return {}
     accounts = dict(db.session.execute(select(Account.id, Account.client_id).where(

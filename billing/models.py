@@ -140,7 +140,7 @@ class InvoiceStatus(StrEnum):
 
 
 class CopayInvoice(db.Model):
-    """A month's co-payments of one resident."""
+    """A month's co-payments of one client."""
 
     __tablename__ = "copay_invoices"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""Settling a week (DOMAIN.md §4): every resident with an active package, booked once."""
+"""Settling a week (DOMAIN.md §4): every client with an active package, booked once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,11 +45,11 @@ class SettlementRun:
     week: str
     settled: int = 0
     already: int = 0
-    skipped: list[str] = field(default_factory=list)  # residents without team, budget or prices
+    skipped: list[str] = field(default_factory=list)  # clients without team, budget or prices
 
 
 def _active_on(org_id: int, monday: date) -> dict[int, PackageVersion]:
-    """Per resident, the version that was active on Monday (the latest start on or before it)."""
+    """Per client, the version that was active on Monday (the latest start on or before it)."""
     versions = db.session.scalars(
         select(PackageVersion).join(Client, Client.id == PackageVersion.client_id)
         .where(Client.organisation_id == org_id,
@@ -65,7 +65,7 @@ def _active_on(org_id: int, monday: date) -> dict[int, PackageVersion]:
 
 
 def teams_on(client_ids: list[int], day: date) -> dict[int, int]:
-    """The team delivering each resident's care on ``day``: the assignment history, else the current team."""
+    """The team delivering each client's care on ``day``: the assignment history, else the current team."""
     if not client_ids:
         return {}
     current = dict(db.session.execute(select(Client.id, Client.team_id).where(Client.id.in_(client_ids))).all())

@@ -1,4 +1,4 @@
-"""Statements from the ledger: a resident's month, a team's period. Sums of transfers, one query each."""
+"""Statements from the ledger: a client's month, a team's period. Sums of transfers, one query each."""
 from __future__ import annotations
 
 import csv
@@ -40,7 +40,7 @@ class ClientStatement:
 
 
 def client_month(actor, client, month: date) -> ClientStatement:
-    """:raises AccessDenied: no relation to the resident."""
+    """:raises AccessDenied: no relation to the client."""
     authorize(actor, Perm.STATEMENT_VIEW, client)
     totals = _by_kind(
         select(LedgerLine.kind, func.sum(LedgerLine.amount_cents))
@@ -79,7 +79,7 @@ class TeamStatement:
 
     @property
     def packages(self) -> int:
-        """Income from packages paid out of the residents' budgets."""
+        """Income from packages paid out of the clients' budgets."""
         return self.health + self.core
 
     @property

@@ -1,1 +1,1 @@
-"""Residents, indications and budgets, catalogue, packages, health risks, reviews."""
+"""Clients, indications and budgets, catalogue, packages, health risks, reviews."""

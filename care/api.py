@@ -1,4 +1,4 @@
-"""JSON API for residents."""
+"""JSON API for clients."""
 from __future__ import annotations
 
 from datetime import date

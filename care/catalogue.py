@@ -116,7 +116,7 @@ def budget_table(organisation: Organisation, day: date) -> dict[str, int]:
 
 
 def budget_on(client, day: date) -> int | None:
-    """The resident's weekly budget on ``day``; None without a care profile."""
+    """The client's weekly budget on ``day``; None without a care profile."""
     if not client.care_profile:
         return None
     return budget_table(client.organisation, day).get(client.care_profile)

@@ -15,7 +15,7 @@ from marketplace.core.calendar import add_months
 
 
 class NoBudget(ValueError):
-    """The resident has no care profile, so there is no weekly budget to measure against."""
+    """The client has no care profile, so there is no weekly budget to measure against."""
 
 
 def round_half_up(numerator: int, denominator: int) -> int:
@@ -233,7 +233,7 @@ def required_care(risks: Iterable[tuple[str, str]], rules: Iterable[RiskRuleSpec
     """The health lines that the active risks require, by service code.
 
     ``risks`` are (omaha, modifier) pairs; ``prescriptions`` maps (omaha, service) to a
-    resident's own higher minimum. When several risks need one service, the highest minimum
+    client's own higher minimum. When several risks need one service, the highest minimum
     holds. A prescription never lowers a rule's minimum.
     """
     prescriptions = prescriptions or {}

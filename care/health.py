@@ -30,7 +30,7 @@ MAX_NOTE = 2000
 
 
 class RiskNotFound(NotInScope):
-    """No such open risk for this resident."""
+    """No such open risk for this client."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def profile(actor, client: Client) -> HealthProfile:
 
 
 def visible_observations(actor, client: Client) -> list[ObservationPoint]:
-    """Observation points for the resident's page: only for the care relationship, logged."""
+    """Observation points for the client's page: only for the care relationship, logged."""
     if not can(actor, Perm.HEALTH_VIEW, client):
         return []
     points = observations_of(client)
@@ -105,7 +105,7 @@ def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str 
     The required lines are added to the draft at once; the team sees it when the active
     package no longer covers the profile.
 
-    :raises AccessDenied: not a nurse of the resident's team.
+    :raises AccessDenied: not a nurse of the client's team.
     :raises InvalidInput: unknown problem, modifier or scope, a rating outside 1–5.
     """
     authorize(actor, Perm.HEALTH_EDIT, client)
@@ -148,7 +148,7 @@ def _open_risk(client: Client, risk_id: int) -> HealthRisk:
 
 
 def end_risk(actor, client: Client, risk_id: int) -> HealthRisk:
-    """:raises RiskNotFound: no such open risk of this resident."""
+    """:raises RiskNotFound: no such open risk of this client."""
     authorize(actor, Perm.HEALTH_EDIT, client)
     risk = _open_risk(client, risk_id)
     risk.ended_at = utcnow()
@@ -171,7 +171,7 @@ def rate_risk(actor, client: Client, risk_id: int, knowledge, behaviour, status)
 
 
 def prescribe(actor, client: Client, risk_id: int, *, service: str, min_per_week, reason: str) -> Prescription:
-    """A higher minimum than the rule's, for this resident, with a reason.
+    """A higher minimum than the rule's, for this client, with a reason.
 
     :raises InvalidInput: a service no rule ties to this risk, a minimum not above the
         rule's or above 99, or no reason.

@@ -1,4 +1,4 @@
-"""Pages of the health profile (nurses edit; the care relationship reads), the resident's
+"""Pages of the health profile (nurses edit; the care relationship reads), the client's
 access overview, the re-indication worklist and the risk rules."""
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ def meter_for(actor, client: Client, lines: list[LineInput], use_savings: bool) 
 
 
 def reading_of(client: Client, version: PackageVersion, day: date) -> MeterReading | None:
-    """The meter of a saved version, priced on ``day``; None when the resident has no budget."""
+    """The meter of a saved version, priced on ``day``; None when the client has no budget."""
     try:
         return read_meter(client, lines_of(version), version.use_savings, day, allow_inactive=True)
     except ClientHasNoBudget:

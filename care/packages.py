@@ -63,7 +63,7 @@ def _health_rule_errors(actor, client: Client, lines: list[LineInput], base: Pac
 
 
 def save_version(actor, client: Client, lines: list[LineInput], use_savings: bool, reason: str) -> PackageVersion:
-    """Write the lines as a new version: a draft for the resident's team, else a proposal.
+    """Write the lines as a new version: a draft for the client's team, else a proposal.
 
     Health lines are the nurse's: anyone else must leave them as they were, and never below
     what a health risk requires.
@@ -113,7 +113,7 @@ def submit_draft(actor, client: Client) -> PackageVersion:
 def sign_off(actor, client: Client, version_number: int, active_from: date | None = None) -> PackageVersion:
     """The nurse's sign-off makes a submitted version the active package.
 
-    :raises AccessDenied: the actor is not a nurse of the resident's team.
+    :raises AccessDenied: the actor is not a nurse of the client's team.
     :raises NotSubmitted: the version is not waiting for sign-off.
     :raises PackageUncovered: an active health risk is not covered at its minimum.
     """

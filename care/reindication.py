@@ -32,7 +32,7 @@ class Reindication:
 
 
 def reindications(actor, day: date | None = None) -> list[Reindication]:
-    """Residents in the actor's scope whose health care costs more than their budget (H > B)."""
+    """Clients in the actor's scope whose health care costs more than their budget (H > B)."""
     authorize(actor, Perm.REINDICATION_VIEW)
     day = day or local_today()
     org = actor.organisation
@@ -60,7 +60,7 @@ def reindications(actor, day: date | None = None) -> list[Reindication]:
 
 
 def reindication_list(actor, day: date | None = None) -> list[Reindication]:
-    """The worklist as shown: each resident's health cost on it is a logged read."""
+    """The worklist as shown: each client's health cost on it is a logged read."""
     rows = reindications(actor, day)
     for row in rows:
         log_access(actor, row.client, Action.READ, "re-indication list")

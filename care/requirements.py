@@ -36,7 +36,7 @@ def requirements_from(risks: list[HealthRisk], rules: list[RiskRuleSpec]) -> dic
 
 
 def requirements(client: Client) -> dict[str, Requirement]:
-    """The health lines the resident's open risks require (internal: no access check, no log)."""
+    """The health lines the client's open risks require (internal: no access check, no log)."""
     return requirements_from(open_risks([client.id])[client.id], rules_of(client.organisation_id))
 
 
@@ -50,7 +50,7 @@ def problems() -> dict[str, OmahaProblem]:
 
 
 def uncovered_in_team(team) -> list[Client]:
-    """Residents of the team whose active package misses required care (a fixed number of queries).
+    """Clients of the team whose active package misses required care (a fixed number of queries).
 
     Only the fact is returned, not the problems: the worklist is for the whole team.
     """

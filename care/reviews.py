@@ -44,7 +44,7 @@ def _state(client: Client, start: date | None, done: int, today: date) -> Review
 
 
 def _starts_and_counts(client_ids: list[int]) -> tuple[dict[int, date], dict[int, int]]:
-    """First activation date and number of reviews per resident, in two queries."""
+    """First activation date and number of reviews per client, in two queries."""
     if not client_ids:
         return {}, {}
     starts = dict(db.session.execute(
@@ -65,7 +65,7 @@ def review_state(client: Client, today: date | None = None) -> ReviewState:
 
 
 def worklist(actor, team, today: date | None = None) -> list[ReviewState]:
-    """The team's residents whose review is overdue or due within two weeks, most urgent first."""
+    """The team's clients whose review is overdue or due within two weeks, most urgent first."""
     authorize(actor, Perm.TEAM_WORKLIST, team)
     today = today or local_today()
     clients = list(db.session.scalars(

@@ -1,4 +1,4 @@
-"""Demo data: two organisations with teams, residents, families and staff.
+"""Demo data: two organisations with teams, clients, families and staff.
 
 Loading is idempotent: an organisation that already exists is left as it is.
 Every demo account has the password ``demo``.
@@ -44,10 +44,10 @@ class OrgSpec:
     domain: str
     locations: tuple[tuple[str, str], ...]
     teams: tuple[TeamSpec, ...]
-    residents: tuple[tuple[str, date, str, str], ...]  # name, born, profile, target group
+    clients: tuple[tuple[str, date, str, str], ...]  # name, born, profile, target group
 
 
-LINDE_RESIDENTS = (
+LINDE_CLIENTS = (
     ("Johanna de Vries", date(1938, 3, 14), "5VV", "pg"),
     ("Hendrik Jansen", date(1935, 11, 2), "4VV", "somatic"),
     ("Wilhelmina Bakker", date(1941, 6, 23), "6VV", "somatic"),
@@ -78,7 +78,7 @@ LINDE_RESIDENTS = (
     ("Lambertus van der Veen", date(1935, 6, 17), "6VV", "somatic"),
 )
 
-ANKER_RESIDENTS = (
+ANKER_CLIENTS = (
     ("Frederika van Dam", date(1939, 4, 2), "5VV", "pg"),
     ("Bernardus Schouten", date(1936, 9, 14), "4VV", "somatic"),
     ("Everdina de Jong", date(1941, 1, 20), "6VV", "somatic"),
@@ -107,7 +107,7 @@ ORGANISATIONS = (
             TeamSpec("Team Kastanje", "De Linde Zuid", "somatic,pg,structured_living", 10,
                      "Verpleging en verzorging met een persoonlijke aanpak."),
         ),
-        residents=LINDE_RESIDENTS,
+        clients=LINDE_CLIENTS,
     ),
     OrgSpec(
         name="Stichting Het Anker", slug="het-anker", domain="hetanker.demo",
@@ -116,7 +116,7 @@ ORGANISATIONS = (
             TeamSpec("Team Haven", "Het Anker", "pg,structured_living,somatic", 8, "Kleine groepen, veel structuur."),
             TeamSpec("Team Vuurtoren", "Het Anker", "somatic,pg,structured_living", 8, "Samen koken en eten."),
         ),
-        residents=ANKER_RESIDENTS,
+        clients=ANKER_CLIENTS,
     ),
 )
 
@@ -136,7 +136,7 @@ def _member(team: Team, user: User, role: str, level: str, hours: int) -> None:
 
 
 # Core lines per week of the demo packages, by care profile; the health lines of the worked
-# example (DOMAIN.md §4) go to the first resident.
+# example (DOMAIN.md §4) go to the first client.
 DEMO_CORE = {
     "4VV": {"C01": 7, "C03": 7, "C07": 8, "C08": 3},
     "5VV": {"C01": 7, "C02": 2, "C03": 7, "C04": 7, "C07": 8, "C08": 5},
@@ -206,7 +206,7 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
                            password_hash)
         _member(teams[number % len(teams)], freelancer, "carer", "N3", 0)
 
-    for index, (name, born, profile, group) in enumerate(spec.residents):
+    for index, (name, born, profile, group) in enumerate(spec.clients):
         team = teams[index % len(teams)]
         client = Client(organisation=org, location=team.locations[0], team=team, name=name,
                         date_of_birth=born, care_profile=profile, target_group=group, room=str(101 + index),
@@ -217,7 +217,7 @@ def load_organisation(spec: OrgSpec, password_hash: str) -> Organisation:
         lines = dict(DEMO_CORE.get(profile, DEMO_CORE_DEFAULT))
         if index == 0:  # the worked example's red package: € 17,90 co-payment a week
             lines = {**DEMO_CORE_DEFAULT, **DEMO_HEALTH}
-        if index % 7 != 6:  # a few residents have no package yet
+        if index % 7 != 6:  # a few clients have no package yet
             _demo_package(client, services, nurses[index % len(teams)], lines)
         if index == 0:
             _demo_risks(client, nurses[0])

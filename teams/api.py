@@ -24,9 +24,9 @@ def list_teams():
         "capacity": s.team.capacity,
         "target_groups": s.team.target_groups,
         "locations": [{"id": loc.id, "name": loc.name} for loc in s.team.locations],
-        "residents": s.residents,
+        "residents": s.clients,
         "members": s.members,
-        "open_places": max(s.team.capacity - s.residents, 0),
+        "open_places": max(s.team.capacity - s.clients, 0),
     } for s in services.list_teams(current_user)])
 
 

@@ -103,7 +103,7 @@ class TeamMembership(db.Model):
 
 
 class TeamAssignment(db.Model):
-    """Which team delivers a resident's care from when: the history behind ``Client.team_id``."""
+    """Which team delivers a client's care from when: the history behind ``Client.team_id``."""
 
     __tablename__ = "team_assignments"
     __table_args__ = (

@@ -16,7 +16,7 @@ from .models import Team, TeamMembership
 @dataclass(frozen=True)
 class TeamSummary:
     team: Team
-    residents: int
+    clients: int
     members: int
 
 
@@ -27,14 +27,14 @@ def list_teams(actor: User) -> list[TeamSummary]:
         .options(selectinload(Team.locations)).order_by(Team.name)
     ))
     ids = [team.id for team in teams]
-    residents = dict(db.session.execute(
+    clients = dict(db.session.execute(
         select(Client.team_id, func.count()).where(Client.team_id.in_(ids)).group_by(Client.team_id)
     ).all()) if ids else {}
     members = dict(db.session.execute(
         select(TeamMembership.team_id, func.count(func.distinct(TeamMembership.user_id)))
         .where(TeamMembership.team_id.in_(ids)).group_by(TeamMembership.team_id)
     ).all()) if ids else {}
-    return [TeamSummary(team, residents.get(team.id, 0), members.get(team.id, 0)) for team in teams]
+    return [TeamSummary(team, clients.get(team.id, 0), members.get(team.id, 0)) for team in teams]
 
 
 def my_teams(actor: User) -> list[Team]:

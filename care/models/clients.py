@@ -1,4 +1,4 @@
-"""Residents (clients) and their family contacts."""
+"""Clients (clients) and their family contacts."""
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +13,7 @@ from teams.models import Team, TargetGroup
 
 
 class Client(db.Model):
-    """A resident of a nursing home."""
+    """A client of a nursing home."""
 
     __tablename__ = "clients"
     __table_args__ = (CheckConstraint(f"target_group IN ({sql_in(TargetGroup)})", name="known_target_group"),)
@@ -22,7 +22,7 @@ class Client(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
-    # The resident's own login, where they are able to use one.
+    # The client's own login, where they are able to use one.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date]
@@ -44,7 +44,7 @@ class Client(db.Model):
 
 
 class FamilyContact(db.Model):
-    """A family member or representative of one resident, with per-resident rights."""
+    """A family member or representative of one client, with per-client rights."""
 
     __tablename__ = "family_contacts"
     __table_args__ = (

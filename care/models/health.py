@@ -57,13 +57,13 @@ class RiskRule(db.Model):
 
 
 class HealthRisk(db.Model):
-    """A problem in a resident's profile; ``ended_at`` closes it (history stays)."""
+    """A problem in a client's profile; ``ended_at`` closes it (history stays)."""
 
     __tablename__ = "health_risks"
     __table_args__ = (
         CheckConstraint(f"modifier IN ({sql_in(Modifier)})", name="known_modifier"),
         CheckConstraint(f"scope IN ({sql_in(Scope)})", name="known_scope"),
-        # At most one open entry per problem per resident.
+        # At most one open entry per problem per client.
         Index("uq_health_risks_open_problem", "client_id", "omaha", unique=True,
               sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
     )
@@ -105,7 +105,7 @@ class RiskRating(db.Model):
 
 
 class Prescription(db.Model):
-    """A nurse's higher minimum for one resident's risk, with the reason."""
+    """A nurse's higher minimum for one client's risk, with the reason."""
 
     __tablename__ = "prescriptions"
     __table_args__ = (
@@ -126,7 +126,7 @@ class Prescription(db.Model):
 
 
 class ObservationPoint(db.Model):
-    """What carers must watch for, shown to the resident's team."""
+    """What carers must watch for, shown to the client's team."""
 
     __tablename__ = "observation_points"
 

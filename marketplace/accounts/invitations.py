@@ -106,7 +106,7 @@ def find_open_invitation(token: str) -> Invitation:
 
 
 def accept_invitation(token: str, password: str) -> User:
-    """Create (or extend) the contact's account and link it to the resident, once.
+    """Create (or extend) the contact's account and link it to the client, once.
 
     A new account takes ``password`` as its password; an existing account of the same
     organisation must prove it with its current password.

@@ -105,7 +105,7 @@ class UserRole(db.Model):
 
 
 class Invitation(db.Model):
-    """A one-time link for a family contact of a resident; only the token's hash is stored."""
+    """A one-time link for a family contact of a client; only the token's hash is stored."""
 
     __tablename__ = "invitations"
     __table_args__ = (

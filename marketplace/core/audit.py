@@ -61,7 +61,7 @@ class AuditEvent(db.Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     detail: Mapped[str] = mapped_column(String(500), default="")
     # True for every access to health data (problems, ratings, notes, observation points,
-    # health lines): the resident's own access overview lists these.
+    # health lines): the client's own access overview lists these.
     health: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
     user = relationship("User", foreign_keys=[user_id])

@@ -780,6 +780,7 @@ def test_access(app, live, sessions, probe, endpoint, method, role, target):
         sessions.forget(role)
     status = response.status_code
     body = response.get_data(as_text=True)
+    response.close()  # a static file's response holds the file open until closed
     location = urlsplit(response.headers.get("Location", ""))
 
     assert status != 500, f"{where}: 500"

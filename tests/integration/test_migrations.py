@@ -6,6 +6,7 @@ import pytest
 from alembic import command
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
 
 from marketplace import create_app
@@ -47,6 +48,72 @@ def test_upgrade_from_empty_and_check_on_postgresql():
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         _migrate_and_check(make_url(url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def _upgrade_with_data(url: str) -> None:
+    """0004 → 0005 on a database that holds data: target groups become rows, a payment's
+    reference is its invoice, stored events keep their replay protection."""
+    app = create_app({"ZORGMARKT_MODE": "test", "SQLALCHEMY_DATABASE_URI": url,
+                      "SECRET_KEY": "migration-test-secret-key-0123456789abcdef"})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            for statement in (
+                "INSERT INTO organisations (id, name, slug, overhead_pct, created_at) "
+                "VALUES (1, 'Org', 'org', 20, CURRENT_TIMESTAMP)",
+                "INSERT INTO locations (id, organisation_id, name, city) VALUES (1, 1, 'Loc', 'Zwolle')",
+                "INSERT INTO teams (id, organisation_id, name, capacity, target_groups, description) "
+                "VALUES (1, 1, 'Eik', 12, 'pg,structured_living', ''), (2, 1, 'Beuk', 12, 'somatic', '')",
+                "INSERT INTO users (id, organisation_id, email, name, active, session_nonce, created_at) "
+                "VALUES (1, 1, 'f@x.test', 'F', true, 'n', CURRENT_TIMESTAMP)",
+                "INSERT INTO clients (id, organisation_id, location_id, team_id, name, date_of_birth, room, "
+                "care_profile, target_group, start_date) VALUES (1, 1, 1, 1, 'C', '1938-01-01', '1', '5VV', 'pg', "
+                "'2026-01-01')",
+                "INSERT INTO copay_invoices (id, organisation_id, client_id, month, amount_cents, status, created_at) "
+                "VALUES (7, 1, 1, '2026-11-01', 1790, 'open', CURRENT_TIMESTAMP)",
+                "INSERT INTO payments (id, organisation_id, client_id, invoice_id, payer_id, amount_cents, currency, "
+                "status, refunded_cents, created_at) VALUES (3, 1, 1, 7, 1, 1790, 'eur', 'pending', 0, "
+                "CURRENT_TIMESTAMP)",
+                "INSERT INTO webhook_events (event_id, type, object_id, payload, received_at) "
+                "VALUES ('evt_1', 'checkout.session.completed', 'cs_1', '{}', CURRENT_TIMESTAMP)",
+            ):
+                conn.execute(text(statement))
+        upgrade()
+        with db.engine.begin() as conn:
+            groups = conn.execute(text("SELECT team_id, target_group FROM team_target_groups "
+                                       "ORDER BY team_id, target_group")).all()
+            payment = conn.execute(text("SELECT purpose, reference_id, invoice_id FROM payments")).one()
+            key = conn.execute(text("SELECT replay_key FROM webhook_events")).scalar()
+        assert [tuple(row) for row in groups] == [(1, "pg"), (1, "structured_living"), (2, "somatic")]
+        assert tuple(payment) == ("copay_invoice", 7, 7)
+        assert key == "checkout.session.completed:cs_1"
+        with pytest.raises(IntegrityError):  # a replay of that completion is still refused by the database
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO webhook_events (event_id, type, object_id, replay_key, payload, "
+                                  "received_at) VALUES ('evt_2', 'checkout.session.completed', 'cs_1', "
+                                  "'checkout.session.completed:cs_1', '{}', CURRENT_TIMESTAMP)"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_upgrade_to_0005_keeps_the_data_on_sqlite(tmp_path):
+    _upgrade_with_data(f"sqlite:///{tmp_path}/data.sqlite")
+
+
+def test_upgrade_to_0005_keeps_the_data_on_postgresql():
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        require("PostgreSQL migration test: set TEST_DATABASE_URL (see README)")
+    name = f"zm_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _upgrade_with_data(make_url(url).set(database=name).render_as_string(hide_password=False))
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
