@@ -9,11 +9,12 @@ from flask_login import current_user, login_required
 
 from care import clients
 from marketplace.core.api import json_body
+from marketplace.core.calendar import InvalidMonth, InvalidWeek
 from marketplace.core.errors import ApiError, NotInScope
 from marketplace.core.extensions import csrf
 from marketplace.core.policy import Perm, authorize, load
 
-from . import invoices, settlement, statements
+from . import invoices, payments, settlement, statements
 from .gateway import GatewayError
 from .ledger import verify
 from .models import CopayInvoice
@@ -49,6 +50,9 @@ def pay_invoice(invoice_id: int):
         payment = invoices.pay_invoice(current_user._get_current_object(), invoice)
     except invoices.InvoiceNotPayable:
         raise ApiError(409, "already_paid", _("This invoice is paid already."))
+    except payments.PaymentInProgress:
+        raise ApiError(409, "payment_in_progress",
+                       _("A payment for this invoice is being opened. Try again in a moment."))
     except GatewayError as exc:
         raise ApiError(502, exc.code, exc.message)
     return jsonify(payment={"id": payment.id, "status": payment.status, "checkout_url": payment.checkout_url}), 201
@@ -57,7 +61,7 @@ def pay_invoice(invoice_id: int):
 def _month(value: str) -> date:
     try:
         return invoices.parse_month(value)
-    except invoices.InvalidMonth:
+    except InvalidMonth:
         raise ApiError(422, "invalid", _("Write the month like 2026-11."))
 
 
@@ -80,7 +84,7 @@ def settle():
     try:
         run = settlement.settle_week(str(data["week"]), current_user._get_current_object(),
                                      organisation_id=current_user.organisation_id)
-    except settlement.InvalidWeek:
+    except InvalidWeek:
         raise ApiError(422, "invalid", _("Write the week like 2026-W48."), {"week": _("Write the week like 2026-W48.")})
     return jsonify(week=run.week, settled=run.settled, already=run.already, skipped=run.skipped)
 

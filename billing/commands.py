@@ -4,11 +4,11 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from marketplace.core.calendar import InvalidMonth, Month
+from marketplace.core.calendar import InvalidMonth, InvalidWeek, Month
 
 from .invoices import create_invoices
 from .ledger import verify
-from .settlement import InvalidWeek, settle_week
+from .settlement import settle_week
 
 
 def init_app(app: Flask) -> None:

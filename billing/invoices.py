@@ -14,10 +14,8 @@ from sqlalchemy import func, select, update
 from care.models import Client
 from marketplace.core import audit
 from marketplace.core.audit import Action
-from marketplace.core.calendar import InvalidMonth, Month, month_start, next_month
+from marketplace.core.calendar import Month, month_start, next_month
 
-__all__ = ["COPAY_INVOICE", "CopayInvoicePurpose", "InvalidMonth", "InvoiceNotPayable", "WeekCopay", "copay_weeks",
-           "copay_weeks_by_month", "create_invoices", "invoices_of", "parse_month", "pay_invoice"]
 from marketplace.core.db_types import utcnow
 from marketplace.core.errors import Conflict, NotInScope
 from marketplace.core.extensions import db

@@ -8,9 +8,8 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from marketplace.core.db_types import UTCDateTime, utcnow
+from marketplace.core.db_types import UTCDateTime, sql_in, utcnow
 from marketplace.core.extensions import db
-from marketplace.core.db_types import sql_in
 
 from .domain import AccountKind, LineKind
 

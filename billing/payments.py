@@ -7,6 +7,8 @@ derived from our own payment id, and its answer is recorded in a second, short t
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import url_for
 from sqlalchemy import delete, select, update
 
@@ -23,8 +25,6 @@ from .gateway import CheckoutRequest, GatewayError, gateway
 from .ledger import DuplicateEntry, book
 from .models import Payment, PaymentStatus
 
-__all__ = ["GatewayError", "InvalidAmount", "PaymentMismatch", "RefundTooLarge", "apply_refund", "cancel_payment",
-           "confirm_payment", "payment_for_session", "recent_payments", "request_refund", "start_payment"]
 
 
 class RefundTooLarge(Conflict):
@@ -33,6 +33,17 @@ class RefundTooLarge(Conflict):
 
 class PaymentMismatch(Conflict):
     """The event's amount or currency does not match the payment."""
+
+
+class PaymentInProgress(Conflict):
+    """A checkout for the same thing is being opened at this moment; try again shortly."""
+
+    code = "payment_in_progress"
+
+
+# A reservation whose checkout was never recorded (the process stopped between the two
+# transactions) is given up after this long.
+RESERVATION_TIMEOUT = timedelta(minutes=2)
 
 
 def start_payment(actor, purpose: str, reference_id: int) -> Payment:
@@ -45,26 +56,30 @@ def start_payment(actor, purpose: str, reference_id: int) -> Payment:
     :raises UnknownPurpose: no such payment purpose is registered.
     :raises AccessDenied / NotInScope: the actor may not pay this.
     :raises the purpose's own errors: e.g. ``InvoiceNotPayable``.
+    :raises PaymentInProgress: a checkout for the same thing is being opened right now.
     :raises GatewayError: the provider refused; nothing is kept.
     """
     order = purpose_of(purpose).order(actor, reference_id)  # locks what is paid for
-    payment = db.session.scalar(select(Payment).where(
+    pending = list(db.session.scalars(select(Payment).where(
         Payment.purpose == purpose, Payment.reference_id == order.reference_id,
-        Payment.status == PaymentStatus.PENDING.value, Payment.amount_cents == order.amount_cents)
-        .order_by(Payment.id).limit(1))
-    if payment is not None and payment.checkout_url:
-        db.session.commit()
-        return payment
-    reserved_now = payment is None
-    if reserved_now:
-        payment = Payment(organisation_id=order.organisation_id, client_id=order.client_id, purpose=purpose,
-                          reference_id=order.reference_id, invoice_id=order.invoice_id, payer_id=actor.id,
-                          amount_cents=order.amount_cents, currency="eur", status=PaymentStatus.PENDING.value,
-                          created_at=utcnow())
-        db.session.add(payment)
-        db.session.flush()
-    # The same request for the same reservation: the provider's idempotency key makes a retry
-    # (or a second click) return the same checkout.
+        Payment.status == PaymentStatus.PENDING.value).order_by(Payment.id)))
+    for earlier in pending:
+        if earlier.checkout_url and earlier.amount_cents == order.amount_cents:
+            db.session.commit()
+            return earlier  # two tabs or two clicks: one checkout
+    now = utcnow()
+    opening = [earlier for earlier in pending if not earlier.checkout_url]
+    if any(now - earlier.created_at < RESERVATION_TIMEOUT for earlier in opening):
+        db.session.rollback()
+        raise PaymentInProgress()
+    for abandoned in opening:
+        abandoned.status = PaymentStatus.CANCELLED.value
+    payment = Payment(organisation_id=order.organisation_id, client_id=order.client_id, purpose=purpose,
+                      reference_id=order.reference_id, invoice_id=order.invoice_id, payer_id=actor.id,
+                      amount_cents=order.amount_cents, currency="eur", status=PaymentStatus.PENDING.value,
+                      created_at=now)
+    db.session.add(payment)
+    db.session.flush()
     request = CheckoutRequest(
         reference=f"payment-{payment.id}", amount_cents=payment.amount_cents, description=order.description,
         success_url=url_for("billing.payment_return", payment_id=payment.id, _external=True),
@@ -78,15 +93,12 @@ def start_payment(actor, purpose: str, reference_id: int) -> Payment:
     try:
         session = gateway().create_checkout(request)
     except GatewayError:
-        if reserved_now:
-            # The provider refused: nothing is kept of this attempt (unless another click that
-            # reused the reservation got a checkout meanwhile).
-            db.session.execute(delete(Payment).where(
-                Payment.id == payment_id, Payment.status == PaymentStatus.PENDING.value,
-                Payment.provider_session_id.is_(None)))
-            db.session.commit()
+        # The provider refused: nothing is kept of this attempt.
+        db.session.execute(delete(Payment).where(
+            Payment.id == payment_id, Payment.status == PaymentStatus.PENDING.value,
+            Payment.provider_session_id.is_(None)))
+        db.session.commit()
         raise
-    # Record the checkout once: a second click that reused this reservation records nothing new.
     db.session.execute(update(Payment).where(Payment.id == payment_id, Payment.provider_session_id.is_(None))
                        .values(provider_session_id=session.id, checkout_url=session.url))
     payment = db.session.get(Payment, payment_id, populate_existing=True)

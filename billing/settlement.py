@@ -13,7 +13,7 @@ from care.domain import Category, settle
 from care.models import Client, PackageVersion
 from care.models.packages import Status
 from marketplace.core import audit
-from marketplace.core.calendar import InvalidWeek, Week
+from marketplace.core.calendar import Week
 from marketplace.core.audit import Action
 from marketplace.core.db_types import utcnow
 from marketplace.core.extensions import db
@@ -23,9 +23,6 @@ from teams.models import TeamAssignment
 from .domain import settlement_transfers
 from .ledger import accounts_for, savings_balances
 from .models import JournalEntry, LedgerLine
-
-__all__ = ["InvalidWeek", "SettlementRun", "entry_key", "monday_of", "previous_week", "settle_week", "week_of"]
-
 
 def monday_of(week: str) -> date:
     """``"2026-W48"`` → Monday 23 November 2026. :raises InvalidWeek:"""

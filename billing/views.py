@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from care import clients
+from marketplace.core.calendar import InvalidMonth, InvalidWeek
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import DomainError, NotInScope
 from marketplace.core.extensions import csrf
@@ -74,6 +75,9 @@ def pay_invoice(client_id: int, invoice_id: int):
     except invoices.InvoiceNotPayable:
         flash(_("This invoice is paid already."), "info")
         return redirect(url_for(".invoices", client_id=client.id))
+    except payments.PaymentInProgress:
+        flash(_("A payment for this invoice is being opened. Try again in a moment."), "info")
+        return redirect(url_for(".invoices", client_id=client.id))
     except GatewayError as exc:
         flash(exc.message, "error")
         return redirect(url_for(".invoices", client_id=client.id))
@@ -120,7 +124,7 @@ def demo_checkout(session_id: str):
 def _month(value: str) -> date:
     try:
         return invoices.parse_month(value)
-    except invoices.InvalidMonth:
+    except InvalidMonth:
         raise NotInScope()
 
 
@@ -173,7 +177,7 @@ def admin_settle():
     try:
         run = settlement.settle_week(request.form.get("week", ""), current_user,
                                      organisation_id=current_user.organisation_id)
-    except settlement.InvalidWeek:
+    except InvalidWeek:
         flash(_("Write the week like 2026-W48."), "error")
     else:
         flash(_("Week %(week)s: %(n)d residents settled, %(m)d were settled before.", week=run.week,

@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from billing.money import InvalidAmount, format_euro, parse_euro
 from marketplace.core.db_types import local_today
+from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
+from marketplace.core.money import InvalidAmount, format_euro, parse_euro
 from marketplace.core.policy import Perm, authorize, get_in_scope
 
 from . import catalogue
@@ -67,7 +68,7 @@ def edit_service(service_id: int):
                                      valid_from=form.valid_from.data, active=form.active.data)
         except InvalidAmount:
             form.material.errors.append(_("Enter an amount in euros, such as 2,50."))
-        except catalogue.CatalogueError as exc:
+        except InvalidInput as exc:
             getattr(form, exc.field, form.minutes).errors.append(exc.message)
         else:
             flash(_("The change to %(code)s is saved.", code=service.code), "success")
@@ -87,7 +88,7 @@ def change_rate(level_id: int):
                                   valid_from=form.valid_from.data)
         except InvalidAmount:
             form.rate.errors.append(_("Enter an amount in euros, such as 41,00."))
-        except catalogue.CatalogueError as exc:
+        except InvalidInput as exc:
             getattr(form, exc.field, form.rate).errors.append(exc.message)
         else:
             flash(_("The new hourly cost of %(code)s is saved.", code=level.code), "success")
@@ -106,7 +107,7 @@ def set_budget():
                                           weekly_cents=parse_euro(form.weekly.data), valid_from=form.valid_from.data)
         except InvalidAmount:
             form.weekly.errors.append(_("Enter an amount in euros, such as 885,60."))
-        except catalogue.CatalogueError as exc:
+        except InvalidInput as exc:
             getattr(form, exc.field, form.weekly).errors.append(exc.message)
         else:
             flash(_("The budget for %(code)s is saved.", code=form.care_profile.data), "success")

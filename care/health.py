@@ -94,8 +94,7 @@ def _sync_draft(actor, client: Client) -> PackageVersion | None:
     for gap in gaps:
         planned[gap.service] = gap.required
     reason = _("Required care added: %(codes)s", codes=", ".join(gap.service for gap in gaps))
-    return write_version(actor, client, planned, base.use_savings if base else False, reason,
-                                  Status.DRAFT, base)
+    return write_version(actor, client, planned, base.use_savings if base else False, reason, Status.DRAFT, base)
 
 
 def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str = Scope.INDIVIDUAL.value,

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from billing.savings import savings_balance_cents
 from marketplace.core.db_types import local_today
+from marketplace.core.errors import InvalidInput
 from marketplace.core.policy import Perm, authorize, can
 
 from . import clients, health_log, meter, packages, requirements, reviews, versions
@@ -194,7 +195,7 @@ def record_review(client_id: int):
         reviews.record_review(current_user, client, outcome=form.outcome.data, note=form.note.data or "")
     except reviews.NoActivePackage:
         flash(_("There is no active package to review yet."), "warning")
-    except reviews.InvalidReview as exc:
+    except InvalidInput as exc:
         flash(exc.message, "error")
     else:
         flash(_("The review is recorded."), "success")

@@ -72,21 +72,23 @@ def write_version(actor, client: Client, planned: dict[str, int], use_savings: b
     """
     service_ids = dict(db.session.execute(select(Service.code, Service.id).where(
         Service.organisation_id == client.organisation_id, Service.code.in_(list(planned)))).all())
-    for previous in db.session.scalars(select(PackageVersion).where(
-            PackageVersion.client_id == client.id, PackageVersion.status == status.value)):
-        previous.status = Status.REPLACED.value
-    number = (db.session.scalar(select(func.max(PackageVersion.number))
-                                .where(PackageVersion.client_id == client.id)) or 0) + 1
-    version = PackageVersion(
-        client_id=client.id, number=number, status=status.value, use_savings=use_savings,
-        reason=reason.strip()[:500], based_on_id=base.id if base else None, created_by_id=actor.id,
-        created_at=utcnow(),
-        lines=[PackageLine(service_id=service_ids[code], per_week=n) for code, n in sorted(planned.items()) if n],
-    )
-    db.session.flush()  # the replaced versions, before the savepoint
+    db.session.flush()  # the caller's work so far stays outside the savepoint
     try:
-        # A savepoint: a clash undoes this version only, never the caller's transaction.
+        # A savepoint: a clash undoes this version and the replacements it made, never the
+        # caller's transaction.
         with db.session.begin_nested():
+            for previous in db.session.scalars(select(PackageVersion).where(
+                    PackageVersion.client_id == client.id, PackageVersion.status == status.value)):
+                previous.status = Status.REPLACED.value
+            number = (db.session.scalar(select(func.max(PackageVersion.number))
+                                        .where(PackageVersion.client_id == client.id)) or 0) + 1
+            version = PackageVersion(
+                client_id=client.id, number=number, status=status.value, use_savings=use_savings,
+                reason=reason.strip()[:500], based_on_id=base.id if base else None, created_by_id=actor.id,
+                created_at=utcnow(),
+                lines=[PackageLine(service_id=service_ids[code], per_week=n)
+                       for code, n in sorted(planned.items()) if n],
+            )
             db.session.add(version)
     except IntegrityError as exc:
         raise ConcurrentChange() from exc

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import CheckConstraint, ForeignKey, String, event, false, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from .db_types import UTCDateTime, sql_in, utcnow
@@ -134,21 +135,32 @@ def record(
 
 
 def record_read(action: Action = Action.READ, **fields) -> AuditEvent:
-    """:func:`record` for a read. In a request, committed after the response is built;
-    outside one (a command), the caller commits."""
+    """:func:`record` for a read (or an export). In a request the row is written and committed
+    on its own once the response is built; outside one (a command), the caller commits."""
+    if not has_request_context():
+        return record(action, **fields)
     row = record(action, **fields)
-    if has_request_context():
-        g.audit_reads_pending = True
+    db.session.expunge(row)  # kept aside: the request's own transaction never carries it
+    g.setdefault("audit_reads", []).append(row)
     return row
 
 
 def init_app(app: Flask) -> None:
     @app.after_request
     def commit_logged_reads(response):
-        # After the view has built the response (templates rendered), before it is sent.
-        # Raising here turns the response into an error: data is never shown unlogged.
-        if g.pop("audit_reads_pending", False):
-            db.session.commit()
+        # After the view has built the response (templates rendered), before it is sent. Only
+        # the read rows are committed: a use case commits its own changes, so whatever else is
+        # still pending here (a refused change that a view caught) is dropped. Raising here
+        # turns the response into an error: data is never shown unlogged.
+        rows = g.pop("audit_reads", [])
+        if rows:
+            db.session.rollback()
+            db.session.add_all(rows)
+            try:
+                db.session.commit()
+            except SQLAlchemyError:
+                db.session.rollback()  # so the error page can still be rendered
+                raise
         return response
 
 
@@ -171,13 +183,15 @@ def search(actor, *, action: str = "", user_id: int | None = None, client_id: in
     if client_id:
         query = query.where(AuditEvent.client_id == client_id)
     page = max(page, 1)
-    # The read is logged now and committed after the page is built (record_read), so the
-    # rows loaded below stay loaded for the page; its own row is left out of the page.
+    # In a request the read is logged after the page is built (record_read); outside one its
+    # row is in this transaction and left out of the page.
     reading = record_read(actor=actor, object_type="audit_events",
                           detail=f"action={action} user={user_id or ''} client={client_id or ''} page={page}")
-    db.session.flush()
+    if reading in db.session:
+        db.session.flush()
+        query = query.where(AuditEvent.id != reading.id)
     rows = list(db.session.scalars(
-        query.where(AuditEvent.id != reading.id).options(selectinload(AuditEvent.user), selectinload(AuditEvent.client))
+        query.options(selectinload(AuditEvent.user), selectinload(AuditEvent.client))
         .order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ))
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

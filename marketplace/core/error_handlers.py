@@ -54,6 +54,7 @@ def _record_denial(**fields) -> None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(error: ApiError):
+        db.session.rollback()  # nothing of a refused request is kept
         return error_response(error.status, error.message, error.code, error.fields)
 
     @app.errorhandler(AccessDenied)

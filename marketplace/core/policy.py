@@ -91,7 +91,8 @@ def check_complete() -> None:
 
 
 def same_organisation(user, target) -> bool:
-    return target is None or target.organisation_id == user.organisation_id
+    """Scope is one comparison; an object that names no organisation is in nobody's scope."""
+    return target is None or getattr(target, "organisation_id", None) == user.organisation_id
 
 
 def can(user, perm: Perm, target=None) -> bool:

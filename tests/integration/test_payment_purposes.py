@@ -3,7 +3,7 @@ and webhook deduplication that keeps replays out but lets legitimately repeated 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -160,3 +160,42 @@ def test_a_second_completion_of_one_checkout_is_a_replay(app, world, no_lock_gat
     assert deliver(client, event_payload("checkout.session.completed", completed)).get_json()["status"] == "duplicate"
     assert db.session.scalar(select(func.count()).select_from(JournalEntry)) == 1
     assert json.loads(db.session.scalars(select(WebhookEvent.payload)).one())["type"] == "checkout.session.completed"
+
+
+def _reservation(world, invoice, minutes_ago: int) -> Payment:
+    payment = Payment(organisation_id=world.org.id, client_id=world.own.id, invoice_id=invoice.id,
+                      payer_id=world.users["family"].id, amount_cents=invoice.amount_cents,
+                      created_at=datetime.now(timezone.utc) - timedelta(minutes=minutes_ago))
+    db.session.add(payment)
+    db.session.commit()
+    return payment
+
+
+def test_a_checkout_being_opened_is_not_opened_twice(app, world, no_lock_gateway):
+    invoice = open_invoice(world)
+    opening = _reservation(world, invoice, minutes_ago=0)  # another click is calling the provider
+    with app.test_request_context(), pytest.raises(payments.PaymentInProgress):
+        invoices.pay_invoice(world.users["family"], invoice)
+    assert no_lock_gateway.calls == 0
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+    assert db.session.get(Payment, opening.id).status == "pending"
+
+
+def test_an_abandoned_reservation_is_cancelled_and_a_new_checkout_opened(app, world, no_lock_gateway):
+    invoice = open_invoice(world)
+    abandoned = _reservation(world, invoice, minutes_ago=10)
+    with app.test_request_context():
+        payment = invoices.pay_invoice(world.users["family"], db.session.get(CopayInvoice, invoice.id))
+    db.session.expire_all()
+    assert payment.id != abandoned.id and payment.checkout_url
+    assert db.session.get(Payment, abandoned.id).status == "cancelled"
+    assert no_lock_gateway.calls == 1
+
+
+def test_the_pay_page_says_a_checkout_is_being_opened(app, world, client, auth, no_lock_gateway):
+    invoice = open_invoice(world)
+    _reservation(world, invoice, minutes_ago=0)
+    auth.login(world.email("family"))
+    response = client.post(f"/api/v1/invoices/{invoice.id}/pay", headers={"X-CSRFToken": auth.csrf})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "payment_in_progress"
