@@ -24,9 +24,10 @@ csrf.exempt(bp)
 
 
 def invoice_json(invoice: CopayInvoice, weeks=None) -> dict:
-    weeks = weeks if weeks is not None else invoices.copay_weeks(invoice.client_id, invoice.month)
+    weeks = weeks if weeks is not None else invoices.invoice_weeks(invoice)
     return {"id": invoice.id, "client_id": invoice.client_id, "month": invoice.month.isoformat()[:7],
-            "amount_cents": invoice.amount_cents, "due_cents": invoice.due_cents, "status": invoice.status,
+            "sequence": invoice.sequence, "amount_cents": invoice.amount_cents, "due_cents": invoice.due_cents,
+            "status": invoice.status,
             "weeks": [{"week": w.week, "amount_cents": w.amount_cents} for w in weeks]}
 
 
@@ -35,8 +36,7 @@ def invoice_json(invoice: CopayInvoice, weeks=None) -> dict:
 def list_invoices(client_id: int):
     client = clients.get_client(current_user, client_id)
     rows = invoices.invoices_of(current_user, client)
-    weeks = invoices.copay_weeks_by_month(client.id, [i.month for i in rows])
-    return jsonify(invoices=[invoice_json(i, weeks[i.month]) for i in rows])
+    return jsonify(invoices=[invoice_json(i) for i in rows])
 
 
 @bp.post("/invoices/<int:invoice_id>/pay")
@@ -86,6 +86,8 @@ def settle():
                                      organisation_id=current_user.organisation_id)
     except InvalidWeek:
         raise ApiError(422, "invalid", _("Write the week like 2026-W48."), {"week": _("Write the week like 2026-W48.")})
+    except settlement.WeekNotOver as exc:
+        raise ApiError(422, exc.code, str(exc.message), {"week": str(exc.message)})
     return jsonify(week=run.week, settled=run.settled, already=run.already, skipped=run.skipped)
 
 

@@ -8,7 +8,7 @@ from marketplace.core.calendar import InvalidMonth, InvalidWeek, Month
 
 from .invoices import create_invoices
 from .ledger import verify
-from .settlement import settle_week
+from .settlement import WeekNotOver, settle_week
 
 
 def init_app(app: Flask) -> None:
@@ -34,6 +34,8 @@ def init_app(app: Flask) -> None:
             run = settle_week(week)
         except InvalidWeek:
             raise click.BadParameter("write the week like 2026-W48", param_hint="--week")
+        except WeekNotOver as exc:
+            raise click.BadParameter(str(exc.message), param_hint="--week")
         click.echo(f"{run.week}: settled {run.settled}, already settled {run.already}, skipped {len(run.skipped)}")
         for reason in run.skipped:
             click.echo(f"  skipped {reason}")

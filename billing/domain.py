@@ -22,6 +22,7 @@ class AccountKind(StrEnum):
     RESERVE = "reserve"                    # the organisation's reserve: negative by what it paid
     FEES = "fees"                          # the organisation's share of extras
     PAYMENT_CLEARING = "payment_clearing"  # money received through the payment provider (negative)
+    OVERPAYMENT = "overpayment"            # a client's payment beyond what was due: to be refunded
 
 
 class LineKind(StrEnum):
@@ -36,6 +37,7 @@ class LineKind(StrEnum):
     REFUND = "refund"
     FEE = "fee"
     EXTRA = "extra"
+    OVERPAYMENT = "overpayment"
 
 
 class UnbalancedEntry(ValueError):

@@ -10,6 +10,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from care.models import Client
 from marketplace.core import audit
@@ -24,7 +26,7 @@ from marketplace.core.policy import Perm, authorize, load
 from . import payments
 from .domain import AccountKind, LineKind, Transfer, account_key, payment_transfers
 from .fulfilment import Order
-from .models import CopayInvoice, InvoiceStatus, JournalEntry, LedgerLine, Payment
+from .models import CopayInvoice, CopayInvoiceLine, InvoiceStatus, JournalEntry, LedgerLine, Payment
 
 COPAY_INVOICE = "copay_invoice"
 
@@ -71,36 +73,70 @@ def copay_weeks_by_month(client_id: int, months: list[date]) -> dict[date, list[
     return result
 
 
-def create_invoices(month: date, actor=None, organisation_id: int | None = None) -> list[CopayInvoice]:
-    """One invoice per client with co-payments in ``month`` that has none yet (idempotent)."""
+def create_invoices(month: date, actor=None, organisation_id: int | None = None,
+                    _attempt: int = 1) -> list[CopayInvoice]:
+    """Invoice every settled co-payment week up to the end of ``month`` that is on no invoice yet.
+
+    An invoice is a fixed document: its weeks are stored as lines when it is made and never
+    change. A week settled after its month was invoiced goes on a supplementary invoice of that
+    month (the next ``sequence``), so every co-paid week is invoiced exactly once. Running it
+    again makes nothing new (idempotent); two runs at once make each invoice once.
+    """
     month = month_start(month)
-    query = (select(JournalEntry.organisation_id, JournalEntry.client_id, func.sum(LedgerLine.amount_cents))
+    query = (select(JournalEntry.id, JournalEntry.organisation_id, JournalEntry.client_id, JournalEntry.memo,
+                    JournalEntry.booked_on, func.sum(LedgerLine.amount_cents))
              .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
              .where(JournalEntry.kind == "settlement", LedgerLine.kind == LineKind.COPAY.value,
-                    JournalEntry.booked_on >= month, JournalEntry.booked_on < next_month(month))
-             .group_by(JournalEntry.organisation_id, JournalEntry.client_id))
+                    JournalEntry.booked_on < next_month(month),
+                    ~select(CopayInvoiceLine.id).where(CopayInvoiceLine.entry_id == JournalEntry.id).exists())
+             .group_by(JournalEntry.id, JournalEntry.organisation_id, JournalEntry.client_id, JournalEntry.memo,
+                       JournalEntry.booked_on)
+             .order_by(JournalEntry.client_id, JournalEntry.booked_on))
     if organisation_id is not None:
         query = query.where(JournalEntry.organisation_id == organisation_id)
-    existing = set(db.session.scalars(select(CopayInvoice.client_id).where(CopayInvoice.month == month)))
+    weeks: dict[tuple[int, int, date], list[CopayInvoiceLine]] = {}
+    for entry_id, org_id, client_id, memo, booked_on, total in db.session.execute(query).all():
+        if total:
+            weeks.setdefault((org_id, client_id, month_start(booked_on)), []).append(CopayInvoiceLine(
+                entry_id=entry_id, week=memo.removeprefix("week ")[:8], booked_on=booked_on, amount_cents=int(total)))
+    sequences: dict[tuple[int, date], int] = {}
+    if weeks:
+        sequences = {(client_id, first): sequence for client_id, first, sequence in db.session.execute(
+            select(CopayInvoice.client_id, CopayInvoice.month, func.max(CopayInvoice.sequence))
+            .where(CopayInvoice.client_id.in_({client_id for _, client_id, _ in weeks}))
+            .group_by(CopayInvoice.client_id, CopayInvoice.month)).all()}
     created = []
-    for org_id, client_id, total in db.session.execute(query).all():
-        if client_id in existing or not total:
-            continue
-        invoice = CopayInvoice(organisation_id=org_id, client_id=client_id, month=month, amount_cents=int(total),
-                               created_at=utcnow())
+    now = utcnow()
+    for (org_id, client_id, first), lines in weeks.items():
+        invoice = CopayInvoice(organisation_id=org_id, client_id=client_id, month=first,
+                               sequence=sequences.get((client_id, first), 0) + 1,
+                               amount_cents=sum(line.amount_cents for line in lines), created_at=now, lines=lines)
         db.session.add(invoice)
         created.append(invoice)
     if actor is not None:
         audit.record(Action.CREATE, actor=actor, object_type="copay_invoices", object_id=month.isoformat(),
                      detail=f"{len(created)} invoices")
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another run invoiced the same weeks at the same moment: start again, it skips them.
+        db.session.rollback()
+        if _attempt >= 3:
+            raise
+        return create_invoices(month, actor, organisation_id, _attempt + 1)
     return created
+
+
+def invoice_weeks(invoice: CopayInvoice) -> list[WeekCopay]:
+    """The weeks on ``invoice``, as they were when it was made."""
+    return [WeekCopay(line.week, line.booked_on, line.amount_cents) for line in invoice.lines]
 
 
 def invoices_of(actor, client: Client) -> list[CopayInvoice]:
     authorize(actor, Perm.PAYMENT_VIEW, client)
     return list(db.session.scalars(select(CopayInvoice).where(CopayInvoice.client_id == client.id)
-                                   .order_by(CopayInvoice.month.desc())))
+                                   .options(selectinload(CopayInvoice.payments))
+                                   .order_by(CopayInvoice.month.desc(), CopayInvoice.sequence.desc())))
 
 
 class CopayInvoicePurpose:

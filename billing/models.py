@@ -103,6 +103,9 @@ class Payment(db.Model):
         CheckConstraint("purpose <> 'copay_invoice' OR invoice_id IS NOT NULL", name="copay_has_invoice"),
         CheckConstraint("reference_id IS NOT NULL OR invoice_id IS NOT NULL", name="has_reference"),
         CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refund_within_amount"),
+        CheckConstraint("refund_requested_cents >= 0 AND refund_requested_cents <= amount_cents",
+                        name="refund_request_within_amount"),
+        CheckConstraint("overpaid_cents >= 0 AND overpaid_cents <= amount_cents", name="overpaid_within_amount"),
         CheckConstraint("currency = 'eur'", name="euro_only"),
         CheckConstraint(f"status IN ({sql_in(PaymentStatus)})", name="known_status"),
     )
@@ -121,10 +124,23 @@ class Payment(db.Model):
     provider_payment_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     checkout_url: Mapped[str | None] = mapped_column(String(1000))
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Refunds asked of the provider (they are booked as refunded_cents when its event arrives);
+    # never more than the payment, even when asked for at the same moment.
+    refund_requested_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # What came in beyond what was due when the payment was confirmed: booked apart, refunded.
+    overpaid_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invoice = relationship("CopayInvoice", back_populates="payments")
+
+    @property
+    def kept_cents(self) -> int:
+        """What this payment settles: refunds take the overpaid part first."""
+        if self.status not in (PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value,
+                               PaymentStatus.REFUNDED.value):
+            return 0
+        return self.amount_cents - max(self.refunded_cents, self.overpaid_cents)
 
     def __init__(self, **fields):
         # A co-payment's reference is its invoice.
@@ -139,11 +155,14 @@ class InvoiceStatus(StrEnum):
 
 
 class CopayInvoice(db.Model):
-    """A month's co-payments of one client."""
+    """A month's co-payments of one client: a fixed document. Its weeks (lines) are stored when
+    it is made and never change; weeks settled later go on a supplementary invoice (``sequence``
+    2, 3, ...) of the same month."""
 
     __tablename__ = "copay_invoices"
     __table_args__ = (
-        UniqueConstraint("client_id", "month"),
+        UniqueConstraint("client_id", "month", "sequence"),
+        CheckConstraint("sequence >= 1", name="sequence_positive"),
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint(f"status IN ({sql_in(InvoiceStatus)})", name="known_status"),
     )
@@ -152,6 +171,7 @@ class CopayInvoice(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     month: Mapped[date]  # the first day of the month
+    sequence: Mapped[int] = mapped_column(default=1, server_default="1")
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(10), default=InvoiceStatus.OPEN.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -159,17 +179,34 @@ class CopayInvoice(db.Model):
 
     client = relationship("Client")
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
+    lines: Mapped[list[CopayInvoiceLine]] = relationship(back_populates="invoice", order_by="CopayInvoiceLine.booked_on",
+                                                         lazy="selectin")
 
     @property
     def paid_cents(self) -> int:
-        """What has come in for this invoice and was not refunded."""
-        return sum(p.amount_cents - p.refunded_cents for p in self.payments
-                   if p.status in (PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value,
-                                   PaymentStatus.REFUNDED.value))
+        """What has come in for this invoice and was not refunded (an overpayment does not count)."""
+        return sum(p.kept_cents for p in self.payments)
 
     @property
     def due_cents(self) -> int:
         return max(self.amount_cents - self.paid_cents, 0)
+
+
+class CopayInvoiceLine(db.Model):
+    """One settled week's co-payment on an invoice. A settlement entry is on one invoice at most
+    (the unique entry), so every co-paid week is invoiced exactly once."""
+
+    __tablename__ = "copay_invoice_lines"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("copay_invoices.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    week: Mapped[str] = mapped_column(String(8))
+    booked_on: Mapped[date]
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+    invoice: Mapped[CopayInvoice] = relationship(back_populates="lines")
 
 
 class WebhookEvent(db.Model):
@@ -185,6 +222,9 @@ class WebhookEvent(db.Model):
     type: Mapped[str] = mapped_column(String(100))
     object_id: Mapped[str] = mapped_column(String(255))
     replay_key: Mapped[str | None] = mapped_column(String(400), unique=True)
+    # The provider's id of the payment an event is about (a refund's payment intent): events
+    # that wait for their payment are matched by this id only.
+    related_id: Mapped[str | None] = mapped_column(String(255), index=True)
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -13,9 +14,10 @@ from care.domain import Category, settle
 from care.models import Client, PackageVersion
 from care.models.packages import Status
 from marketplace.core import audit
-from marketplace.core.calendar import Week
 from marketplace.core.audit import Action
-from marketplace.core.db_types import utcnow
+from marketplace.core.calendar import Week
+from marketplace.core.errors import InvalidInput
+from marketplace.core.db_types import local_today, utcnow
 from marketplace.core.extensions import db
 from marketplace.accounts.models import Organisation
 from teams.models import TeamAssignment
@@ -123,12 +125,41 @@ def settle_organisation(org: Organisation, week: str, run: SettlementRun) -> Non
     run.settled += len(entries)
 
 
-def settle_week(week: str, actor=None, organisation_id: int | None = None, _attempt: int = 1) -> SettlementRun:
-    """Book the week for every organisation (or one). Running it again books nothing new.
+class WeekNotOver(InvalidInput):
+    """The week has not ended yet (or lies in the future): it cannot be settled."""
+
+    def __init__(self, week: Week):
+        super().__init__("week", _l("Week %(week)s is not over yet: it can be settled from %(day)s.",
+                                    week=str(week), day=(week.monday + timedelta(days=7)).isoformat()),
+                         code="week_not_over")
+        self.week = week
+
+
+def settle_week(week: str | Week, actor=None, organisation_id: int | None = None, *,
+                today: date | None = None) -> SettlementRun:
+    """Book the week for every organisation (or one). Running it again books nothing new, and
+    two runs at the same moment book it once: the second reports it as already settled.
 
     :raises InvalidWeek: a week not written like 2026-W48.
+    :raises WeekNotOver: the week has not ended yet (only finished weeks are settled).
     """
-    week = str(Week.parse(week))  # every key is built from the normalised week
+    value = week if isinstance(week, Week) else Week.parse(week)
+    if value.monday + timedelta(days=7) > (today or local_today()):
+        raise WeekNotOver(value)
+    attempt = 1
+    while True:
+        try:
+            return _settle(str(value), actor, organisation_id)  # keys from the normalised week
+        except IntegrityError:
+            # Another run booked (or opened the accounts of) the same week at the same moment:
+            # start again; it skips what is done.
+            db.session.rollback()
+            if attempt == 3:
+                raise
+            attempt += 1
+
+
+def _settle(week: str, actor, organisation_id: int | None) -> SettlementRun:
     run = SettlementRun(week)
     query = select(Organisation).order_by(Organisation.id)
     if organisation_id is not None:
@@ -138,14 +169,7 @@ def settle_week(week: str, actor=None, organisation_id: int | None = None, _atte
     if actor is not None:
         audit.record(Action.CREATE, actor=actor, object_type="settlement", object_id=week,
                      detail=f"settled {run.settled}, already {run.already}, skipped {len(run.skipped)}")
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another run booked the same week at the same moment: start again, it skips what is done.
-        db.session.rollback()
-        if _attempt >= 3:
-            raise
-        return settle_week(week, actor, organisation_id, _attempt + 1)
+    db.session.commit()
     return run
 
 

@@ -50,8 +50,7 @@ def stripe_webhook():
 def list_invoices(client_id: int):
     client = clients.get_client(current_user, client_id)
     rows = invoices.invoices_of(current_user, client)
-    by_month = invoices.copay_weeks_by_month(client.id, [invoice.month for invoice in rows])
-    weeks = {invoice.id: by_month[invoice.month] for invoice in rows}
+    weeks = {invoice.id: invoices.invoice_weeks(invoice) for invoice in rows}
     return render_template("billing/invoices.html", client=client, invoices=rows, weeks=weeks,
                            form=EmptyForm(), can_pay=_can_pay(client))
 
@@ -179,6 +178,8 @@ def admin_settle():
                                      organisation_id=current_user.organisation_id)
     except InvalidWeek:
         flash(_("Write the week like 2026-W48."), "error")
+    except settlement.WeekNotOver as exc:
+        flash(str(exc.message), "error")
     else:
         flash(_("Week %(week)s: %(n)d residents settled, %(m)d were settled before.", week=run.week,
                 n=run.settled, m=run.already), "success")

@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,6 +36,16 @@ RED = {"C01": 7, "C02": 2, "C03": 7, "C04": 7, "C07": 10, "C08": 5}  # C 67460: 
 GREEN = {"C01": 7, "C02": 2, "C03": 7, "C07": 8, "C08": 3}  # C 51380: 14290 a week into savings
 BIG = {"C01": 7, "C02": 3, "C03": 7, "C04": 7, "C07": 10, "C08": 5, "C09": 3, "C10": 2}  # C 77470: excess 11800
 REINDICATION_HEALTH = {"H01": 21, "H02": 7, "H03": 28, "H04": 21, "H05": 7, "H12": 14, "H13": 7}  # 90650
+
+
+# Only finished weeks are settled: the clock of these tests stands after the weeks they settle.
+AFTER_THE_WEEKS = datetime(2027, 1, 11, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def after_the_weeks():
+    with time_machine.travel(AFTER_THE_WEEKS, tick=True):
+        yield
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -665,7 +676,7 @@ def test_the_invoice_shows_its_weeks_to_the_family(invoiced, client, auth, db):
     auth.login(world.email("family"))
 
     body = client.get(f"/api/v1/clients/{world.own.id}/invoices").get_json()
-    assert body["invoices"] == [{"id": invoice.id, "client_id": world.own.id, "month": "2026-11", "due_cents": 3580,
+    assert body["invoices"] == [{"id": invoice.id, "client_id": world.own.id, "month": "2026-11", "sequence": 1, "due_cents": 3580,
                                  "amount_cents": 3580, "status": "open",
                                  "weeks": [{"week": "2026-W48", "amount_cents": 1790},
                                            {"week": "2026-W49", "amount_cents": 1790}]}]

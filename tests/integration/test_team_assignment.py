@@ -11,7 +11,8 @@ from billing.settlement import settle_week
 from marketplace.core.errors import NotInScope
 from teams.assignments import move_to_team
 from teams.models import TeamAssignment
-from tests.integration.test_settlement import HEALTH_5VV, MONDAY, RED, WEEK, give_package, settlement_of
+from tests.integration.test_settlement import (  # noqa: F401  (after_the_weeks: a fixture)
+    HEALTH_5VV, MONDAY, RED, WEEK, after_the_weeks, give_package, settlement_of)
 
 
 def history(db, client) -> list[tuple[int, date, date | None]]:
