@@ -40,9 +40,15 @@ class Purpose(Protocol):
         """Authorize, lock what is paid for and check it is payable, in the caller's transaction
         (billing commits it together with the reserved payment)."""
 
-    def paid_transfers(self, payment: Payment) -> list[Transfer]: ...
+    def due_cents(self, payment: Payment) -> int:
+        """What ``payment`` may still settle, not counting itself; locks what is paid for, so two
+        payments confirmed at the same moment cannot both settle it."""
 
-    def refund_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]: ...
+    def paid_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]:
+        """The transfers that settle ``amount_cents`` (at most what was due) of a confirmed payment."""
+
+    def refund_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]:
+        """The transfers back of a refund of what the payment settled."""
 
     def changed(self, payment: Payment) -> None:
         """The payment was paid, refunded or cancelled (in the webhook's transaction; flushes only)."""

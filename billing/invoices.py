@@ -139,6 +139,12 @@ def invoices_of(actor, client: Client) -> list[CopayInvoice]:
                                    .order_by(CopayInvoice.month.desc(), CopayInvoice.sequence.desc())))
 
 
+def _lock(invoice_id: int) -> None:
+    """Lock the invoice until the commit: a row lock on PostgreSQL, the write lock on SQLite
+    (a conditional UPDATE works on both; ``FOR UPDATE`` is ignored by SQLite)."""
+    db.session.execute(update(CopayInvoice).where(CopayInvoice.id == invoice_id).values(status=CopayInvoice.status))
+
+
 class CopayInvoicePurpose:
     """Paying a co-payment invoice: what is still due, into the client's co-payment receivable."""
 
@@ -151,10 +157,7 @@ class CopayInvoicePurpose:
             raise NotInScope()
         client = db.session.get(Client, invoice.client_id)
         authorize(actor, Perm.PAYMENT_MAKE, client)
-        # Lock the invoice (a row lock on PostgreSQL, the write lock on SQLite): two clicks at
-        # once wait for each other, so the second finds the first's payment and reuses it.
-        db.session.execute(update(CopayInvoice).where(CopayInvoice.id == invoice.id)
-                           .values(status=CopayInvoice.status))
+        _lock(invoice.id)  # two clicks at once wait for each other; the second finds the first
         invoice = db.session.get(CopayInvoice, invoice.id, populate_existing=True)
         db.session.expire(invoice, ["payments"])
         if invoice.status != InvoiceStatus.OPEN.value or invoice.due_cents <= 0:
@@ -165,8 +168,14 @@ class CopayInvoicePurpose:
                                    name=client.name),
                      metadata={"invoice_id": str(invoice.id)})
 
-    def paid_transfers(self, payment: Payment) -> list[Transfer]:
-        return payment_transfers(payment.client_id, payment.amount_cents)
+    def due_cents(self, payment: Payment) -> int:
+        _lock(payment.invoice_id)
+        invoice = db.session.get(CopayInvoice, payment.invoice_id, populate_existing=True)
+        db.session.expire(invoice, ["payments"])
+        return max(invoice.amount_cents - sum(p.kept_cents for p in invoice.payments if p.id != payment.id), 0)
+
+    def paid_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]:
+        return payment_transfers(payment.client_id, amount_cents)
 
     def refund_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]:
         return [Transfer(account_key(AccountKind.COPAY_RECEIVABLE, payment.client_id),

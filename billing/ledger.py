@@ -30,7 +30,8 @@ def accounts_for(organisation_id: int, keys: set[str]) -> dict[str, Account]:
         kind, owner = _owner(key)
         account = Account(organisation_id=organisation_id, key=key, kind=kind.value,
                           client_id=owner if kind in (AccountKind.CLIENT_BUDGET, AccountKind.CLIENT_SAVINGS,
-                                                      AccountKind.COPAY_RECEIVABLE) else None,
+                                                      AccountKind.COPAY_RECEIVABLE, AccountKind.OVERPAYMENT)
+                          else None,
                           team_id=owner if kind == AccountKind.TEAM_BUDGET else None)
         db.session.add(account)
         existing[key] = account

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 
 from marketplace.core import audit
 from marketplace.core.audit import Action
@@ -20,9 +20,10 @@ from marketplace.core.extensions import db
 from marketplace.core.money import InvalidAmount
 from marketplace.core.policy import Perm, authorize
 
+from .domain import AccountKind, LineKind, Transfer, account_key
 from .fulfilment import purpose_of
 from .gateway import CheckoutRequest, GatewayError, gateway
-from .ledger import DuplicateEntry, book
+from .ledger import book, entry_exists
 from .models import Payment, PaymentStatus
 
 
@@ -114,8 +115,15 @@ def payment_for_session(session_id: str) -> Payment | None:
 
 # -- confirmation and refunds: called by the webhook handling only ----------------------------
 
+PAID_STATES = (PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value)
+
+
 def confirm_payment(payment: Payment, payment_intent: str | None, amount_cents: int, currency: str) -> bool:
     """Book a paid payment once. :returns: False when it was booked before (a no-op).
+
+    What the payment pays beyond what is still due (a second checkout of one invoice paid after
+    all, a cancelled checkout paid late) is booked as an overpayment, never a second time into
+    the receivable; ``overpayments_to_refund`` then gives it back through the provider.
 
     :raises PaymentMismatch: another amount or currency than the payment's.
     :raises UnknownPurpose: the payment's purpose is not registered (nothing is booked).
@@ -123,16 +131,25 @@ def confirm_payment(payment: Payment, payment_intent: str | None, amount_cents: 
     if currency != "eur" or amount_cents != payment.amount_cents:
         raise PaymentMismatch(f"payment {payment.id}: {amount_cents} {currency}")
     handler = purpose_of(payment.purpose)
-    if payment.status != PaymentStatus.PENDING.value and payment.status != PaymentStatus.CANCELLED.value:
+    # Claim the confirmation with a conditional update: of two deliveries at once, one books.
+    claimed = db.session.execute(
+        update(Payment).where(Payment.id == payment.id,
+                              Payment.status.in_([PaymentStatus.PENDING.value, PaymentStatus.CANCELLED.value]))
+        .values(status=PaymentStatus.PAID.value, paid_at=utcnow(),
+                provider_payment_id=payment_intent or payment.provider_payment_id)).rowcount
+    if claimed != 1:
         return False
-    try:
-        book(payment.organisation_id, f"payment:{payment.id}", "payment", handler.paid_transfers(payment),
-             memo=f"payment {payment.id}", client_id=payment.client_id)
-    except DuplicateEntry:
-        return False
-    payment.status = PaymentStatus.PAID.value
-    payment.provider_payment_id = payment_intent or payment.provider_payment_id
-    payment.paid_at = utcnow()
+    db.session.refresh(payment)
+    due = handler.due_cents(payment)  # locks what is paid for; this payment not counted
+    kept = min(payment.amount_cents, due)
+    transfers = handler.paid_transfers(payment, kept) if kept else []
+    if payment.amount_cents > kept:
+        transfers.append(Transfer(account_key(AccountKind.PAYMENT_CLEARING),
+                                  account_key(AccountKind.OVERPAYMENT, payment.client_id),
+                                  payment.amount_cents - kept, LineKind.OVERPAYMENT))
+    book(payment.organisation_id, f"payment:{payment.id}", "payment", transfers, memo=f"payment {payment.id}",
+         client_id=payment.client_id)
+    payment.overpaid_cents = payment.amount_cents - kept
     handler.changed(payment)
     return True
 
@@ -144,47 +161,116 @@ def cancel_payment(payment: Payment) -> None:
 
 
 def apply_refund(payment: Payment, refund_id: str, amount_cents: int) -> bool:
-    """Book a refund as a reversing transfer, once. :raises RefundTooLarge: :returns: False if booked before."""
-    if payment.status not in (PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value):
-        raise RefundTooLarge(f"payment {payment.id} is {payment.status}")
-    if amount_cents <= 0 or amount_cents > payment.amount_cents - payment.refunded_cents:
-        raise RefundTooLarge(f"{amount_cents} > {payment.amount_cents - payment.refunded_cents}")
-    handler = purpose_of(payment.purpose)
-    try:
-        book(payment.organisation_id, f"refund:{refund_id}", "refund", handler.refund_transfers(payment, amount_cents),
-             memo=f"refund {refund_id} of payment {payment.id}", client_id=payment.client_id)
-    except DuplicateEntry:
+    """Book a refund once, as transfers back: first from the overpaid part, then from what the
+    payment settled. Refunds never exceed the payment, whatever arrives at the same moment.
+
+    :raises RefundTooLarge: more than paid and not yet refunded. :returns: False if booked before.
+    """
+    if entry_exists(f"refund:{refund_id}"):
         return False
-    payment.refunded_cents += amount_cents
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise RefundTooLarge(f"refund of {amount_cents!r}")
+    after = Payment.refunded_cents + amount_cents
+    claimed = db.session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status.in_(PAID_STATES),
+                              after <= Payment.amount_cents)
+        .values(refunded_cents=after,
+                refund_requested_cents=case((Payment.refund_requested_cents < after, after),
+                                            else_=Payment.refund_requested_cents))).rowcount
+    if claimed != 1:
+        raise RefundTooLarge(f"refund of {amount_cents} for payment {payment.id}")
+    db.session.refresh(payment)
+    before = payment.refunded_cents - amount_cents
+    from_overpaid = min(amount_cents, max(payment.overpaid_cents - before, 0))
+    transfers = []
+    if from_overpaid:
+        transfers.append(Transfer(account_key(AccountKind.OVERPAYMENT, payment.client_id),
+                                  account_key(AccountKind.PAYMENT_CLEARING), from_overpaid, LineKind.REFUND))
+    if amount_cents > from_overpaid:
+        transfers += purpose_of(payment.purpose).refund_transfers(payment, amount_cents - from_overpaid)
+    book(payment.organisation_id, f"refund:{refund_id}", "refund", transfers,
+         memo=f"refund {refund_id} of payment {payment.id}", client_id=payment.client_id)
     payment.status = (PaymentStatus.REFUNDED if payment.refunded_cents == payment.amount_cents
                       else PaymentStatus.PARTIALLY_REFUNDED).value
-    handler.changed(payment)
+    purpose_of(payment.purpose).changed(payment)
     return True
+
+
+def _reserve_refund(payment_id: int, amount_cents: int) -> int | None:
+    """Reserve ``amount_cents`` of a payment for a refund request, or None when it would exceed
+    the payment. :returns: what was requested before (it names the request at the provider)."""
+    claimed = db.session.execute(
+        update(Payment).where(Payment.id == payment_id, Payment.status.in_(PAID_STATES),
+                              Payment.refund_requested_cents + amount_cents <= Payment.amount_cents)
+        .values(refund_requested_cents=Payment.refund_requested_cents + amount_cents)).rowcount
+    if claimed != 1:
+        return None
+    return db.session.scalar(select(Payment.refund_requested_cents).where(Payment.id == payment_id)) - amount_cents
+
+
+def _ask_provider_for_refund(payment_id: int, intent: str | None, amount_cents: int, requested_before: int) -> str:
+    """Commit the reservation, then call the provider outside any transaction; give the
+    reservation back when the provider refuses. :raises GatewayError:"""
+    db.session.commit()
+    try:
+        return gateway().refund(intent, amount_cents, f"payment-{payment_id}-refund-{requested_before}-{amount_cents}")
+    except GatewayError:
+        db.session.execute(update(Payment).where(Payment.id == payment_id)
+                           .values(refund_requested_cents=Payment.refund_requested_cents - amount_cents))
+        db.session.commit()
+        raise
 
 
 def request_refund(actor, payment: Payment, amount_cents: int) -> str:
     """Ask the gateway for a refund; it is booked when the provider's event arrives.
 
-    The provider is called outside any transaction (what it needs is read first).
+    The amount is reserved first (never more than the payment, also when asked for at the
+    same moment), then the provider is called outside any transaction.
 
-    :raises RefundTooLarge: more than paid and not yet refunded.
+    :raises RefundTooLarge: more than paid and not yet refunded or requested.
     :raises InvalidAmount: not a positive whole number of cents.
-    :raises GatewayError: the provider refused.
+    :raises GatewayError: the provider refused (the reservation is given back).
     """
     authorize(actor, Perm.PAYMENT_REFUND, payment)
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
         raise InvalidAmount(amount_cents)
-    if payment.status not in (PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value) \
-            or amount_cents > payment.amount_cents - payment.refunded_cents:
+    payment_id, intent, client_id = payment.id, payment.provider_payment_id, payment.client_id
+    requested_before = _reserve_refund(payment_id, amount_cents)
+    if requested_before is None:
+        db.session.rollback()
         raise RefundTooLarge()
-    intent, reference = payment.provider_payment_id, f"payment-{payment.id}-refund-{payment.refunded_cents}-{amount_cents}"
-    client_id, payment_id = payment.client_id, payment.id
-    db.session.commit()
-    refund_id = gateway().refund(intent, amount_cents, reference)
+    refund_id = _ask_provider_for_refund(payment_id, intent, amount_cents, requested_before)
     audit.record(Action.UPDATE, actor=actor, client_id=client_id, object_type="payments", object_id=payment_id,
                  detail=f"refund {refund_id} of {amount_cents} cents requested")
     db.session.commit()
     return refund_id
+
+
+def overpayments_to_refund(payment_ids: list[int]) -> list[tuple[int, str, int]]:
+    """Ask the provider to give back what these payments paid beyond what was due (after the
+    commit that booked them). :returns: (payment id, refund id, amount) per refund asked.
+    A provider that refuses leaves the overpayment flagged by ``ledger verify`` until refunded."""
+    asked = []
+    for payment_id in payment_ids:
+        payment = db.session.get(Payment, payment_id, populate_existing=True)
+        open_cents = payment.overpaid_cents - payment.refund_requested_cents if payment else 0
+        if open_cents <= 0:
+            continue
+        intent = payment.provider_payment_id
+        requested_before = _reserve_refund(payment_id, open_cents)
+        if requested_before is None:
+            db.session.rollback()
+            continue
+        try:
+            refund_id = _ask_provider_for_refund(payment_id, intent, open_cents, requested_before)
+        except GatewayError:
+            continue
+        audit.record(Action.UPDATE, organisation_id=payment.organisation_id, client_id=payment.client_id,
+                     object_type="payments", object_id=payment_id,
+                     detail=f"overpayment refund {refund_id} of {open_cents} cents requested")
+        db.session.commit()
+        asked.append((payment_id, refund_id, open_cents))
+    return asked
 
 
 def recent_payments(actor, limit: int = 50) -> list[Payment]:

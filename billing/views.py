@@ -21,7 +21,7 @@ from teams.models import Team
 from . import invoices, payments, settlement, statements, webhooks
 from .gateway import GatewayError, event_payload, is_demo, sign
 from .ledger import verify
-from .models import CopayInvoice, Payment
+from .models import CopayInvoice, Payment, PaymentStatus
 
 bp = Blueprint("billing", __name__)
 
@@ -107,6 +107,10 @@ def demo_checkout(session_id: str):
     client = clients.get_client(current_user, payment.client_id)
     authorize(current_user, Perm.PAYMENT_MAKE, client)
     form = EmptyForm()
+    if payment.status != PaymentStatus.PENDING.value:
+        # A cancelled or expired checkout cannot be paid, as at Stripe; a paid one not again.
+        flash(_("This checkout is closed. Start the payment again from the invoice."), "warning")
+        return redirect(url_for(".payment_return", payment_id=payment.id))
     if form.validate_on_submit():
         paid = request.form.get("action") == "pay"
         obj = {"id": session_id, "object": "checkout.session", "amount_total": payment.amount_cents,

@@ -15,6 +15,7 @@ from marketplace.core.db_types import utcnow
 from marketplace.core.extensions import db
 
 from . import payments
+from .gateway import event_payload, is_demo, sign
 from .models import Payment, WebhookEvent
 
 TOLERANCE_SECONDS = 300
@@ -55,10 +56,20 @@ def _on_checkout_expired(obj: dict) -> bool:
     return True
 
 
+def _payment_intent(obj: dict) -> str:
+    """The provider's payment id an event names. :raises UnknownEvent: none, or not a text."""
+    intent = obj.get("payment_intent")
+    if not isinstance(intent, str) or not intent.strip():
+        raise UnknownEvent("an event without a payment intent")
+    return intent
+
+
 def _on_refund(obj: dict) -> bool:
-    payment = db.session.scalar(select(Payment).where(Payment.provider_payment_id == obj.get("payment_intent")))
+    # Matched by the provider's ids only: an event that names no payment is refused, never
+    # kept to be applied to whichever payment comes next.
+    payment = db.session.scalar(select(Payment).where(Payment.provider_payment_id == _payment_intent(obj)))
     if payment is None:
-        return False  # the payment's completion has not arrived yet: keep it for later
+        return False  # the payment's completion has not arrived yet: kept, matched by its intent
     # Found by its intent, so confirmed before: a refund of a fully refunded payment is too large.
     payments.apply_refund(payment, obj["id"], int(obj.get("amount") or 0))
     return True
@@ -107,13 +118,34 @@ def replay_key(event_type: str, object_id: str) -> str | None:
 
 
 def _apply_pending_refunds(payment: Payment) -> None:
-    """Refund events that arrived before the payment's completion are applied now."""
+    """Refund events that arrived before the payment's completion are applied now: those that
+    name this payment's intent, and no other."""
+    if not payment.provider_payment_id:
+        return
     waiting = db.session.scalars(select(WebhookEvent).where(
-        WebhookEvent.type == "refund.created", WebhookEvent.processed_at.is_(None)).order_by(WebhookEvent.id))
+        WebhookEvent.type == "refund.created", WebhookEvent.processed_at.is_(None),
+        WebhookEvent.related_id == payment.provider_payment_id).order_by(WebhookEvent.id))
     for event in waiting:
-        obj = json.loads(event.payload)["data"]["object"]
-        if obj.get("payment_intent") == payment.provider_payment_id and _on_refund(obj):
+        if _on_refund(json.loads(event.payload)["data"]["object"]):
             event.processed_at = utcnow()
+
+
+COMPLETIONS = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded"})
+
+
+def _give_back_overpayment(session_id: str) -> None:
+    """After the commit: what a completed payment paid beyond what was due goes back through
+    the provider. The offline demo provider's refund event comes through this same handling."""
+    payment = payments.payment_for_session(session_id)
+    if payment is None or payment.overpaid_cents <= payment.refund_requested_cents:
+        return
+    for payment_id, refund_id, amount in payments.overpayments_to_refund([payment.id]):
+        if is_demo():
+            intent = db.session.get(Payment, payment_id).provider_payment_id
+            body = event_payload("refund.created", {"id": refund_id, "object": "refund", "amount": amount,
+                                                    "currency": "eur", "payment_intent": intent,
+                                                    "status": "succeeded"})
+            handle(body.encode(), sign(body, current_app.config["STRIPE_WEBHOOK_SECRET"]))
 
 
 def _one_at_a_time(key: str) -> None:
@@ -151,6 +183,7 @@ def handle(payload: bytes, signature: str | None) -> Outcome:
     _one_at_a_time(str(obj.get("payment_intent") or obj["id"]))
     row = WebhookEvent(event_id=data["id"], type=event_type, object_id=str(obj["id"]),
                        replay_key=replay_key(event_type, str(obj["id"])), payload=payload.decode("utf-8"),
+                       related_id=obj["payment_intent"] if isinstance(obj.get("payment_intent"), str) else None,
                        received_at=utcnow())
     db.session.add(row)
     try:
@@ -167,4 +200,6 @@ def handle(payload: bytes, signature: str | None) -> Outcome:
     if done:
         row.processed_at = utcnow()
     db.session.commit()
+    if done and event_type in COMPLETIONS:
+        _give_back_overpayment(str(obj["id"]))
     return Outcome("processed" if done else "pending")
