@@ -10,7 +10,7 @@ from marketplace.core.db_types import local_today, utcnow
 from marketplace.core.extensions import db
 
 from .domain import AccountKind, LineKind, Transfer, check, reversal
-from .models import Account, JournalEntry, LedgerLine
+from .models import Account, CopayInvoice, CopayInvoiceLine, JournalEntry, LedgerLine, Payment, PaymentStatus
 
 
 class DuplicateEntry(Exception):
@@ -145,6 +145,99 @@ def verify(organisation_id: int | None = None) -> list[Breach]:
         select(JournalEntry.reverses_id, func.count()).where(JournalEntry.reverses_id.is_not(None)),
         JournalEntry.organisation_id).group_by(JournalEntry.reverses_id).having(func.count() > 1)).all()
     breaches += [Breach("entry reversed twice", str(entry_id)) for entry_id, _ in reversed_twice]
+    breaches += _business(organisation_id, in_org)
+    return breaches
+
+
+def _business(organisation_id: int | None, in_org) -> list[Breach]:
+    """The business behind the bookkeeping: weeks settled once, invoiced once, payments and
+    refunds within what was owed and paid, overpayments given back."""
+    breaches: list[Breach] = []
+    # Each client is settled at most once per week (a week spelt two ways is two keys).
+    twice = db.session.execute(in_org(
+        select(JournalEntry.client_id, JournalEntry.booked_on, func.count())
+        .where(JournalEntry.kind == "settlement", JournalEntry.reverses_id.is_(None)),
+        JournalEntry.organisation_id).group_by(JournalEntry.client_id, JournalEntry.booked_on)
+        .having(func.count() > 1)).all()
+    breaches += [Breach("client settled twice in one week", f"client {c}, week of {d}: {n} times") for c, d, n in twice]
+    # A settlement's key is built from the normalised week of its Monday.
+    for key, booked_on, client_id in db.session.execute(in_org(
+            select(JournalEntry.idempotency_key, JournalEntry.booked_on, JournalEntry.client_id)
+            .where(JournalEntry.kind == "settlement"), JournalEntry.organisation_id)).all():
+        year, week, _ = booked_on.isocalendar()
+        if key != f"settle:{year}-W{week:02d}:{client_id}":
+            breaches.append(Breach("settlement key not built from its week", key))
+    # Every co-paid week of a month that has invoices is on exactly one invoice line, and each
+    # invoice is the sum of its lines.
+    copaid = dict(db.session.execute(in_org(
+        select(JournalEntry.id, func.sum(LedgerLine.amount_cents))
+        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
+        .where(JournalEntry.kind == "settlement", LedgerLine.kind == LineKind.COPAY.value),
+        JournalEntry.organisation_id).group_by(JournalEntry.id)).all())
+    lines = db.session.execute(in_org(
+        select(CopayInvoiceLine.entry_id, CopayInvoiceLine.amount_cents)
+        .join(CopayInvoice, CopayInvoice.id == CopayInvoiceLine.invoice_id), CopayInvoice.organisation_id)).all()
+    on_invoice: dict[int, int] = {}
+    for entry_id, amount in lines:
+        on_invoice[entry_id] = on_invoice.get(entry_id, 0) + 1
+        if copaid.get(entry_id) != amount:
+            breaches.append(Breach("invoice line differs from its settled week", f"entry {entry_id}"))
+    breaches += [Breach("week invoiced twice", f"entry {e}") for e, n in on_invoice.items() if n > 1]
+    # A week settled after its month's last invoice waits for the next run; one settled before
+    # an invoice run of its month that left it out was skipped.
+    last_run = {(client, month): made for client, month, made in db.session.execute(in_org(
+        select(CopayInvoice.client_id, CopayInvoice.month, func.max(CopayInvoice.created_at)),
+        CopayInvoice.organisation_id).group_by(CopayInvoice.client_id, CopayInvoice.month)).all()}
+    entries = {e.id: e for e in db.session.scalars(select(JournalEntry).where(JournalEntry.id.in_(list(copaid))))} \
+        if copaid else {}
+    for entry_id in copaid:
+        entry = entries[entry_id]
+        made = last_run.get((entry.client_id, entry.booked_on.replace(day=1)))
+        if entry_id not in on_invoice and made is not None and made >= entry.created_at:
+            breaches.append(Breach("settled co-payment left off an invoice", f"entry {entry_id} ({entry.memo})"))
+    totals = db.session.execute(in_org(
+        select(CopayInvoice.id, CopayInvoice.amount_cents, func.coalesce(func.sum(CopayInvoiceLine.amount_cents), 0))
+        .outerjoin(CopayInvoiceLine, CopayInvoiceLine.invoice_id == CopayInvoice.id), CopayInvoice.organisation_id)
+        .group_by(CopayInvoice.id, CopayInvoice.amount_cents)).all()
+    breaches += [Breach("invoice differs from its lines", f"invoice {i}: {a} != {t}") for i, a, t in totals
+                 if a != t]
+    # Payments: booked once when paid; refunds within the payment; an invoice never settled
+    # beyond its amount; an overpayment flagged until it is refunded.
+    paid_states = (PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value, PaymentStatus.REFUNDED.value)
+    booked = {key: total for key, total in db.session.execute(in_org(
+        select(JournalEntry.idempotency_key, func.sum(LedgerLine.amount_cents))
+        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id).where(JournalEntry.kind == "payment"),
+        JournalEntry.organisation_id).group_by(JournalEntry.idempotency_key)).all()}
+    refunded = {key: total for key, total in db.session.execute(in_org(
+        select(JournalEntry.memo, func.sum(LedgerLine.amount_cents))
+        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id).where(JournalEntry.kind == "refund"),
+        JournalEntry.organisation_id).group_by(JournalEntry.memo)).all()}
+    refunded_by_payment: dict[int, int] = {}
+    for memo, total in refunded.items():
+        payment_id = memo.rsplit(" ", 1)[-1]
+        if payment_id.isascii() and payment_id.isdigit():
+            refunded_by_payment[int(payment_id)] = refunded_by_payment.get(int(payment_id), 0) + int(total)
+    kept: dict[int, int] = {}
+    for payment in db.session.scalars(in_org(select(Payment), Payment.organisation_id)):
+        key = f"payment:{payment.id}"
+        if payment.status in paid_states and booked.get(key) != payment.amount_cents:
+            breaches.append(Breach("paid payment not booked once", f"payment {payment.id}"))
+        if payment.status not in paid_states and key in booked:
+            breaches.append(Breach("unpaid payment booked", f"payment {payment.id}"))
+        if payment.refunded_cents > payment.amount_cents or \
+                refunded_by_payment.get(payment.id, 0) > payment.amount_cents:
+            breaches.append(Breach("refunds exceed the payment", f"payment {payment.id}"))
+        if refunded_by_payment.get(payment.id, 0) != payment.refunded_cents:
+            breaches.append(Breach("refunds booked differ from the payment's", f"payment {payment.id}"))
+        if payment.overpaid_cents > payment.refunded_cents:
+            breaches.append(Breach("overpayment awaiting refund",
+                                   f"payment {payment.id}: {payment.overpaid_cents - payment.refunded_cents} cents"))
+        if payment.invoice_id is not None:
+            kept[payment.invoice_id] = kept.get(payment.invoice_id, 0) + payment.kept_cents
+    amounts = dict(db.session.execute(in_org(select(CopayInvoice.id, CopayInvoice.amount_cents),
+                                             CopayInvoice.organisation_id)).all())
+    breaches += [Breach("invoice paid beyond its amount", f"invoice {i}: {k} > {amounts[i]}")
+                 for i, k in kept.items() if i in amounts and k > amounts[i]]
     return breaches
 
 
