@@ -100,7 +100,7 @@ def version_json(version, lines, reading=None) -> dict:
         "number": version.number,
         "status": version.status,
         "use_savings": version.use_savings,
-        "reason": version.reason,
+        "reason": versions.shown_reason(version),
         "created_by": version.created_by.name if version.created_by else None,
         "created_at": version.created_at.isoformat(),
         "submitted_at": version.submitted_at.isoformat() if version.submitted_at else None,

@@ -29,7 +29,7 @@ def _composer_context(client, lines, form, reading=None, errors=None):
         required = requirements.requirements(client)
         if required or any(prices[c].category == Category.HEALTH for c in chosen if c in prices):
             problems = requirements.problems()
-            health_log.read_logged(current_user, client, "health lines in the composer")
+            health_log.read_logged(current_user, client, health_log.HealthEvent.HEALTH_LINES_READ)
     return {
         "show_health": show_health, "required": required, "problems": problems,
         "client": client, "form": form, "prices": prices, "chosen": chosen, "reading": reading,
@@ -132,7 +132,7 @@ def compare(client_id: int):
     if not versions.shows_health(current_user, client):
         changes = [c for c in changes if not c.health]
     elif any(c.health for c in changes):
-        health_log.read_logged(current_user, client, f"health lines of versions {older.number} and {newer.number}")
+        health_log.read_logged(current_user, client, health_log.HealthEvent.HEALTH_LINES_READ, newer)
     return render_template("care/compare.html", client=client, older=older, newer=newer, changes=changes,
                            prices=price_list(client.organisation, local_today()), locale=str(get_locale()))
 
