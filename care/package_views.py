@@ -189,10 +189,14 @@ def record_review(client_id: int):
     authorize(current_user, Perm.REVIEW_RECORD, client)
     form = ReviewForm()
     if not form.validate_on_submit():
-        flash(_("Choose confirmed or changed."), "error")
+        if "reason" in form.errors and "outcome" not in form.errors:
+            flash(_("Use at most 500 characters."), "error")
+        else:
+            flash(_("Choose confirmed or changed."), "error")
         return redirect(url_for(".budget", client_id=client.id))
     try:
-        reviews.record_review(current_user, client, outcome=form.outcome.data, note=form.note.data or "")
+        reviews.record_review(current_user, client, outcome=form.outcome.data, note=form.note.data or "",
+                              reason=form.reason.data or "")
     except reviews.NoActivePackage:
         flash(_("There is no active package to review yet."), "warning")
     except InvalidInput as exc:
