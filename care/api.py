@@ -100,7 +100,7 @@ def version_json(version, lines, reading=None) -> dict:
         "number": version.number,
         "status": version.status,
         "use_savings": version.use_savings,
-        "reason": version.reason,
+        "reason": versions.shown_reason(version),
         "created_by": version.created_by.name if version.created_by else None,
         "created_at": version.created_at.isoformat(),
         "submitted_at": version.submitted_at.isoformat() if version.submitted_at else None,
@@ -236,19 +236,22 @@ def sign_version(client_id: int, number: int):
 @login_required
 def record_review(client_id: int):
     client = clients.get_client(current_user, client_id)
-    data = json_body({"outcome", "note"}, {"outcome"})
-    note = data.get("note", "")
-    if not isinstance(note, str):
-        raise ApiError(422, "invalid", _("Some of what you entered is not valid."), {"note": _("Use text.")})
+    data = json_body({"outcome", "note", "reason"}, {"outcome"})
+    note, reason = data.get("note", ""), data.get("reason", "")
+    for name, value in (("note", note), ("reason", reason)):
+        if not isinstance(value, str):
+            raise ApiError(422, "invalid", _("Some of what you entered is not valid."), {name: _("Use text.")})
     try:
         review = reviews.record_review(current_user._get_current_object(), client,
-                                       outcome=str(data["outcome"]), note=note)
+                                       outcome=str(data["outcome"]), note=note, reason=reason)
     except InvalidInput as exc:
         raise ApiError(422, "invalid", exc.message, {exc.field: exc.message})
     except reviews.NoActivePackage:
         raise ApiError(422, "no_active_package", _("There is no active package to review yet."))
-    return jsonify(review={"id": review.id, "due_on": review.due_on.isoformat(),
-                           "held_on": review.held_on.isoformat(), "outcome": review.outcome}), 201
+    return jsonify(review={"id": review.id, "kind": review.kind,
+                           "due_on": review.due_on.isoformat() if review.due_on else None,
+                           "held_on": review.held_on.isoformat(), "outcome": review.outcome,
+                           "reason": review.reason}), 201
 
 
 @bp.post("/meter", endpoint="meter")

@@ -196,9 +196,32 @@ def review_date(package_start: date, target_group: str, number: int) -> date:
     return add_months(first, (number - 1) * MONTHS_BETWEEN_REVIEWS[target_group])
 
 
-def next_review(package_start: date, target_group: str, reviews_done: int) -> date:
-    """The next review due after ``reviews_done`` recorded reviews."""
-    return review_date(package_start, target_group, reviews_done + 1)
+# A review may be held from two weeks before its date (the team worklist shows it from then);
+# earlier, it is an extra review, which needs a reason and leaves the schedule as it is.
+DUE_WITHIN_DAYS = 14
+
+
+def next_review(package_start: date, target_group: str, regular_held: Iterable[date]) -> date:
+    """The next regular review, given the days the regular reviews were held, in order.
+
+    The cycle continues from the last regular review held: one interval after it. While reviews
+    are held on their date, the dates keep the day of the month of the first review (the last
+    day of a shorter month, DOMAIN.md §5); a review held on another day starts the count anew
+    from that day. Extra reviews are not passed in: they never shift the cycle.
+    """
+    months = MONTHS_BETWEEN_REVIEWS[target_group]
+    anchor, steps = package_start + timedelta(days=FIRST_REVIEW_DAYS), 0
+    for held_on in regular_held:
+        if held_on == add_months(anchor, steps * months):
+            steps += 1
+        else:
+            anchor, steps = held_on, 1
+    return add_months(anchor, steps * months)
+
+
+def review_due(next_on: date, day: date) -> bool:
+    """Whether a regular review may be held on ``day``: from two weeks before its date on."""
+    return day >= next_on - timedelta(days=DUE_WITHIN_DAYS)
 
 
 # -- health risks (DOMAIN.md §1, §4) --------------------------------------------------------

@@ -64,6 +64,7 @@ class ReviewForm(FlaskForm):
                                                  SelectChoice("changed", _l("Package changed"))],
                          validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason for an extra review"), validators=[Optional(), Length(max=500)])
 
 
 class ServiceChangeForm(FlaskForm):

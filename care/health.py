@@ -18,12 +18,12 @@ from marketplace.core.extensions import db
 from marketplace.core.policy import Perm, authorize, can, load
 
 from .domain import Gap, Requirement, coverage_gaps
-from .health_log import log_access, read_logged
+from .health_log import HealthEvent, log_access, read_logged
 from .models import Client, HealthRisk, ObservationPoint, OmahaProblem, PackageVersion, Prescription, RiskRating, Service
 from .models.health import Modifier, Scope
 from .models.packages import Status
 from .requirements import open_risks, problems, requirements, requirements_from, rules_of
-from .versions import active_version, working_version, write_version
+from .versions import active_version, required_care_reason, working_version, write_version
 
 
 MAX_NOTE = 2000
@@ -61,7 +61,7 @@ def profile(actor, client: Client) -> HealthProfile:
     planned = {line.service.code: line.per_week for line in active.lines} if active else {}
     result = HealthProfile(client, risks, observations_of(client), required, coverage_gaps(required, planned),
                            problems(), active is not None)
-    read_logged(actor, client, "health profile")
+    read_logged(actor, client, HealthEvent.PROFILE_READ)
     return result
 
 
@@ -71,7 +71,7 @@ def visible_observations(actor, client: Client) -> list[ObservationPoint]:
         return []
     points = observations_of(client)
     if points:
-        read_logged(actor, client, "observation points")
+        read_logged(actor, client, HealthEvent.OBSERVATIONS_READ)
     return points
 
 
@@ -93,8 +93,8 @@ def _sync_draft(actor, client: Client) -> PackageVersion | None:
         return None
     for gap in gaps:
         planned[gap.service] = gap.required
-    reason = _("Required care added: %(codes)s", codes=", ".join(gap.service for gap in gaps))
-    return write_version(actor, client, planned, base.use_savings if base else False, reason, Status.DRAFT, base)
+    return write_version(actor, client, planned, base.use_savings if base else False, required_care_reason(),
+                         Status.DRAFT, base)
 
 
 def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str = Scope.INDIVIDUAL.value,
@@ -122,7 +122,7 @@ def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str 
         rating = _check_rating(*rating)
     risk = db.session.scalar(select(HealthRisk).where(HealthRisk.client_id == client.id, HealthRisk.omaha == omaha,
                                                       HealthRisk.ended_at.is_(None)))
-    action = Action.UPDATE if risk else Action.CREATE
+    action, event = (Action.UPDATE, HealthEvent.RISK_CHANGED) if risk else (Action.CREATE, HealthEvent.RISK_RECORDED)
     if risk is None:
         risk = HealthRisk(client_id=client.id, omaha=omaha, recorded_by_id=actor.id, recorded_at=utcnow())
         db.session.add(risk)
@@ -134,7 +134,7 @@ def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str 
     db.session.flush()
     db.session.expire(risk, ["prescriptions"])
     _sync_draft(actor, client)
-    log_access(actor, client, action, f"risk {omaha} {modifier}")
+    log_access(actor, client, action, event, risk)
     db.session.commit()
     return risk
 
@@ -151,7 +151,7 @@ def end_risk(actor, client: Client, risk_id: int) -> HealthRisk:
     authorize(actor, Perm.HEALTH_EDIT, client)
     risk = _open_risk(client, risk_id)
     risk.ended_at = utcnow()
-    log_access(actor, client, Action.UPDATE, f"risk {risk.omaha} ended")
+    log_access(actor, client, Action.UPDATE, HealthEvent.RISK_ENDED, risk)
     db.session.commit()
     return risk
 
@@ -164,7 +164,8 @@ def rate_risk(actor, client: Client, risk_id: int, knowledge, behaviour, status)
     rating = RiskRating(risk_id=risk.id, knowledge=k, behaviour=b, status=s, rated_on=local_today(),
                         rated_by_id=actor.id)
     db.session.add(rating)
-    log_access(actor, client, Action.UPDATE, f"rating {risk.omaha}: K{k} B{b} S{s}")
+    db.session.flush()
+    log_access(actor, client, Action.UPDATE, HealthEvent.RATING_ADDED, rating)
     db.session.commit()
     return rating
 
@@ -196,7 +197,7 @@ def prescribe(actor, client: Client, risk_id: int, *, service: str, min_per_week
     db.session.flush()
     db.session.expire(risk, ["prescriptions"])
     _sync_draft(actor, client)
-    log_access(actor, client, Action.UPDATE, f"prescription {service} {min_per_week}/week for {risk.omaha}")
+    log_access(actor, client, Action.UPDATE, HealthEvent.PRESCRIPTION_CHANGED, prescription)
     db.session.commit()
     return prescription
 
@@ -207,7 +208,8 @@ def add_observation(actor, client: Client, text: str) -> ObservationPoint:
         raise InvalidInput("text", _("Describe what to watch for (at most 500 characters)."))
     point = ObservationPoint(client_id=client.id, text=text.strip(), created_by_id=actor.id, created_at=utcnow())
     db.session.add(point)
-    log_access(actor, client, Action.CREATE, "observation point")
+    db.session.flush()
+    log_access(actor, client, Action.CREATE, HealthEvent.OBSERVATION_ADDED, point)
     db.session.commit()
     return point
 
@@ -218,5 +220,5 @@ def end_observation(actor, client: Client, point_id: int) -> None:
     if point is None or point.client_id != client.id or point.ended_at is not None:
         raise RiskNotFound()
     point.ended_at = utcnow()
-    log_access(actor, client, Action.UPDATE, "observation point ended")
+    log_access(actor, client, Action.UPDATE, HealthEvent.OBSERVATION_ENDED, point)
     db.session.commit()

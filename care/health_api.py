@@ -129,7 +129,8 @@ def add_observation(client_id: int):
 def access_log(client_id: int):
     client = clients.get_client(current_user, client_id)
     return jsonify(events=[{"at": row.at.isoformat(), "user": row.user.name if row.user else None,
-                            "role": row.role, "action": row.action}
+                            "role": row.role, "action": row.action,
+                            "kind": row.detail if row.detail in health_log.HEALTH_EVENT_VALUES else None}
                            for row in health_log.access_overview(current_user, client)])
 
 

@@ -3,8 +3,13 @@
 Health data is need-to-know (Perm.HEALTH_VIEW). Every read, change or export of it writes a
 row here; a read is committed after the page is built (``audit.record_read``), a change with
 the change itself. The client and a representative see these rows (:func:`access_overview`).
+
+A row says what kind of thing was done to which object (:class:`HealthEvent`), never the
+health content itself: the administrator reads the audit log, and has no care relationship.
 """
 from __future__ import annotations
+
+from enum import StrEnum
 
 from flask import g, has_request_context
 from sqlalchemy import select
@@ -18,25 +23,63 @@ from marketplace.core.policy import Perm, authorize
 from .models import Client
 
 
-def log_access(actor, client: Client, action: Action, what: str) -> None:
-    """One audit row per request, client and action, however many times health data is touched."""
+class HealthEvent(StrEnum):
+    """The kind of access, stored as the audit row's detail: no problem, rating, service or note."""
+
+    PROFILE_READ = "health profile read"
+    OBSERVATIONS_READ = "observation points read"
+    HEALTH_LINES_READ = "health lines read"
+    RISK_RECORDED = "health risk recorded"
+    RISK_CHANGED = "health risk changed"
+    RISK_ENDED = "health risk ended"
+    RATING_ADDED = "rating added"
+    PRESCRIPTION_CHANGED = "prescription changed"
+    OBSERVATION_ADDED = "observation point added"
+    OBSERVATION_ENDED = "observation point ended"
+    PACKAGE_CHECKED = "package checked against health risks"
+    REINDICATION_READ = "re-indication list read"
+    REINDICATION_EXPORTED = "re-indication list exported"
+
+
+HEALTH_EVENT_VALUES = frozenset(e.value for e in HealthEvent)
+HEALTH_RECORD = "health_record"
+
+
+def log_access(actor, client: Client, action: Action, what: HealthEvent, obj=None) -> None:
+    """One audit row per request, client and action, however many times health data is touched.
+
+    ``obj`` is the row acted on (a risk, a rating, a version); without one, the client's record.
+    """
     key = (client.id, Action(action).value)
     if has_request_context():
         seen = g.setdefault("health_audit", set())
         if key in seen:
             return
         seen.add(key)
-    fields = dict(actor=actor, client_id=client.id, object_type="health_record", object_id=client.id,
-                  detail=what, health=True)
+    object_type, object_id = (obj.__tablename__, obj.id) if obj is not None else (HEALTH_RECORD, client.id)
+    fields = dict(actor=actor, client_id=client.id, object_type=object_type, object_id=object_id,
+                  detail=HealthEvent(what).value, health=True)
     if Action(action) in (Action.READ, Action.EXPORT, Action.PRINT):  # reads: committed after the response
         audit.record_read(action, **fields)
     else:
         audit.record(action, **fields)
 
 
-def read_logged(actor, client: Client, what: str) -> None:
+def read_logged(actor, client: Client, what: HealthEvent, obj=None) -> None:
     """Log a read of health data; in a request it is committed once the response is built."""
-    log_access(actor, client, Action.READ, what)
+    log_access(actor, client, Action.READ, what, obj)
+
+
+def shown_detail(event: AuditEvent) -> str:
+    """The detail of an audit row as the audit log shows it.
+
+    Health rows written before the details were left out (``"risk 24 actual"``) stay stored, as
+    the log is append-only, but show only that the health record was accessed.
+    """
+    if event.health and event.detail not in HEALTH_EVENT_VALUES:
+        return HEALTH_RECORD
+    return event.detail
+
 
 
 def access_overview(actor, client: Client) -> list[AuditEvent]:

@@ -67,9 +67,13 @@ def paths() -> dict:
             body={"type": "object", "properties": {"active_from": {"type": "string", "format": "date"}}},
             optional_body=True, tag="packages")},
         "/clients/{client_id}/reviews": {"post": op(
-            "Record a review (confirmed or changed)", {"201": ok("Recorded")}, params=[id_param("client_id")],
+            "Record a review (confirmed or changed). Without a reason it is the regular review, refused "
+            "until two weeks before it is due; the next one follows one interval after it. With a reason it "
+            "is an extra review, which leaves the schedule as it is", {"201": ok("Recorded")},
+            params=[id_param("client_id")],
             body={"type": "object", "required": ["outcome"], "additionalProperties": False, "properties": {
-                "outcome": {"enum": ["confirmed", "changed"]}, "note": {"type": "string", "maxLength": 2000}}},
+                "outcome": {"enum": ["confirmed", "changed"]}, "note": {"type": "string", "maxLength": 2000},
+                "reason": {"type": "string", "maxLength": 500}}},
             tag="packages")},
         "/meter": {"post": op(
             "The budget meter for a set of lines (nothing is saved)", {"200": ok("Meter", METER)},

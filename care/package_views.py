@@ -29,7 +29,7 @@ def _composer_context(client, lines, form, reading=None, errors=None):
         required = requirements.requirements(client)
         if required or any(prices[c].category == Category.HEALTH for c in chosen if c in prices):
             problems = requirements.problems()
-            health_log.read_logged(current_user, client, "health lines in the composer")
+            health_log.read_logged(current_user, client, health_log.HealthEvent.HEALTH_LINES_READ)
     return {
         "show_health": show_health, "required": required, "problems": problems,
         "client": client, "form": form, "prices": prices, "chosen": chosen, "reading": reading,
@@ -132,7 +132,7 @@ def compare(client_id: int):
     if not versions.shows_health(current_user, client):
         changes = [c for c in changes if not c.health]
     elif any(c.health for c in changes):
-        health_log.read_logged(current_user, client, f"health lines of versions {older.number} and {newer.number}")
+        health_log.read_logged(current_user, client, health_log.HealthEvent.HEALTH_LINES_READ, newer)
     return render_template("care/compare.html", client=client, older=older, newer=newer, changes=changes,
                            prices=price_list(client.organisation, local_today()), locale=str(get_locale()))
 
@@ -189,10 +189,14 @@ def record_review(client_id: int):
     authorize(current_user, Perm.REVIEW_RECORD, client)
     form = ReviewForm()
     if not form.validate_on_submit():
-        flash(_("Choose confirmed or changed."), "error")
+        if "reason" in form.errors and "outcome" not in form.errors:
+            flash(_("Use at most 500 characters."), "error")
+        else:
+            flash(_("Choose confirmed or changed."), "error")
         return redirect(url_for(".budget", client_id=client.id))
     try:
-        reviews.record_review(current_user, client, outcome=form.outcome.data, note=form.note.data or "")
+        reviews.record_review(current_user, client, outcome=form.outcome.data, note=form.note.data or "",
+                              reason=form.reason.data or "")
     except reviews.NoActivePackage:
         flash(_("There is no active package to review yet."), "warning")
     except InvalidInput as exc:

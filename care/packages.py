@@ -16,7 +16,7 @@ from marketplace.core.roles import Role
 
 from .catalogue import PricedService, price_list
 from .domain import Category
-from .health_log import log_access
+from .health_log import HealthEvent, log_access
 from .lines import InvalidPackage, LineInput, planned_of
 from .meter import complete_lines, read_meter
 from .models import Client, PackageVersion
@@ -125,7 +125,7 @@ def sign_off(actor, client: Client, version_number: int, active_from: date | Non
     gaps = gaps_of(client, version)
     if gaps:
         raise PackageUncovered(gaps)
-    log_access(actor, client, Action.UPDATE, f"package version {version.number} checked against risks")
+    log_access(actor, client, Action.UPDATE, HealthEvent.PACKAGE_CHECKED, version)
     for previous in db.session.scalars(select(PackageVersion).where(
             PackageVersion.client_id == client.id, PackageVersion.status == Status.ACTIVE.value)):
         previous.status = Status.SUPERSEDED.value

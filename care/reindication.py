@@ -18,7 +18,7 @@ from marketplace.core.policy import Perm, authorize
 from .access import visible_clients
 from .catalogue import budget_table, price_list
 from .domain import settle
-from .health_log import log_access
+from .health_log import HealthEvent, log_access
 from .models import Client, PackageVersion
 from .models.packages import Status
 
@@ -63,7 +63,7 @@ def reindication_list(actor, day: date | None = None) -> list[Reindication]:
     """The worklist as shown: each client's health cost on it is a logged read."""
     rows = reindications(actor, day)
     for row in rows:
-        log_access(actor, row.client, Action.READ, "re-indication list")
+        log_access(actor, row.client, Action.READ, HealthEvent.REINDICATION_READ)
     return rows
 
 
@@ -77,6 +77,6 @@ def reindication_csv(actor, day: date | None = None) -> str:
     for row in rows:
         writer.writerow([row.client.id, row.client.name, row.client.date_of_birth.isoformat(),
                          row.client.care_profile, row.budget_cents, row.health_cents, row.shortfall_cents])
-        log_access(actor, row.client, Action.EXPORT, "re-indication export")
+        log_access(actor, row.client, Action.EXPORT, HealthEvent.REINDICATION_EXPORTED)
     audit.record_read(Action.EXPORT, actor=actor, object_type="reindications", detail=f"{len(rows)} residents")
     return out.getvalue()

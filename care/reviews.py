@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,11 +16,9 @@ from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.policy import Perm, authorize
 
-from .domain import next_review
+from .domain import DUE_WITHIN_DAYS, next_review, review_due
 from .models import Client, PackageVersion, Review
-from .models.packages import ReviewOutcome, Status
-
-DUE_WITHIN_DAYS = 14
+from .models.packages import ReviewKind, ReviewOutcome, Status
 
 
 class NoActivePackage(DomainError):
@@ -36,15 +35,15 @@ class ReviewState:
     due: bool
 
 
-def _state(client: Client, start: date | None, done: int, today: date) -> ReviewState:
+def _state(client: Client, start: date | None, held: list[date], today: date) -> ReviewState:
     if start is None:
         return ReviewState(client, None, False, False)
-    next_on = next_review(start, client.target_group, done)
+    next_on = next_review(start, client.target_group, held)
     return ReviewState(client, next_on, next_on < today, today <= next_on <= today + timedelta(days=DUE_WITHIN_DAYS))
 
 
-def _starts_and_counts(client_ids: list[int]) -> tuple[dict[int, date], dict[int, int]]:
-    """First activation date and number of reviews per client, in two queries."""
+def _starts_and_held(client_ids: list[int]) -> tuple[dict[int, date], dict[int, list[date]]]:
+    """First activation date and the days the regular reviews were held, per client, in two queries."""
     if not client_ids:
         return {}, {}
     starts = dict(db.session.execute(
@@ -53,15 +52,19 @@ def _starts_and_counts(client_ids: list[int]) -> tuple[dict[int, date], dict[int
                PackageVersion.status.in_([Status.ACTIVE.value, Status.SUPERSEDED.value]))
         .group_by(PackageVersion.client_id)
     ).all())
-    counts = dict(db.session.execute(
-        select(Review.client_id, func.count()).where(Review.client_id.in_(client_ids)).group_by(Review.client_id)
-    ).all())
-    return starts, counts
+    held: dict[int, list[date]] = {}
+    for client_id, held_on in db.session.execute(
+        select(Review.client_id, Review.held_on)
+        .where(Review.client_id.in_(client_ids), Review.kind == ReviewKind.REGULAR.value)
+        .order_by(Review.held_on, Review.id)
+    ):
+        held.setdefault(client_id, []).append(held_on)
+    return starts, held
 
 
 def review_state(client: Client, today: date | None = None) -> ReviewState:
-    starts, counts = _starts_and_counts([client.id])
-    return _state(client, starts.get(client.id), counts.get(client.id, 0), today or local_today())
+    starts, held = _starts_and_held([client.id])
+    return _state(client, starts.get(client.id), held.get(client.id, []), today or local_today())
 
 
 def worklist(actor, team, today: date | None = None) -> list[ReviewState]:
@@ -71,22 +74,32 @@ def worklist(actor, team, today: date | None = None) -> list[ReviewState]:
     clients = list(db.session.scalars(
         select(Client).where(Client.team_id == team.id).options(selectinload(Client.location)).order_by(Client.name)
     ))
-    starts, counts = _starts_and_counts([c.id for c in clients])
-    states = [_state(c, starts.get(c.id), counts.get(c.id, 0), today) for c in clients]
+    starts, held = _starts_and_held([c.id for c in clients])
+    states = [_state(c, starts.get(c.id), held.get(c.id, []), today) for c in clients]
     return sorted((s for s in states if s.overdue or s.due), key=lambda s: s.next_on)
 
 
-def record_review(actor, client: Client, *, outcome: str, note: str, held_on: date | None = None) -> Review:
-    """Record the review that was due; a changed package is saved as a new version separately.
+def record_review(actor, client: Client, *, outcome: str, note: str, reason: str = "",
+                  held_on: date | None = None) -> Review:
+    """Record a review held on ``held_on`` (today by default).
+
+    Without a reason it is the regular review, which may be held from two weeks before its
+    date on; the next one is then one interval after the day it was held. With a reason it is
+    an extra review, at any time, and the schedule stays as it was. A changed package is saved
+    as a new version separately.
 
     :raises NoActivePackage: nothing to review yet.
-    :raises InvalidInput: an unknown outcome, a note too long, a date in the future.
+    :raises InvalidInput: an unknown outcome, a note or reason too long, a date in the future,
+        or a regular review that is not due yet (field ``reason``: give one for an extra review).
     """
     authorize(actor, Perm.REVIEW_RECORD, client)
     if outcome not in {o.value for o in ReviewOutcome}:
         raise InvalidInput("outcome", _("Choose confirmed or changed."))
-    if len(note) > 2000:
+    if not isinstance(note, str) or len(note) > 2000:
         raise InvalidInput("note", _("Use at most 2000 characters."))
+    if not isinstance(reason, str) or len(reason.strip()) > 500:
+        raise InvalidInput("reason", _("Use at most 500 characters."))
+    reason = reason.strip()
     today = local_today()
     held_on = held_on or today
     if held_on > today:
@@ -96,11 +109,17 @@ def record_review(actor, client: Client, *, outcome: str, note: str, held_on: da
     state = review_state(client, today)
     if active is None or state.next_on is None:
         raise NoActivePackage()
-    review = Review(client_id=client.id, package_version_id=active.id, due_on=state.next_on, held_on=held_on,
-                    outcome=outcome, note=note.strip(), recorded_by_id=actor.id, recorded_at=utcnow())
+    if not reason and not review_due(state.next_on, held_on):
+        raise InvalidInput("reason", _("The next review is due on %(day)s. To hold an extra review now, give a "
+                                       "reason.", day=format_date(state.next_on, "long")))
+    kind = ReviewKind.EXTRA if reason else ReviewKind.REGULAR
+    review = Review(client_id=client.id, package_version_id=active.id, kind=kind.value,
+                    due_on=state.next_on if kind is ReviewKind.REGULAR else None, held_on=held_on,
+                    outcome=outcome, note=note.strip(), reason=reason, recorded_by_id=actor.id,
+                    recorded_at=utcnow())
     db.session.add(review)
     db.session.flush()
-    audit.record(Action.CREATE, actor=actor, client_id=client.id, obj=review, detail=f"review {outcome}")
+    audit.record(Action.CREATE, actor=actor, client_id=client.id, obj=review, detail=f"{kind.value} review {outcome}")
     db.session.commit()
     return review
 

@@ -5,8 +5,10 @@ and logs the read.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -19,10 +21,28 @@ from marketplace.core.extensions import db
 from marketplace.core.policy import Perm, can
 
 from .domain import Category
-from .health_log import log_access, read_logged
+from .health_log import HealthEvent, log_access, read_logged
 from .lines import LineInput
 from .models import Client, PackageLine, PackageVersion, Service
 from .models.packages import Status
+
+
+# The reason the app wrote itself for required care, before it stopped naming the services
+# ("Vereiste zorg toegevoegd: H01"). Versions are never edited, so such reasons stay stored.
+_LEGACY_REQUIRED_CARE = re.compile(r"(Required care added|Vereiste zorg toegevoegd): [A-Z0-9]+(, [A-Z0-9]+)*")
+
+
+def required_care_reason() -> str:
+    """The reason of a version the app writes when a health risk requires care: no health detail,
+    as everyone who sees the package reads it (the services are in the logged health views)."""
+    return _("Required care added for a health risk")
+
+
+def shown_reason(version: PackageVersion) -> str:
+    """The reason of a version as pages and the API show it, without the services of old generated reasons."""
+    if _LEGACY_REQUIRED_CARE.fullmatch(version.reason or ""):
+        return required_care_reason()
+    return version.reason
 
 
 class ConcurrentChange(Conflict):
@@ -134,7 +154,7 @@ def visible_lines(actor, client: Client, version: PackageVersion | None) -> list
         return []
     if shows_health(actor, client):
         if any(line.service.category == Category.HEALTH.value for line in version.lines):
-            read_logged(actor, client, f"health lines of package version {version.number}")
+            read_logged(actor, client, HealthEvent.HEALTH_LINES_READ, version)
         return list(version.lines)
     return [line for line in version.lines if line.service.category != Category.HEALTH.value]
 
@@ -147,6 +167,6 @@ def visible_lines_of_versions(actor, client: Client, versions: list[PackageVersi
     """
     show = shows_health(actor, client)
     if show and any(line.service.category == Category.HEALTH.value for v in versions for line in v.lines):
-        log_access(actor, client, Action.READ, "health lines of package versions")
+        log_access(actor, client, Action.READ, HealthEvent.HEALTH_LINES_READ)
     return {v.id: [line for line in v.lines if show or line.service.category != Category.HEALTH.value]
             for v in versions}

@@ -76,17 +76,30 @@ class ReviewOutcome(StrEnum):
     CHANGED = "changed"
 
 
+class ReviewKind(StrEnum):
+    REGULAR = "regular"  # the review that was due: the cycle continues from the day it was held
+    EXTRA = "extra"      # held before it was due, for a reason: the cycle stays as it was
+
+
 class Review(db.Model):
     __tablename__ = "reviews"
-    __table_args__ = (CheckConstraint(f"outcome IN ({sql_in(ReviewOutcome)})", name="known_outcome"),)
+    __table_args__ = (
+        CheckConstraint(f"outcome IN ({sql_in(ReviewOutcome)})", name="known_outcome"),
+        CheckConstraint(f"kind IN ({sql_in(ReviewKind)})", name="known_kind"),
+        CheckConstraint("(kind = 'regular' AND due_on IS NOT NULL AND reason = '') "
+                        "OR (kind = 'extra' AND due_on IS NULL AND reason <> '')", name="extra_has_a_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     package_version_id: Mapped[int] = mapped_column(ForeignKey("package_versions.id"))
-    due_on: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(10), default=ReviewKind.REGULAR.value,
+                                      server_default=ReviewKind.REGULAR.value)
+    due_on: Mapped[date | None]  # the regular review's date; none for an extra review
     held_on: Mapped[date]
     outcome: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(String(2000), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")  # why an extra review
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

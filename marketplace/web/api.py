@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from care.health_log import shown_detail
 from marketplace.core import audit
 from marketplace.core.audit import Action
 from marketplace.core.errors import ApiError
@@ -29,7 +30,7 @@ def audit_log():
     return jsonify(events=[{
         "id": row.id, "at": row.at.isoformat(), "user_id": row.user_id, "role": row.role,
         "client_id": row.client_id, "object_type": row.object_type, "object_id": row.object_id,
-        "action": row.action, "outcome": row.outcome, "ip": row.ip, "detail": row.detail,
+        "action": row.action, "outcome": row.outcome, "ip": row.ip, "detail": shown_detail(row),
     } for row in rows], has_next=has_next)
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from care.clients import list_clients
+from care.health_log import shown_detail
 from marketplace.core import audit
 from marketplace.core.audit import Action
 from marketplace.core.extensions import db
@@ -63,5 +64,5 @@ def audit_log():
     client_id = request.args.get("client", type=int)
     page = request.args.get("page", 1, type=int)
     rows, has_next = audit.search(current_user, action=action, user_id=user_id, client_id=client_id, page=page)
-    return render_template("main/audit.html", rows=rows, has_next=has_next, page=page,
+    return render_template("main/audit.html", rows=rows, has_next=has_next, page=page, shown_detail=shown_detail,
                            action=action, user_id=user_id, client_id=client_id, actions=list(Action))

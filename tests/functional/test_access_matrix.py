@@ -542,7 +542,7 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                             submitted=True),
                                      per_target=SIGNERS, form=no_fields, redirect_to="/clients/{id}/package/versions"),
     ("packages.record_review", "POST"): resident_route("/clients/{id}/reviews", COMPOSERS,
-                                                       form=lambda case: {"outcome": "confirmed", "note": ""},
+                                                       form=lambda case: {"outcome": "confirmed", "note": "", "reason": "family asked"},
                                                        redirect_to="/clients/{id}/budget"),
     ("care_api.client_budget", "GET"): resident_route("/api/v1/clients/{id}/budget", VIEWERS),
     ("care_api.list_versions", "GET"): resident_route("/api/v1/clients/{id}/package/versions", VIEWERS),
@@ -554,7 +554,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         TARGETED, package_path("/api/v1/clients/{id}/package/versions/{number}/sign", submitted=True),
         per_target=SIGNERS),
     ("care_api.record_review", "POST"): resident_route("/api/v1/clients/{id}/reviews", COMPOSERS,
-                                                       json=lambda case: {"outcome": "confirmed"}),
+                                                       json=lambda case: {"outcome": "confirmed", "reason": "family asked"}),
     # -- a resident's health profile (need-to-know)
     ("health.profile", "GET"): resident_route("/clients/{id}/health", HEALTH_VIEWERS, shows_name=True),
     ("health.record_risk", "POST"): resident_route("/clients/{id}/health/risks", HEALTH_EDITORS,

@@ -2,9 +2,9 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from care.models import HealthRisk, PackageVersion, RiskRating
+from care.models import HealthRisk, PackageVersion, RiskRating, Service
 from marketplace.core.audit import AuditEvent
 
 PROBLEM_NAMES = ("Huid", "Skin", "Medicatiegebruik", "Medication regimen", "Urinewegfunctie", "Cognitie")
@@ -236,3 +236,59 @@ def test_resident_and_representative_see_who_looked(health_world, client, auth):
     auth.logout()
     auth.login(health_world.view_only_family.email)
     assert client.get(f"/clients/{health_world.own.id}/access-log").status_code == 403
+
+
+def _health_codes(db, world):
+    return sorted(db.session.scalars(select(Service.code).where(
+        Service.organisation_id == world.org.id, Service.category == "health")))
+
+
+def _generated_reasons_pages(world):
+    own = world.own.id
+    return [*_all_pages(world), f"/clients/{own}/package/versions/1", f"/clients/{own}/package/versions/2",
+            f"/clients/{own}/package/compare?a=1&b=2", f"/api/v1/clients/{own}/package/versions"]
+
+
+@pytest.mark.parametrize("who", ["view_only", "board", "client_supporter", "team_lead", "admin"])
+def test_generated_version_reasons_name_no_health_service_or_problem(health_world, client, auth, db, who):
+    _seed_profile(client, auth, health_world)  # the nurse's risks wrote versions 1 and 2 by themselves
+    codes = _health_codes(db, health_world)
+    email = health_world.view_only_family.email if who == "view_only" else health_world.email(who)
+    auth.login(email)
+    client.set_cookie("zm_lang", "en")
+    for path in _generated_reasons_pages(health_world):
+        body = client.get(path).get_data(as_text=True)
+        for secret in (*codes, *PROBLEM_NAMES, "omaha"):
+            assert not re.search(rf"\b{re.escape(secret)}\b", body), f"{who} sees {secret!r} on {path}"
+    reasons = [v["reason"] for v in client.get(f"/api/v1/clients/{health_world.own.id}/package/versions")
+               .get_json().get("versions", [])]
+    if who in ("view_only", "client_supporter", "team_lead"):  # those who may see the versions at all
+        assert reasons.count("Required care added for a health risk") == 2
+
+
+@pytest.mark.parametrize("stored", ["Vereiste zorg toegevoegd: H03", "Required care added: H01, H03"])
+def test_versions_written_before_keep_working_without_their_service_codes(health_world, client, auth, db,
+                                                                          stored):
+    _seed_profile(client, auth, health_world)
+    db.session.execute(update(PackageVersion).where(PackageVersion.client_id == health_world.own.id,
+                                                    PackageVersion.number == 1).values(reason=stored))
+    db.session.commit()
+    own = health_world.own.id
+    for email in (health_world.view_only_family.email, health_world.email("carer")):
+        auth.login(email)
+        client.set_cookie("zm_lang", "en")
+        page = client.get(f"/clients/{own}/package/versions/1")
+        assert page.status_code == 200
+        assert stored not in page.get_data(as_text=True)
+        assert "Required care added for a health risk" in page.get_data(as_text=True)
+        versions = client.get(f"/api/v1/clients/{own}/package/versions").get_json()["versions"]
+        assert {v["number"]: v["reason"] for v in versions}[1] == "Required care added for a health risk"
+        auth.logout()
+
+
+def test_a_reason_written_by_a_person_is_shown_as_written(health_world, client, auth):
+    auth.login(health_world.email("nurse"))
+    api(client, auth, "PUT", f"/api/v1/clients/{health_world.own.id}/package/draft",
+        {"lines": [{"service": "C01", "per_week": 7}], "reason": "Required care added: maandag"})
+    versions = client.get(f"/api/v1/clients/{health_world.own.id}/package/versions").get_json()["versions"]
+    assert versions[0]["reason"] == "Required care added: maandag"

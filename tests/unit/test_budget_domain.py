@@ -1,12 +1,13 @@
 """The rules of DOMAIN.md §4–5 with its worked examples, without app or database."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from care.domain import (Colour, NoBudget, add_months, colour_for, cost_price, integral_hourly, measure,
-                         review_date, round_half_up, settle, weekly_budget)
+from care.domain import (FIRST_REVIEW_DAYS, MONTHS_BETWEEN_REVIEWS, Colour, NoBudget, add_months, colour_for,
+                         cost_price, integral_hourly, measure, next_review, review_date, review_due,
+                         round_half_up, settle, weekly_budget)
 
 BASE = {"N1": 3000, "N2": 3400, "N3": 4100, "N4": 4600, "N5": 5250, "W": 4100, "HH": 3000}
 # code: (minutes, level) from shared/data/catalogue.csv, the lines the worked examples use
@@ -139,6 +140,62 @@ def test_health_lines_never_create_a_copay(h, b):
 ])
 def test_review_dates(start, group, number, expected):
     assert review_date(start, group, number) == expected
+
+
+@pytest.mark.parametrize("start, group, number, expected", [
+    (date(2026, 1, 1), "somatic", 1, date(2026, 2, 12)),
+    (date(2026, 1, 1), "somatic", 2, date(2026, 3, 12)),
+    (date(2026, 1, 1), "pg", 2, date(2026, 5, 12)),
+    (date(2026, 1, 1), "structured_living", 3, date(2026, 8, 12)),
+    (date(2025, 12, 20), "somatic", 1, date(2026, 1, 31)),
+    (date(2025, 12, 20), "somatic", 2, date(2026, 2, 28)),
+    (date(2025, 12, 20), "somatic", 3, date(2026, 3, 31)),
+    (date(2025, 12, 20), "pg", 2, date(2026, 4, 30)),
+])
+def test_reviews_held_on_their_date_keep_the_worked_examples(start, group, number, expected):
+    held = [review_date(start, group, n) for n in range(1, number)]
+    assert next_review(start, group, held) == expected
+
+
+@pytest.mark.parametrize("group, months", [("somatic", 1), ("pg", 3), ("structured_living", 3)])
+def test_a_review_held_late_moves_the_cycle_from_the_day_it_was_held(group, months):
+    start = date(2026, 1, 1)  # first review due 12 February
+    assert next_review(start, group, [date(2026, 2, 20)]) == add_months(date(2026, 2, 20), months)
+    # and the cycle goes on from there, on that day of the month
+    assert next_review(start, group, [date(2026, 2, 20), add_months(date(2026, 2, 20), months)]) \
+        == add_months(date(2026, 2, 20), 2 * months)
+
+
+def test_a_review_held_early_in_its_window_moves_the_cycle_from_that_day():
+    assert next_review(date(2026, 1, 1), "somatic", [date(2026, 2, 5)]) == date(2026, 3, 5)
+
+
+def test_reviews_held_again_on_one_day_move_the_cycle_one_interval_only():
+    start = date(2026, 1, 1)
+    assert next_review(start, "somatic", [date(2026, 2, 12)] * 5) == date(2026, 3, 12)
+
+
+def test_a_review_is_due_from_two_weeks_before_its_date():
+    assert not review_due(date(2026, 3, 12), date(2026, 2, 25))
+    assert review_due(date(2026, 3, 12), date(2026, 2, 26))
+    assert review_due(date(2026, 3, 12), date(2026, 4, 1))
+
+
+@given(start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+       group=st.sampled_from(["somatic", "pg", "structured_living"]),
+       delays=st.lists(st.integers(min_value=-14, max_value=120), max_size=8))
+def test_the_next_review_is_one_interval_after_the_last_review_held(start, group, delays):
+    """Whenever each review is held (from its window on), the next is one interval after the last,
+    give or take the days a month-end moves it."""
+    held = []
+    for delay in delays:
+        held.append(next_review(start, group, held) + timedelta(days=delay))
+    nxt = next_review(start, group, held)
+    if not held:
+        assert nxt == start + timedelta(days=FIRST_REVIEW_DAYS)
+    else:
+        one_interval = add_months(held[-1], MONTHS_BETWEEN_REVIEWS[group])
+        assert one_interval <= nxt <= one_interval + timedelta(days=3)
 
 
 def test_add_months_uses_the_last_day_of_a_shorter_month():
