@@ -10,7 +10,7 @@ from marketplace.core.http import safe_next
 from marketplace.core.ratelimits import login_throttled, mark_login_failed
 
 from . import invitations, sessions, tokens
-from .forms import AcceptInvitationForm, ExistingAccountForm, LoginForm, TokenForm
+from .forms import AcceptInvitationForm, LoginForm, TokenForm
 
 bp = Blueprint("auth", __name__)
 
@@ -61,17 +61,27 @@ def accept_invitation(token: str):
         invitation = invitations.find_open_invitation(token)
     except invitations.InvitationInvalid:
         return render_template("auth/invitation_invalid.html"), 410
-    existing = sessions.account_exists(invitation.email)
-    form = ExistingAccountForm() if existing else AcceptInvitationForm()
+    actor = current_user._get_current_object() if current_user.is_authenticated else None
+    try:
+        existing = invitations.check_claim(invitation, actor) is not None
+    except invitations.LoginRequired:
+        # The invited address has an account: its owner logs in and comes back here.
+        flash(_("You already have an account with %(email)s. Log in to accept the invitation.",
+                email=invitation.email), "info")
+        return redirect(url_for("auth.login", next=url_for("auth.accept_invitation", token=token)))
+    except (invitations.WrongAccount, invitations.EmailUnavailable, invitations.StaffCannotBeContact) as refused:
+        return render_template("errors/error.html", status=refused.status, message=refused.message), refused.status
+    form = EmptyForm() if existing else AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            user = invitations.accept_invitation(token, form.password.data)
+            user = invitations.accept_invitation(token, None if existing else form.password.data, actor=actor)
         except invitations.InvitationInvalid:
             return render_template("auth/invitation_invalid.html"), 410
-        except (invitations.EmailUnavailable, sessions.WeakPassword):
+        except sessions.WeakPassword:
             form.password.errors.append(_("This password cannot be used here."))
         else:
-            start_session(user)
+            if not existing:
+                start_session(user)
             flash(_("Welcome! You now have access for %(name)s.", name=invitation.client.name), "success")
             return redirect(url_for("main.home"))
     status = 422 if form.errors else 200
