@@ -30,3 +30,9 @@ class AcceptInvitationForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Name of the token"), validators=[DataRequired(), Length(max=100)])
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
+                                  "spellcheck": "false"})
