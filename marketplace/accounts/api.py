@@ -65,7 +65,7 @@ def second_factor_login():
         raise ApiError(401, "unauthorized", _("Please log in."))
     if not isinstance(data["code"], str) or len(data["code"]) > 40:
         mark_login_failed()
-        raise ApiError(422, "invalid", _("Some of what you entered is not valid."), {"code": _("Use a text.")})
+        raise ApiError(422, "invalid", _("Some of what you entered is not valid."), {"code": _("Use a text of at most 40 characters.")})
     try:
         second_factor.verify(user, data["code"])
     except second_factor.InvalidCode as refused:
