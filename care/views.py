@@ -38,10 +38,14 @@ def invite_contact(client_id: int):
     authorize(current_user, Perm.CLIENT_INVITE_CONTACT, client)
     form = InviteContactForm()
     if form.validate_on_submit():
-        issued = invitations.invite_contact(
-            current_user, client, email=form.email.data, name=form.name.data, relation=form.relation.data or "",
-            can_view=form.can_view.data, can_decide=form.can_decide.data, can_pay=form.can_pay.data,
-        )
+        try:
+            issued = invitations.invite_contact(
+                current_user, client, email=form.email.data, name=form.name.data, relation=form.relation.data or "",
+                can_view=form.can_view.data, can_decide=form.can_decide.data, can_pay=form.can_pay.data,
+            )
+        except invitations.StaffAddress as refused:
+            form.email.errors.append(refused.message)
+            return render_template("care/invite.html", client=client, form=form), 422
         if invitations.deliver_invitation(issued, client.name):
             flash(_("The invitation has been sent to %(email)s.", email=issued.invitation.email), "success")
         elif current_app.config["DEMO_MODE"]:

@@ -9,10 +9,10 @@ from flask_wtf.csrf import generate_csrf
 from marketplace.core.api import json_body
 from marketplace.core.errors import ApiError
 from marketplace.core.extensions import csrf
-from marketplace.core.ratelimits import login_throttled, mark_login_failed
+from marketplace.core.ratelimits import login_throttled, mark_login_failed, second_factor_throttled
 
-from . import sessions, tokens
-from .views import start_session
+from . import second_factor, sessions, tokens
+from .views import begin_second_factor, pending_user, start_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # session writes are checked in security.api_csrf; bearer tokens need none
@@ -42,6 +42,35 @@ def login():
     except sessions.InvalidCredentials:
         mark_login_failed()
         raise ApiError(401, "invalid_credentials", _("This e-mail address and password do not match."))
+    if second_factor.needed(user):
+        if not second_factor.enrolled(user):
+            raise ApiError(403, "second_factor_enrolment_required",
+                           _("Set up your second factor by logging in on the website first."))
+        begin_second_factor(user)
+        raise ApiError(401, "second_factor_required",
+                       _("Second factor required: send the code from your authenticator app to "
+                         "/api/v1/auth/second-factor."))
+    start_session(user)
+    return jsonify(user=user_json(user), csrf_token=generate_csrf())
+
+
+@bp.post("/auth/second-factor")
+@second_factor_throttled
+def second_factor_login():
+    if current_user.is_authenticated:
+        return jsonify(user=user_json(current_user), csrf_token=generate_csrf())
+    data = json_body({"code"}, {"code"})
+    user = pending_user()
+    if user is None or not second_factor.enrolled(user):
+        raise ApiError(401, "unauthorized", _("Please log in."))
+    if not isinstance(data["code"], str) or len(data["code"]) > 40:
+        mark_login_failed()
+        raise ApiError(422, "invalid", _("Some of what you entered is not valid."), {"code": _("Use a text of at most 40 characters.")})
+    try:
+        second_factor.verify(user, data["code"])
+    except second_factor.InvalidCode as refused:
+        mark_login_failed()
+        raise ApiError(401, "invalid_code", str(refused.message))
     start_session(user)
     return jsonify(user=user_json(user), csrf_token=generate_csrf())
 

@@ -28,10 +28,11 @@ class AcceptInvitationForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class ExistingAccountForm(FlaskForm):
-    password = PasswordField(_l("Your current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
-                             render_kw={"autocomplete": "current-password"})
-
-
 class TokenForm(FlaskForm):
     name = StringField(_l("Name of the token"), validators=[DataRequired(), Length(max=100)])
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
+                                  "spellcheck": "false"})

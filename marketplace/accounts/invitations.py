@@ -1,7 +1,9 @@
 """Invitations: a one-time link, valid for INVITATION_DAYS, that gives a contact access.
 
-The mechanism is the accounts': the link, its hash, its expiry, creating or proving the
-account. What an accepted invitation grants (a family contact of a client, with rights) is
+The mechanism is the accounts': the link, its hash, its expiry, creating the account or
+adding to the account of whoever is logged in with the invited address. Staff of the
+organisation never become a family contact of its clients (a contact with *decide* reads health
+data): refused when inviting and again when accepting. What an accepted invitation grants (a family contact of a client, with rights) is
 the care domain's: it registers a grant with :func:`register_grant` at start-up.
 """
 from __future__ import annotations
@@ -13,15 +15,16 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.core import audit, mail
-from marketplace.core.audit import Action
+from marketplace.core.audit import Action, Outcome
 from marketplace.core.db_types import utcnow
-from marketplace.core.errors import Conflict, DomainError
+from marketplace.core.errors import Conflict, DomainError, InvalidInput
 from marketplace.core.extensions import db
-from marketplace.core.passwords import hash_password, verify_password
+from marketplace.core.passwords import hash_password
 from marketplace.core.policy import Perm, authorize
 from marketplace.core.roles import Role
 
@@ -37,7 +40,60 @@ class InvitationInvalid(DomainError):
 
 
 class EmailUnavailable(Conflict):
-    """The address belongs to an account that cannot take this invitation."""
+    """The address belongs to an account of another organisation."""
+
+    def __init__(self):
+        super().__init__(_l("This account cannot take this invitation."))
+
+
+class StaffAddress(InvalidInput):
+    """The invited address belongs to a staff account of the client's organisation."""
+
+    def __init__(self):
+        super().__init__("email", _l("This address belongs to a staff account of your organisation. "
+                                    "Staff cannot be invited as a family contact."))
+
+
+class StaffCannotBeContact(Conflict):
+    """A staff account of the organisation tries to accept an invitation (made before it was staff)."""
+
+    def __init__(self):
+        super().__init__(_l("A staff account of this organisation cannot become a family contact."))
+
+
+class LoginRequired(DomainError):
+    """The invitation is for an existing account: its owner accepts it logged in."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class WrongAccount(DomainError):
+    """Someone is logged in with another account than the invited one."""
+
+    status = 403
+    code = "wrong_account"
+
+    def __init__(self, email: str):
+        super().__init__(_l("This invitation is for %(email)s. Log out and log in with that address to accept it.",
+                           email=email))
+
+
+NON_STAFF_ROLES = frozenset({Role.FAMILY, Role.RESIDENT})
+
+
+def is_staff(user: User) -> bool:
+    return not user.roles <= NON_STAFF_ROLES
+
+
+def _refuse(error: DomainError, invitation: Invitation, actor: User | None, detail: str) -> DomainError:
+    """Log a refused invitation or acceptance in its own commit; the caller raises ``error``."""
+    db.session.rollback()
+    audit.record(Action.DENIED, actor=actor, organisation_id=invitation.organisation_id,
+                 client_id=invitation.client_id, object_type="invitations", object_id=invitation.id or "",
+                 outcome=Outcome.DENIED, detail=detail)
+    db.session.commit()
+    return error
 
 
 Grant = Callable[[Invitation, User], None]
@@ -62,8 +118,16 @@ def invite_contact(actor: User, client, *, email: str, name: str, relation: str,
     """Invite a family contact for ``client``; the link is valid for INVITATION_DAYS.
 
     :raises AccessDenied / NotInScope: the actor may not invite for this client.
+    :raises StaffAddress: the address is a staff account of the organisation (the refusal is logged).
     """
     authorize(actor, Perm.CLIENT_INVITE_CONTACT, client)
+    existing = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if existing is not None and existing.organisation_id == client.organisation_id and is_staff(existing):
+        db.session.rollback()
+        audit.record(Action.DENIED, actor=actor, client_id=client.id, object_type="invitations",
+                     outcome=Outcome.DENIED, detail=f"invitation refused: staff account {existing.email}"[:500])
+        db.session.commit()
+        raise StaffAddress()
     token = secrets.token_urlsafe(32)
     now = utcnow()
     invitation = Invitation(
@@ -105,21 +169,44 @@ def find_open_invitation(token: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(token: str, password: str) -> User:
+def check_claim(invitation: Invitation, actor: User | None) -> User | None:
+    """May ``actor`` (None: nobody is logged in) take ``invitation``? An invitation for a new
+    address may be taken by whoever holds the link; one for an existing account only by that
+    account, logged in.
+
+    :returns: the existing account, or None for a new address.
+    :raises LoginRequired: an existing account, and nobody is logged in.
+    :raises WrongAccount / EmailUnavailable / StaffCannotBeContact: refused, and logged.
+    """
+    user = db.session.scalar(select(User).where(User.email == invitation.email))
+    if user is None:
+        return None
+    if actor is None:
+        raise LoginRequired()
+    if actor.id != user.id:
+        raise _refuse(WrongAccount(invitation.email), invitation, actor,
+                      f"invitation for {invitation.email} refused: logged in as another account")
+    if user.organisation_id != invitation.organisation_id:
+        raise _refuse(EmailUnavailable(), invitation, actor, "invitation refused: account of another organisation")
+    if is_staff(user):
+        raise _refuse(StaffCannotBeContact(), invitation, actor, "invitation refused: staff account")
+    return user
+
+
+def accept_invitation(token: str, password: str | None = None, *, actor: User | None = None) -> User:
     """Create (or extend) the contact's account and link it to the client, once.
 
-    A new account takes ``password`` as its password; an existing account of the same
-    organisation must prove it with its current password.
+    For a new address ``password`` becomes the new account's password. An existing account
+    takes the invitation only when it is ``actor`` (logged in); no password is asked then.
 
     :raises InvitationInvalid: unknown, used or expired link.
     :raises WeakPassword: a new password that does not meet the rules.
-    :raises EmailUnavailable: the address belongs to another organisation, or the password
-        of the existing account is wrong.
+    :raises LoginRequired / WrongAccount / EmailUnavailable / StaffCannotBeContact: see :func:`check_claim`.
     """
     invitation = find_open_invitation(token)
-    user = db.session.scalar(select(User).where(User.email == invitation.email))
+    user = check_claim(invitation, actor)
     if user is None:
-        check_password_rules(password)
+        check_password_rules(password or "")
         user = User(
             organisation_id=invitation.organisation_id,
             email=invitation.email,
@@ -128,8 +215,6 @@ def accept_invitation(token: str, password: str) -> User:
             session_nonce=new_session_nonce(),
         )
         db.session.add(user)
-    elif user.organisation_id != invitation.organisation_id or not verify_password(user.password_hash, password):
-        raise EmailUnavailable()
     if Role.FAMILY not in user.roles:
         user.role_rows.append(UserRole(role=Role.FAMILY.value))
     # Claim the link with a conditional update, so two simultaneous acceptances cannot

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db_types import UTCDateTime, utcnow
@@ -23,6 +23,9 @@ class Organisation(db.Model):
     # Meter thresholds in percent of the budget (DOMAIN.md §4).
     orange_from_pct: Mapped[int] = mapped_column(default=90, server_default="90")
     red_above_pct: Mapped[int] = mapped_column(default=100, server_default="100")
+    # Carers, nurses, team leads and administrators log in with a second factor (TOTP).
+    # On unless an organisation turns it off (the demo data does).
+    require_second_factor: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     locations: Mapped[list[Location]] = relationship(back_populates="organisation", order_by="Location.name")
@@ -60,6 +63,11 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The second factor: the TOTP secret, encrypted (accounts.second_factor); confirmed once the
+    # first code was right; the last time step accepted, so a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -147,4 +155,17 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-__all__ = ["Organisation", "Location", "User", "UserRole", "Invitation", "ApiToken"]
+class RecoveryCode(db.Model):
+    """A single-use code for when the authenticator is lost; we keep its SHA-256."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+__all__ = ["Organisation", "Location", "User", "UserRole", "Invitation", "ApiToken", "RecoveryCode"]

@@ -23,6 +23,13 @@ def paths() -> dict:
                   "properties": {"email": {"type": "string", "maxLength": 254},
                                  "password": {"type": "string", "maxLength": 200}}},
             public=True, tag="auth")},
+        "/auth/second-factor": {"post": op(
+            "The second step of a login that answered second_factor_required: a TOTP or recovery code",
+            {"200": ok("Logged in", {"type": "object", "properties": {
+                "user": ref("User"), "csrf_token": {"type": "string"}}})},
+            body={"type": "object", "required": ["code"], "additionalProperties": False,
+                  "properties": {"code": {"type": "string", "maxLength": 40}}},
+            public=True, tag="auth")},
         "/auth/logout": {"post": op("Log out (ends every session of this user)",
                                      {"200": ok("Logged out")}, tag="auth")},
         "/me": {"get": op("The current user, with roles and a CSRF token", {"200": ok("The user", {

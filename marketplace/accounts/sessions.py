@@ -14,6 +14,7 @@ from marketplace.core.extensions import db
 from marketplace.core.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 from marketplace.core.policy import load
 
+from . import second_factor
 from .models import User
 
 
@@ -65,8 +66,11 @@ def authenticate(email: str, password: str) -> User:
         raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record(Action.LOGIN, actor=user, obj=user)
+    if second_factor.needed(user):  # the login completes with the second factor
+        audit.record(Action.LOGIN, actor=user, obj=user, detail="password accepted, second factor pending")
+    else:
+        user.last_login_at = utcnow()
+        audit.record(Action.LOGIN, actor=user, obj=user)
     db.session.commit()
     return user
 

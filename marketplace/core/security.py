@@ -21,7 +21,8 @@ CSP = "; ".join([
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Logging in starts the session, so there is no token to check yet; it takes JSON only,
 # which a cross-site form cannot send.
-CSRF_FREE_API_ENDPOINTS = {"api.login"}
+# The second factor's call belongs to the login: the session is only half logged in.
+CSRF_FREE_API_ENDPOINTS = {"api.login", "api.second_factor_login"}
 
 
 def init_app(app: Flask) -> None:

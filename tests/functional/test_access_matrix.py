@@ -485,6 +485,16 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("auth.tokens", "POST"): Route(USER, fixed("/account/tokens"), form=lambda case: {"name": "matrix"}),
     ("api.logout", "POST"): Route(USER, fixed("/api/v1/auth/logout"), ends_session=True),
     ("api.me", "GET"): Route(USER, fixed("/api/v1/me")),
+    # The second factor's steps serve a half-logged-in session; a logged-in user is sent home
+    # (the API answers with the user), anyone else is sent to log in.
+    ("auth.second_factor", "GET"): Route(USER, fixed("/login/second-factor"), redirect_to="/"),
+    ("auth.second_factor", "POST"): Route(USER, fixed("/login/second-factor"), redirect_to="/",
+                                          form=lambda case: {"code": "000000"}),
+    ("auth.second_factor_setup", "GET"): Route(USER, fixed("/account/second-factor"), redirect_to="/"),
+    ("auth.second_factor_setup", "POST"): Route(USER, fixed("/account/second-factor"), redirect_to="/",
+                                                form=lambda case: {"code": "000000"}),
+    ("api.second_factor_login", "POST"): Route(USER, fixed("/api/v1/auth/second-factor"),
+                                               json=lambda case: {"code": "000000"}),
     ("api.list_tokens", "GET"): Route(USER, fixed("/api/v1/tokens")),
     ("api.create_token", "POST"): Route(USER, fixed("/api/v1/tokens"), json=lambda case: {"name": "matrix"}),
     ("care_api.list_clients", "GET"): Route(USER, fixed("/api/v1/clients")),

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from argon2 import PasswordHasher
 import time_machine
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 from sqlalchemy import select
 
+from marketplace.core import ratelimits
 from marketplace.core.audit import AuditEvent
 from marketplace.accounts.models import ApiToken
 from tests.conftest import csrf_from
@@ -56,22 +58,51 @@ def clock():
 
 # -- login throttling ----------------------------------------------------------------------
 
-def test_ten_failed_logins_lock_the_account_from_every_address_for_a_minute(world, client, clock, nl):
+@pytest.fixture
+def delays(app, monkeypatch) -> list[float]:
+    """The delays the per-account throttle asks for (at most 2 s), recorded instead of waited."""
+    waited: list[float] = []
+    monkeypatch.setitem(app.config, "LOGIN_MAX_DELAY", 2.0)
+    monkeypatch.setattr(ratelimits, "sleep", waited.append)
+    return waited
+
+
+def test_ten_failed_logins_slow_the_account_down_from_every_address_for_a_minute(world, client, clock, nl, delays):
+    """Issue 9, item 12: the per-account limit slows down and refuses wrong passwords, but no
+    longer blocks the right one (it did: 429 for the owner at a fresh address)."""
     email = world.email("family")
     for i in range(10):
         assert api_login(client, email, WRONG, address=f"10.0.0.{i}").status_code == 401
+    assert delays == [0.125, 0.25, 0.5, 1.0]  # failures 6 to 9: growing
 
-    locked = api_login(client, email, address="10.0.1.1")  # right password, fresh address
-    assert locked.status_code == 429
-    assert locked.get_json()["error"] == {
+    refused = api_login(client, email, WRONG, address="10.0.1.1")  # wrong password, fresh address
+    assert refused.status_code == 429
+    assert refused.get_json()["error"] == {
         "code": "too_many_requests", "message": nl("Too many attempts. Wait a minute and try again.")}
-    # Only this account is locked: another account logs in from one of those addresses.
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert delays[-1] == 2.0  # at the limit: the longest delay, never longer
+    # Only this account is slowed down: another account logs in from one of those addresses at once.
+    delays.clear()
     assert api_login(client, world.email("carer"), address="10.0.0.1").status_code == 200
+    assert delays == []
 
     clock.shift(timedelta(seconds=59))
-    assert api_login(client, email, address="10.0.1.1").status_code == 429
+    assert api_login(client, email, WRONG, address="10.0.1.1").status_code == 429
     clock.shift(timedelta(seconds=2))
-    assert api_login(client, email, address="10.0.1.1").status_code == 200
+    assert api_login(client, email, WRONG, address="10.0.1.1").status_code == 401
+
+
+def test_the_right_password_from_a_fresh_address_logs_in_while_another_address_hammers_the_account(
+        world, client, clock, delays):
+    email = world.email("family")
+    for minute in range(3):  # the attack goes on: each minute the attacker's addresses change
+        for i in range(30):
+            api_login(client, email, WRONG, address=f"10.{minute}.0.{i}")
+        owner = api_login(client, email, address=f"192.0.2.{minute}")
+        assert owner.status_code == 200, minute
+        assert owner.get_json()["user"]["email"] == email
+        clock.shift(timedelta(seconds=20))
+    assert max(delays) == 2.0  # slowed down, bounded
 
 
 def test_ten_failed_logins_lock_the_address_for_every_account_for_a_minute(world, client, clock):
@@ -151,6 +182,34 @@ def test_wrong_password_and_unknown_account_get_the_same_api_answer(world, clien
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.get_json() == unknown.get_json() == {
         "error": {"code": "invalid_credentials", "message": nl(MISMATCH)}}
+
+
+@pytest.fixture
+def argon2_calls(monkeypatch) -> list[str]:
+    """Every argon2 hash and verification, by name, as they happen (the real ones run)."""
+    calls: list[str] = []
+    for name in ("hash", "verify"):
+        real = getattr(PasswordHasher, name)
+
+        def counted(self, *args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(self, *args, **kwargs)
+        monkeypatch.setattr(PasswordHasher, name, counted)
+    return calls
+
+
+def test_known_and_unknown_addresses_cost_the_same_argon2_work(world, client, argon2_calls):
+    """Issue 9, item 12: an unknown address used to cost a hash and a verification, a known one
+    a verification only. Now each login costs exactly one verification."""
+    api_login(client, "warm-up@a.test", WRONG, address="10.1.1.1")  # the dummy hash, once per process
+    work = {}
+    for label, email, password in (("unknown", "nobody@a.test", WRONG), ("wrong", world.email("family"), WRONG),
+                                   ("right", world.email("carer"), "secret-password"),
+                                   ("unknown again", "ghost@a.test", "secret-password")):
+        argon2_calls.clear()
+        api_login(client, email, password, address=f"10.2.2.{len(work)}")
+        work[label] = list(argon2_calls)
+    assert work == {"unknown": ["verify"], "wrong": ["verify"], "right": ["verify"], "unknown again": ["verify"]}
 
 
 def test_wrong_password_and_unknown_account_get_the_same_page(world, client, nl):

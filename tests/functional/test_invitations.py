@@ -9,14 +9,18 @@ import pytest
 import time_machine
 from flask_babel import force_locale, gettext
 from markupsafe import escape
+from argon2 import PasswordHasher
 from sqlalchemy import select
+from urllib.parse import parse_qs, urlsplit
 
 from care.models import FamilyContact
 from marketplace.accounts import invitations
 from marketplace.accounts.models import Invitation, User
+from marketplace.core.audit import Action, AuditEvent, Outcome
 from marketplace.core.passwords import verify_password
 from marketplace.core.roles import Role
 from tests.conftest import csrf_from
+from tests.factories import make_user
 
 LINK_RE = re.compile(r"http://localhost/invite/([A-Za-z0-9_-]{40,})")
 ERROR_RE = re.compile(r'<p class="error"[^>]*>([^<]+)</p>')
@@ -259,23 +263,63 @@ def test_an_unknown_link_is_gone_too(client):
     assert client.get("/invite/not-a-real-token").status_code == 410
 
 
-def test_an_existing_account_must_prove_its_current_password(app, world, db, nl):
-    """The family user of ``own`` is invited for ``other`` by an administrator."""
+def login_as(client, email: str, next_: str = ""):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"email": email, "password": "secret-password", "next": next_,
+                                       "csrf_token": token})
+
+
+def english(client):
+    client.set_cookie("zm_lang", "en")
+    return client
+
+
+def denials(db) -> list[AuditEvent]:
+    db.session.expire_all()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == Action.DENIED.value)
+                              .order_by(AuditEvent.id)).all()
+
+
+@pytest.fixture
+def argon2_calls(monkeypatch) -> list[str]:
+    """Every argon2 hash and verification (the real ones run)."""
+    calls: list[str] = []
+    for name in ("hash", "verify"):
+        real = getattr(PasswordHasher, name)
+
+        def counted(self, *args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(self, *args, **kwargs)
+        monkeypatch.setattr(PasswordHasher, name, counted)
+    return calls
+
+
+def test_an_existing_account_logs_in_and_comes_back_to_accept_without_a_password(app, world, db, argon2_calls):
+    """Issue 9, items 8 and 9: the page asked the existing account's password (unthrottled);
+    now the owner logs in as that account and no password is checked on the page."""
     token = invite(world, email=world.email("family"), actor="admin", client=world.other, can_pay=True)
     contact = app.test_client()
     page = contact.get(f"/invite/{token}")
-    html = page.get_data(as_text=True)
-    assert 'name="confirm"' not in html  # no new password: the current one
-    csrf = csrf_from(html)
+    assert page.status_code == 302
+    login_url = urlsplit(page.headers["Location"])
+    assert login_url.path == "/login" and parse_qs(login_url.query)["next"] == [f"/invite/{token}"]
 
-    wrong = contact.post(f"/invite/{token}", data={"password": "not-my-password", "csrf_token": csrf})
-    assert wrong.status_code == 422
-    assert ERROR_RE.findall(wrong.get_data(as_text=True)) == [nl("This password cannot be used here.")]
+    argon2_calls.clear()
+    for _ in range(25):  # whatever is posted without being logged in, no password is looked at
+        csrf = csrf_from(contact.get("/login").get_data(as_text=True))
+        tried = contact.post(f"/invite/{token}", data={"password": "not-my-password", "csrf_token": csrf})
+        assert tried.status_code == 302 and tried.headers["Location"].startswith("/login?next=")
+    assert argon2_calls == []
     assert contact_of(db, world.other, world.email("family")) is None
-    assert contact.get("/api/v1/me").status_code == 401
 
-    right = contact.post(f"/invite/{token}", data={"password": "secret-password", "csrf_token": csrf})
-    assert right.status_code == 302
+    back = login_as(contact, world.email("family"), next_=f"/invite/{token}")
+    assert back.status_code == 302 and back.headers["Location"] == f"/invite/{token}"
+    html = contact.get(f"/invite/{token}").get_data(as_text=True)
+    assert 'name="password"' not in html
+    argon2_calls.clear()
+    accepted = contact.post(f"/invite/{token}", data={"csrf_token": csrf_from(html)})
+    assert accepted.status_code == 302 and accepted.headers["Location"] == "/"
+    assert argon2_calls == []  # no password checked on the page
     assert rights(contact_of(db, world.other, world.email("family"))) == (True, False, True)
     assert rights(contact_of(db, world.own, world.email("family"))) == (True, True, True)  # untouched
     seen = {c["id"] for c in contact.get("/api/v1/clients").get_json()["clients"]}
@@ -287,18 +331,105 @@ def test_an_existing_account_must_prove_its_current_password(app, world, db, nl)
 def test_an_invitation_adds_rights_to_an_existing_contact_and_never_takes_any_away(app, world, db):
     token = invite(world, email=world.view_only_family.email, can_decide=True)
     contact = app.test_client()
+    login_as(contact, world.view_only_family.email)
     csrf = csrf_from(contact.get(f"/invite/{token}").get_data(as_text=True))
-    assert contact.post(f"/invite/{token}", data={"password": "secret-password", "csrf_token": csrf}).status_code == 302
+    assert contact.post(f"/invite/{token}", data={"csrf_token": csrf}).status_code == 302
     assert rights(contact_of(db, world.own, world.view_only_family.email)) == (True, True, False)
 
 
-def test_an_account_of_another_organisation_cannot_take_the_invitation(app, world, db, nl):
+def test_someone_logged_in_with_another_account_is_refused_and_logged(app, world, db):
+    token = invite(world, email=world.email("family"), actor="admin", client=world.other)
+    intruder = english(app.test_client())
+    login_as(intruder, world.view_only_family.email)
+    page = intruder.get(f"/invite/{token}")
+    assert page.status_code == 403
+    message = f"This invitation is for {world.email('family')}. Log out and log in with that address to accept it."
+    assert str(escape(message)) in page.get_data(as_text=True)
+    csrf = csrf_from(intruder.get("/account/tokens").get_data(as_text=True))
+    assert intruder.post(f"/invite/{token}", data={"csrf_token": csrf}).status_code == 403
+    assert contact_of(db, world.other, world.email("family")) is None
+    assert contact_of(db, world.other, world.view_only_family.email) is None
+    rows = denials(db)
+    assert len(rows) == 2
+    assert {row.user_id for row in rows} == {world.view_only_family.id}
+    assert {row.client_id for row in rows} == {world.other.id}
+    assert all(row.outcome == Outcome.DENIED.value and "another account" in row.detail for row in rows)
+    db.session.expire_all()
+    assert db.session.scalar(select(Invitation)).used_at is None  # the owner can still accept it
+
+
+def test_an_account_of_another_organisation_cannot_take_the_invitation(app, world, db):
     token = invite(world, email=world.foreign_admin.email)
-    contact = app.test_client()
-    csrf = csrf_from(contact.get(f"/invite/{token}").get_data(as_text=True))
-    refused = contact.post(f"/invite/{token}", data={"password": "secret-password", "csrf_token": csrf})
-    assert refused.status_code == 422
-    assert ERROR_RE.findall(refused.get_data(as_text=True)) == [nl("This password cannot be used here.")]
+    contact = english(app.test_client())
+    login_as(contact, world.foreign_admin.email)
+    refused = contact.get(f"/invite/{token}")
+    assert refused.status_code == 409
+    assert "This account cannot take this invitation." in refused.get_data(as_text=True)
     assert contact_of(db, world.own, world.foreign_admin.email) is None
     db.session.expire_all()
     assert db.session.get(User, world.foreign_admin.id).roles == {Role.ADMIN}
+    assert [row.user_id for row in denials(db)] == [world.foreign_admin.id]
+
+
+STAFF_MESSAGE = ("This address belongs to a staff account of your organisation. "
+                 "Staff cannot be invited as a family contact.")
+
+
+@pytest.mark.parametrize("actor, invited", [
+    ("team_lead", "team_lead"),  # their own account, with decide: it would read health data
+    ("admin", "admin"),
+    ("carer", "nurse"),
+    ("admin", "freelancer"),
+    ("admin", "board"),
+])
+def test_staff_of_the_organisation_cannot_be_invited_as_a_family_contact(world, auth, db, actor, invited):
+    world.users[invited].email = f"{invited}@zorggroep.nl"  # the world's .test addresses are not deliverable
+    db.session.commit()
+    auth.login(world.email(actor))
+    english(auth.client)
+    api = auth.client.post(f"/api/v1/clients/{world.own.id}/invitations", json={
+        "email": world.email(invited).upper(), "name": "Ik", "can_decide": True}, headers={"X-CSRFToken": auth.csrf})
+    assert api.status_code == 422
+    assert api.get_json()["error"]["fields"] == {"email": STAFF_MESSAGE}
+
+    form = auth.client.get(f"/clients/{world.own.id}/invite")
+    page = auth.client.post(f"/clients/{world.own.id}/invite", data={
+        "name": "Ik", "email": world.email(invited), "can_view": "y", "can_decide": "y",
+        "csrf_token": csrf_from(form.get_data(as_text=True))})
+    assert page.status_code == 422
+    assert ERROR_RE.findall(page.get_data(as_text=True)) == [str(escape(STAFF_MESSAGE))]
+
+    assert db.session.scalars(select(Invitation)).all() == []
+    rows = denials(db)
+    assert len(rows) == 2 and all(row.user_id == world.users[actor].id and row.client_id == world.own.id
+                                  and world.email(invited) in row.detail for row in rows)
+    assert contact_of(db, world.own, world.email(invited)) is None
+
+
+def test_a_team_lead_cannot_reach_health_data_through_an_old_invitation(app, world, db):
+    """Defence in depth: an invitation sent to an address that became a staff account later."""
+    token = invite(world, email="later-staff@a.test", can_decide=True)
+    make_user(world.org, Role.TEAM_LEAD, email="later-staff@a.test")
+    db.session.commit()
+    lead = english(app.test_client())
+    login_as(lead, "later-staff@a.test")
+    page = lead.get(f"/invite/{token}")
+    assert page.status_code == 409
+    assert "A staff account of this organisation cannot become a family contact." in page.get_data(as_text=True)
+    with pytest.raises(invitations.StaffCannotBeContact):
+        invitations.accept_invitation(token, actor=db.session.scalar(select(User).where(
+            User.email == "later-staff@a.test")))
+    assert contact_of(db, world.own, "later-staff@a.test") is None
+    assert len(denials(db)) == 2
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.email == "later-staff@a.test")).roles == {Role.TEAM_LEAD}
+    assert lead.get(f"/clients/{world.own.id}/health").status_code == 403
+
+
+def test_a_family_member_who_is_a_resident_elsewhere_may_accept(app, world, db):
+    token = invite(world, email=world.email("resident"), actor="admin", client=world.other)
+    resident = app.test_client()
+    login_as(resident, world.email("resident"))
+    csrf = csrf_from(resident.get(f"/invite/{token}").get_data(as_text=True))
+    assert resident.post(f"/invite/{token}", data={"csrf_token": csrf}).status_code == 302
+    assert rights(contact_of(db, world.other, world.email("resident"))) == (True, False, False)
