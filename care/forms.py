@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from marketplace.core.forms import AsciiDateField, AsciiIntegerField
 
@@ -68,19 +68,19 @@ class ReviewForm(FlaskForm):
 
 
 class ServiceChangeForm(FlaskForm):
-    minutes = AsciiIntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(min=1, max=1440)])
+    minutes = AsciiIntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=1440)])
     level = SelectField(_l("Staff level"), validators=[DataRequired()])
     material = StringField(_l("Material cost (euro)"), default="0", validators=[Length(max=12)])
-    valid_from = AsciiDateField(_l("From"), validators=[DataRequired()])
+    valid_from = AsciiDateField(_l("From"), validators=[InputRequired()])
     active = BooleanField(_l("Active"), default=True)
 
 
 class RateChangeForm(FlaskForm):
     rate = StringField(_l("Hourly cost (euro)"), validators=[DataRequired(), Length(max=12)])
-    valid_from = AsciiDateField(_l("From"), validators=[DataRequired()])
+    valid_from = AsciiDateField(_l("From"), validators=[InputRequired()])
 
 
 class BudgetOverrideForm(FlaskForm):
     care_profile = SelectField(_l("Care profile"), validators=[DataRequired()])
     weekly = StringField(_l("Weekly budget (euro)"), validators=[DataRequired(), Length(max=12)])
-    valid_from = AsciiDateField(_l("From"), validators=[DataRequired()])
+    valid_from = AsciiDateField(_l("From"), validators=[InputRequired()])
