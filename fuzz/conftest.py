@@ -28,6 +28,7 @@ USERS = {"admin": "admin@", "family": "familie1@"}
 @dataclass
 class Tally:
     requests: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
     server_errors: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
@@ -61,6 +62,6 @@ def build_app():
 def pytest_terminal_summary(terminalreporter):
     minutes = (time.monotonic() - TALLY.started) / 60
     terminalreporter.write_line(f"fuzz: {TALLY.requests} requests in {minutes:.1f} min, "
-                                f"{len(TALLY.server_errors)} answered 500")
+                                f"{len(TALLY.server_errors)} answered 500; by status: {dict(sorted(TALLY.statuses.items()))}")
     for line in sorted(set(TALLY.server_errors)):
         terminalreporter.write_line(f"  500: {line}")
