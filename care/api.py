@@ -67,6 +67,8 @@ def invite_contact(client_id: int):
     for right in ("can_view", "can_decide", "can_pay"):
         if not isinstance(data.get(right, False), bool):
             fields[right] = _("Use true or false.")
+    if not any(data.get(right, right == "can_view") is True for right in ("can_view", "can_decide", "can_pay")):
+        fields.setdefault("can_view", _("Give the contact at least one right."))  # no right: nothing to invite to
     if fields:
         raise ApiError(422, "invalid", _("Some of what you entered is not valid."), fields)
     issued = invitations.invite_contact(

@@ -48,6 +48,13 @@ class InviteContactForm(FlaskForm):
     can_decide = BooleanField(_l("May decide (package, team, bookings)"))
     can_pay = BooleanField(_l("May pay"))
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.can_view.data or self.can_decide.data or self.can_pay.data):
+            self.can_view.errors.append(_("Give the contact at least one right."))
+            return False
+        return valid
+
 
 class ComposerForm(FlaskForm):
     """CSRF and the fields beside the lines."""

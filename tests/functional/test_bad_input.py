@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from care.models import Service, ServiceVersion, StaffLevel, StaffLevelRate
-from marketplace.accounts.models import ApiToken
+from marketplace.accounts.models import ApiToken, Invitation
 from marketplace.core.extensions import db
 from tests.conftest import csrf_from
 
@@ -153,3 +153,28 @@ def test_a_sign_off_date_that_is_not_an_iso_date_is_a_422(priced_world, client, 
     response = client.post(f"/api/v1/clients/{priced_world.own.id}/package/versions/1/sign",
                            json={"active_from": value}, headers={"X-CSRFToken": auth.csrf})
     assert response.status_code == 422 and "active_from" in response.get_json()["error"]["fields"]
+
+
+# -- found by the fuzz run: an invitation without any right ------------------------------------------
+
+def test_an_invitation_without_any_right_is_a_422_and_invites_nobody(world, client, auth):
+    auth.login(world.email("admin"))
+    response = client.post(f"/api/v1/clients/{world.own.id}/invitations",
+                           json={"email": "neef@example.nl", "name": "Neef", "can_view": False, "can_decide": False,
+                                 "can_pay": False}, headers={"X-CSRFToken": auth.csrf})
+    assert response.status_code == 422 and "can_view" in response.get_json()["error"]["fields"]
+    assert _count(Invitation) == 0
+    ok = client.post(f"/api/v1/clients/{world.own.id}/invitations", json={"email": "neef@example.nl", "name": "Neef"},
+                     headers={"X-CSRFToken": auth.csrf})
+    assert ok.status_code == 201  # may view, by default
+
+
+def test_the_invitation_form_without_any_right_is_a_form_error(world, client, auth):
+    _english(world, "admin")
+    auth.login(world.email("admin"))
+    page = client.get(f"/clients/{world.own.id}/invite")
+    response = client.post(f"/clients/{world.own.id}/invite", data={
+        "csrf_token": csrf_from(page.get_data(as_text=True)), "name": "Neef", "email": "neef@example.nl"})
+    assert response.status_code == 422
+    assert "Give the contact at least one right." in unescape(response.get_data(as_text=True))
+    assert _count(Invitation) == 0
