@@ -241,3 +241,13 @@ def _business(organisation_id: int | None, in_org) -> list[Breach]:
     return breaches
 
 
+
+
+def last_settled_monday(organisation_id: int) -> date | None:
+    """The Monday of the organisation's latest settled week, or None before the first.
+
+    Settlement entries are booked on their week's Monday; care asks this so that no price or
+    budget change reaches back into a week whose money is booked.
+    """
+    return db.session.scalar(select(func.max(JournalEntry.booked_on)).where(
+        JournalEntry.organisation_id == organisation_id, JournalEntry.kind == "settlement"))

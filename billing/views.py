@@ -34,8 +34,8 @@ def stripe_webhook():
         outcome = webhooks.handle(request.get_data(), request.headers.get("Stripe-Signature"))
     except webhooks.BadSignature:
         return jsonify(error={"code": "bad_signature", "message": "signature verification failed"}), 400
-    except webhooks.UnknownEvent:
-        return jsonify(error={"code": "unknown_event", "message": "event type not handled"}), 400
+    except webhooks.MalformedEvent:
+        return jsonify(error={"code": "malformed_event", "message": "event not shaped as expected"}), 400
     except (payments.RefundTooLarge, payments.PaymentMismatch) as exc:
         current_app.logger.warning("webhook refused: %s", exc)
         return jsonify(error={"code": "refused", "message": str(exc)}), 400

@@ -3,6 +3,8 @@ dispatch by type to the payment services. Demo checkouts come through here as we
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,22 +21,58 @@ from .gateway import event_payload, is_demo, sign
 from .models import Payment, WebhookEvent
 
 TOLERANCE_SECONDS = 300
+MAX_ID_LENGTH = 255  # WebhookEvent.event_id and object_id
 
 
 class BadSignature(Exception):
     """The signature is missing, forged or older than the tolerance."""
 
 
-class UnknownEvent(Exception):
-    """An event type we do not handle (or a malformed event)."""
+class MalformedEvent(Exception):
+    """Signed, but not shaped like the event it claims to be (nothing of it is kept)."""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "processed", "duplicate", "pending" (kept until what it refers to arrives)
+    # "processed", "duplicate", "pending" (kept until what it refers to arrives), or "ignored":
+    # a type we do not handle, answered 200 so that Stripe does not send it again for days.
+    status: str
+
+
+# -- the shape of what a signed event may hold -------------------------------------------------
+
+def _text(obj: dict, name: str, *, optional: bool = False) -> None:
+    value = obj.get(name)
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
+        raise MalformedEvent(f"{name} is not a text")
+
+
+def _cents(obj: dict, name: str, *, optional: bool = False) -> None:
+    """Stripe's amounts are integers of cents: ``"abc"``, ``17.9`` (which int() would cut to 17)
+    and ``true`` are not."""
+    value = obj.get(name)
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2**63 - 1:
+        raise MalformedEvent(f"{name} is not an amount in cents")
+
+
+def _check_session(obj: dict) -> None:
+    _text(obj, "payment_status", optional=True)
+    _text(obj, "payment_intent", optional=obj.get("payment_status") != "paid")
+    _cents(obj, "amount_total", optional=obj.get("payment_status") != "paid")
+    _text(obj, "currency", optional=obj.get("payment_status") != "paid")
+
+
+def _check_refund(obj: dict) -> None:
+    _text(obj, "payment_intent")
+    _cents(obj, "amount")
 
 
 def _on_checkout_completed(obj: dict) -> bool:
+    _check_session(obj)
     payment = payments.payment_for_session(obj["id"])
     if payment is None:
         return False
@@ -56,18 +94,11 @@ def _on_checkout_expired(obj: dict) -> bool:
     return True
 
 
-def _payment_intent(obj: dict) -> str:
-    """The provider's payment id an event names. :raises UnknownEvent: none, or not a text."""
-    intent = obj.get("payment_intent")
-    if not isinstance(intent, str) or not intent.strip():
-        raise UnknownEvent("an event without a payment intent")
-    return intent
-
-
 def _on_refund(obj: dict) -> bool:
-    # Matched by the provider's ids only: an event that names no payment is refused, never
-    # kept to be applied to whichever payment comes next.
-    payment = db.session.scalar(select(Payment).where(Payment.provider_payment_id == _payment_intent(obj)))
+    # Matched by the provider's ids only: an event that names no payment is refused (a 400),
+    # never kept to be applied to whichever payment comes next.
+    _check_refund(obj)
+    payment = db.session.scalar(select(Payment).where(Payment.provider_payment_id == obj["payment_intent"]))
     if payment is None:
         return False  # the payment's completion has not arrived yet: kept, matched by its intent
     # Found by its intent, so confirmed before: a refund of a fully refunded payment is too large.
@@ -159,30 +190,64 @@ def _one_at_a_time(key: str) -> None:
         db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
-def handle(payload: bytes, signature: str | None) -> Outcome:
-    """Verify, store once, dispatch and commit.
+_TIMESTAMP = re.compile(r"t=([0-9]{1,12})(?:,|$)", re.ASCII)
 
-    :raises BadSignature: forged, stale (more than 5 minutes) or missing signature.
-    :raises UnknownEvent: a type we do not handle, or a malformed event.
-    :raises payments.RefundTooLarge, payments.PaymentMismatch: the event contradicts what we know.
+
+def _check_timestamp(signature: str | None) -> None:
+    """stripe's check refuses a signature older than the tolerance, but not one from the future:
+    a ``t=`` far ahead would stay "fresh" for ever. More than the tolerance ahead is refused too.
+
+    :raises BadSignature:
     """
+    times = [int(m[1]) for part in (signature or "").split(",") if (m := _TIMESTAMP.fullmatch(part.strip()))]
+    if not times:
+        raise BadSignature("no timestamp")
+    if max(times) > time.time() + TOLERANCE_SECONDS:
+        raise BadSignature("timestamp in the future")
+
+
+def _event_of(payload: bytes, signature: str | None) -> dict:
+    """The verified event as a dict. :raises BadSignature, MalformedEvent:"""
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    _check_timestamp(signature)
     try:
         event = stripe.Webhook.construct_event(payload, signature or "", secret, tolerance=TOLERANCE_SECONDS)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BadSignature(str(exc)) from exc
-    except (AttributeError, TypeError) as exc:  # signed, but the JSON is not an object
-        raise UnknownEvent("malformed event") from exc
-    data = event.to_dict()
+    except (AttributeError, TypeError, RecursionError) as exc:  # signed, but not a JSON object of ours
+        raise MalformedEvent("malformed event") from exc
+    try:
+        data = event.to_dict()
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate cannot be stored
+    except (RecursionError, UnicodeEncodeError, ValueError) as exc:
+        raise MalformedEvent("malformed event") from exc
+    return data
+
+
+def handle(payload: bytes, signature: str | None) -> Outcome:
+    """Verify, store once, dispatch and commit.
+
+    :raises BadSignature: forged, stale or from the future (more than 5 minutes), or missing.
+    :raises MalformedEvent: signed, but an id, the object or an amount is not what Stripe sends.
+    :raises payments.RefundTooLarge, payments.PaymentMismatch: the event contradicts what we know.
+    :returns: ``Outcome("ignored")`` for a type we do not handle (nothing is stored).
+    """
+    data = _event_of(payload, signature)
     event_type = data.get("type")
+    if not isinstance(event_type, str):
+        raise MalformedEvent("no type")
+    _text(data, "id")
+    subscription = _subscriptions().get(event_type)
+    if subscription is None:
+        return Outcome("ignored")
     inner = data.get("data")
     obj = inner.get("object") if isinstance(inner, dict) else None
-    subscription = _subscriptions().get(event_type)
-    if subscription is None or not isinstance(obj, dict) or not obj.get("id") or not data.get("id"):
-        raise UnknownEvent(str(event_type))
+    if not isinstance(obj, dict):
+        raise MalformedEvent(event_type)
+    _text(obj, "id")
     _one_at_a_time(str(obj.get("payment_intent") or obj["id"]))
-    row = WebhookEvent(event_id=data["id"], type=event_type, object_id=str(obj["id"]),
-                       replay_key=replay_key(event_type, str(obj["id"])), payload=payload.decode("utf-8"),
+    row = WebhookEvent(event_id=data["id"], type=event_type, object_id=obj["id"],
+                       replay_key=replay_key(event_type, obj["id"]), payload=payload.decode("utf-8"),
                        related_id=obj["payment_intent"] if isinstance(obj.get("payment_intent"), str) else None,
                        received_at=utcnow())
     db.session.add(row)

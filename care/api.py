@@ -1,8 +1,6 @@
 """JSON API for clients."""
 from __future__ import annotations
 
-from datetime import date
-
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from marketplace.core.api import json_body
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import ApiError, InvalidInput
 from marketplace.core.extensions import csrf
+from marketplace.core.numbers import parse_iso_date
 from marketplace.core.policy import Perm, authorize
 
 from . import clients, meter, packages, reviews, versions
@@ -68,6 +67,8 @@ def invite_contact(client_id: int):
     for right in ("can_view", "can_decide", "can_pay"):
         if not isinstance(data.get(right, False), bool):
             fields[right] = _("Use true or false.")
+    if not any(data.get(right, right == "can_view") is True for right in ("can_view", "can_decide", "can_pay")):
+        fields.setdefault("can_view", _("Give the contact at least one right."))  # no right: nothing to invite to
     if fields:
         raise ApiError(422, "invalid", _("Some of what you entered is not valid."), fields)
     issued = invitations.invite_contact(
@@ -218,8 +219,8 @@ def sign_version(client_id: int, number: int):
     active_from = None
     if data.get("active_from") is not None:
         try:
-            active_from = date.fromisoformat(str(data["active_from"]))
-        except ValueError:
+            active_from = parse_iso_date(data["active_from"], "active_from")
+        except InvalidInput:
             raise ApiError(422, "invalid", _("Enter a valid date."), {"active_from": _("Enter a valid date.")})
     try:
         version = packages.sign_off(current_user._get_current_object(), client, number, active_from)

@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from billing.ledger import last_settled_monday
 from marketplace.accounts.models import Organisation
 from marketplace.core import audit
 from marketplace.core.audit import Action
+from marketplace.core.calendar import add_months
+from marketplace.core.db_types import local_today
 from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
+from marketplace.core.money import format_euro
 from marketplace.core.policy import Perm, authorize
 
 from .domain import Category, Thresholds, cost_price, weekly_budget
@@ -166,6 +171,38 @@ def load_catalogue(organisation: Organisation, valid_from: date = REFERENCE_FROM
 
 # -- administrators' edits -----------------------------------------------------------------
 
+# Sane bounds (issue 9, item 2): a typo of a few zeros is refused, not priced into every package.
+HOURLY_CENTS = (100, 50_000)  # € 1,00 to € 500,00 an hour
+WEEKLY_CENTS = (100, 2_000_000)  # € 1,00 to € 20.000,00 a week
+MATERIAL_CENTS = (0, 100_000)  # € 0,00 to € 1.000,00 per delivery
+MINUTES = (1, 1440)
+MONTHS_AHEAD = 24
+
+
+def _euro(cents: int) -> str:
+    return format_euro(cents, str(get_locale() or "nl"))
+
+
+def _range(bounds: tuple[int, int]) -> dict[str, str]:
+    return {"min": _euro(bounds[0]), "max": _euro(bounds[1])}
+
+
+def check_valid_from(organisation_id: int, valid_from: date, today: date | None = None) -> None:
+    """A change starts after the last settled week (a settled week's prices are history) and at
+    most two years ahead.
+
+    :raises InvalidInput: on ``valid_from``.
+    """
+    settled = last_settled_monday(organisation_id)
+    if settled is not None and valid_from < settled + timedelta(days=7):
+        raise InvalidInput("valid_from", _("The weeks up to %(day)s are settled already: choose %(first)s or later.",
+                                           day=(settled + timedelta(days=6)).isoformat(),
+                                           first=(settled + timedelta(days=7)).isoformat()))
+    latest = add_months(today or local_today(), MONTHS_AHEAD)
+    if valid_from > latest:
+        raise InvalidInput("valid_from", _("A change can start at most two years ahead, on %(day)s at the latest.",
+                                           day=latest.isoformat()))
+
 
 def change_service(actor, service: Service, *, minutes: int, level_code: str, material_cents: int,
                    valid_from: date, active: bool) -> ServiceVersion:
@@ -174,10 +211,13 @@ def change_service(actor, service: Service, *, minutes: int, level_code: str, ma
     :raises InvalidInput: impossible values or a date that already has a version.
     """
     authorize(actor, Perm.CATALOGUE_EDIT, service)
-    if not 0 < minutes <= 1440:
+    if not MINUTES[0] <= minutes <= MINUTES[1]:
         raise InvalidInput("minutes", _("Minutes must be between 1 and 1440."))
     if material_cents < 0:
         raise InvalidInput("material", _("Material cost cannot be negative."))
+    if material_cents > MATERIAL_CENTS[1]:
+        raise InvalidInput("material", _("Enter a material cost from %(min)s to %(max)s.", **_range(MATERIAL_CENTS)))
+    check_valid_from(service.organisation_id, valid_from)
     level = db.session.scalar(select(StaffLevel).where(StaffLevel.organisation_id == service.organisation_id,
                                                       StaffLevel.code == level_code))
     if level is None:
@@ -201,6 +241,9 @@ def change_rate(actor, level: StaffLevel, *, base_hourly_cents: int, valid_from:
     authorize(actor, Perm.CATALOGUE_EDIT, level)
     if base_hourly_cents <= 0:
         raise InvalidInput("rate", _("The hourly cost must be more than zero."))
+    if not HOURLY_CENTS[0] <= base_hourly_cents <= HOURLY_CENTS[1]:
+        raise InvalidInput("rate", _("Enter an hourly cost from %(min)s to %(max)s.", **_range(HOURLY_CENTS)))
+    check_valid_from(level.organisation_id, valid_from)
     if any(r.valid_from == valid_from for r in level.rates):
         raise InvalidInput("valid_from", _("There is already a change on this date."))
     rate = StaffLevelRate(level=level, base_hourly_cents=base_hourly_cents, valid_from=valid_from)
@@ -220,6 +263,9 @@ def set_budget_override(actor, organisation: Organisation, *, care_profile: str,
         raise InvalidInput("care_profile", _("Unknown care profile."))
     if weekly_cents <= 0:
         raise InvalidInput("weekly", _("The budget must be more than zero."))
+    if not WEEKLY_CENTS[0] <= weekly_cents <= WEEKLY_CENTS[1]:
+        raise InvalidInput("weekly", _("Enter a weekly budget from %(min)s to %(max)s.", **_range(WEEKLY_CENTS)))
+    check_valid_from(organisation.id, valid_from)
     exists = db.session.scalar(select(BudgetOverride.id).where(
         BudgetOverride.organisation_id == organisation.id, BudgetOverride.care_profile == care_profile,
         BudgetOverride.valid_from == valid_from))

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from marketplace.core.forms import AsciiDateField, AsciiIntegerField
 
 from .lines import MAX_PER_WEEK, InvalidPackage, LineInput
 
@@ -27,7 +28,7 @@ def lines_from_form(form) -> list[LineInput]:
         value = value.strip()
         if value == "":
             per_week = 0
-        elif value.isascii() and value.isdigit() and int(value) <= MAX_PER_WEEK:
+        elif value.isascii() and value.isdigit() and len(value) <= 2:
             per_week = int(value)
         else:
             errors[code] = _("Enter a whole number from 0 to %(max)d.", max=MAX_PER_WEEK)
@@ -47,6 +48,13 @@ class InviteContactForm(FlaskForm):
     can_decide = BooleanField(_l("May decide (package, team, bookings)"))
     can_pay = BooleanField(_l("May pay"))
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.can_view.data or self.can_decide.data or self.can_pay.data):
+            self.can_view.errors.append(_("Give the contact at least one right."))
+            return False
+        return valid
+
 
 class ComposerForm(FlaskForm):
     """CSRF and the fields beside the lines."""
@@ -56,7 +64,7 @@ class ComposerForm(FlaskForm):
 
 
 class SignOffForm(FlaskForm):
-    active_from = DateField(_l("Active from"), validators=[Optional()])
+    active_from = AsciiDateField(_l("Active from"), validators=[Optional()])
 
 
 class ReviewForm(FlaskForm):
@@ -68,19 +76,19 @@ class ReviewForm(FlaskForm):
 
 
 class ServiceChangeForm(FlaskForm):
-    minutes = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(min=1, max=1440)])
+    minutes = AsciiIntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=1440)])
     level = SelectField(_l("Staff level"), validators=[DataRequired()])
     material = StringField(_l("Material cost (euro)"), default="0", validators=[Length(max=12)])
-    valid_from = DateField(_l("From"), validators=[DataRequired()])
+    valid_from = AsciiDateField(_l("From"), validators=[InputRequired()])
     active = BooleanField(_l("Active"), default=True)
 
 
 class RateChangeForm(FlaskForm):
     rate = StringField(_l("Hourly cost (euro)"), validators=[DataRequired(), Length(max=12)])
-    valid_from = DateField(_l("From"), validators=[DataRequired()])
+    valid_from = AsciiDateField(_l("From"), validators=[InputRequired()])
 
 
 class BudgetOverrideForm(FlaskForm):
     care_profile = SelectField(_l("Care profile"), validators=[DataRequired()])
     weekly = StringField(_l("Weekly budget (euro)"), validators=[DataRequired(), Length(max=12)])
-    valid_from = DateField(_l("From"), validators=[DataRequired()])
+    valid_from = AsciiDateField(_l("From"), validators=[InputRequired()])

@@ -28,7 +28,8 @@ def _int_or_none(name: str):
     value = request.form.get(name, "").strip()
     if value == "":
         return None
-    return int(value) if value.isascii() and value.isdigit() else value
+    # ASCII digits only, and short: int() of a 5,000-digit text raises instead of answering.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 4 else value
 
 
 def _back(client_id: int):

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from billing.savings import savings_balance_cents
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import InvalidInput
+from marketplace.core.numbers import int_arg
 from marketplace.core.policy import Perm, authorize, can
 
 from . import clients, health_log, meter, packages, requirements, reviews, versions
@@ -124,7 +125,7 @@ def version(client_id: int, number: int):
 def compare(client_id: int):
     client = clients.get_client(current_user, client_id)
     authorize(current_user, Perm.PACKAGE_VIEW, client)
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    a, b = int_arg("a"), int_arg("b")
     if not a or not b:
         return redirect(url_for(".versions", client_id=client.id))
     older, newer = versions.version_by_number(client, min(a, b)), versions.version_by_number(client, max(a, b))

@@ -37,6 +37,10 @@ def register_extensions(app: Flask) -> None:
     # __init__, which must not import the packages that import the kernel.
     from .core import audit, error_handlers, i18n, security
     from .core.extensions import babel, csrf, db, limiter, migrate
+    from .core.numbers import AsciiIntConverter
+
+    # Before any blueprint: every <int:...> of every route takes ASCII digits a BIGINT holds.
+    app.url_map.converters["int"] = AsciiIntConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)

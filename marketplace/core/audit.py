@@ -165,6 +165,7 @@ def init_app(app: Flask) -> None:
 
 
 PAGE_SIZE = 50
+MAX_PAGE = 1_000_000  # (page - 1) * PAGE_SIZE stays far inside what OFFSET takes
 
 
 def search(actor, *, action: str = "", user_id: int | None = None, client_id: int | None = None,

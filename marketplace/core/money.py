@@ -1,7 +1,8 @@
 """Money for people: integer cents formatted the Dutch (or English) way, and parsed once, at the edge."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
@@ -31,22 +32,29 @@ class InvalidAmount(InvalidInput):
         self.text = text
 
 
+# ASCII digits only (str.isdigit() accepts "١٢"). Without a comma, a dot before one or two
+# digits is a decimal point ("1234.50"); dots before groups of three group thousands, the
+# Dutch way ("1.234,50", "1.000"), so "1.000" is never one euro.
+_PLAIN = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?", re.ASCII)
+_DUTCH = re.compile(r"-?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?", re.ASCII)
+MAX_CENTS = 10**15  # ten thousand billion euros: far beyond any amount, far below a BIGINT
+
+
 def parse_euro(text: str) -> int:
     """``"1.234,50"``, ``"1234.50"`` or ``"€ 12"`` → cents, via Decimal once, at the edge.
 
     :raises InvalidAmount: anything else (never clamped, never rounded away).
     """
+    if not isinstance(text, str):
+        raise InvalidAmount(text)
     cleaned = text.strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
-    if "," in cleaned:
-        # Dutch: dots group thousands, the comma is the decimal sign.
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    if not cleaned or cleaned.count(".") > 1 or cleaned.lstrip("-").replace(".", "").isdigit() is False:
-        raise InvalidAmount(text)
-    try:
+    if _PLAIN.fullmatch(cleaned):
         value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise InvalidAmount(text) from exc
-    cents = value * 100
-    if cents != cents.to_integral_value():
+    elif _DUTCH.fullmatch(cleaned):
+        value = Decimal(cleaned.replace(".", "").replace(",", "."))
+    else:
         raise InvalidAmount(text)
-    return int(cents)
+    cents = int(value * 100)
+    if abs(cents) > MAX_CENTS:
+        raise InvalidAmount(text)
+    return cents

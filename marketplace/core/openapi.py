@@ -24,8 +24,12 @@ def json_body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+# Ids are BIGINT: ASCII digits, 1 to 2**63 - 1 (anything else is a 404).
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+
 def id_param(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True, "schema": dict(ID_SCHEMA)}
 
 
 def ref(schema: str) -> dict:

@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 
 from care.health_log import shown_detail
 from marketplace.core import audit
-from marketplace.core.audit import Action
+from marketplace.core.audit import MAX_PAGE, Action
 from marketplace.core.errors import ApiError
+from marketplace.core.numbers import int_arg
 from marketplace.core.extensions import csrf
 
 from .openapi import build_document
@@ -24,8 +25,8 @@ def audit_log():
     if action and action not in {a.value for a in Action}:
         raise ApiError(422, "invalid", _("Unknown action."), {"action": _("Unknown action.")})
     rows, has_next = audit.search(
-        current_user, action=action, user_id=request.args.get("user", type=int),
-        client_id=request.args.get("client", type=int), page=request.args.get("page", 1, type=int),
+        current_user, action=action, user_id=int_arg("user"), client_id=int_arg("client"),
+        page=int_arg("page", 1, high=MAX_PAGE),
     )
     return jsonify(events=[{
         "id": row.id, "at": row.at.isoformat(), "user_id": row.user_id, "role": row.role,

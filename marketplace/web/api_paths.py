@@ -1,7 +1,8 @@
 """OpenAPI paths of the API for the audit log and this document; assembled by marketplace.web.openapi."""
 from __future__ import annotations
 
-from marketplace.core.openapi import ok, op, ref
+from marketplace.core.audit import MAX_PAGE
+from marketplace.core.openapi import ID_SCHEMA, ok, op, ref
 
 SCHEMAS = {
     "AuditEvent": {"type": "object"},
@@ -14,9 +15,9 @@ def paths() -> dict:
             "type": "object", "properties": {"events": {"type": "array", "items": ref("AuditEvent")},
                                              "has_next": {"type": "boolean"}}})},
             params=[{"name": "action", "in": "query", "schema": {"type": "string"}},
-                    {"name": "user", "in": "query", "schema": {"type": "integer"}},
-                    {"name": "client", "in": "query", "schema": {"type": "integer"}},
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+                    {"name": "user", "in": "query", "schema": dict(ID_SCHEMA)},
+                    {"name": "client", "in": "query", "schema": dict(ID_SCHEMA)},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}}],
             tag="admin")},
         "/openapi.json": {"get": op("This document", {"200": ok("OpenAPI 3.1")}, public=True, tag="meta")},
     }

@@ -7,11 +7,12 @@ from flask_login import current_user, login_required
 from care.clients import list_clients
 from care.health_log import shown_detail
 from marketplace.core import audit
-from marketplace.core.audit import Action
+from marketplace.core.audit import MAX_PAGE, Action
 from marketplace.core.extensions import db
 from marketplace.core.forms import EmptyForm
 from marketplace.core.http import safe_next
 from marketplace.core.i18n import LANGUAGE_COOKIE
+from marketplace.core.numbers import int_arg
 from marketplace.core.roles import Role
 from teams.services import list_teams, my_teams
 
@@ -60,9 +61,8 @@ def audit_log():
     action = request.args.get("action", "")
     if action and action not in {a.value for a in Action}:
         action = ""
-    user_id = request.args.get("user", type=int)
-    client_id = request.args.get("client", type=int)
-    page = request.args.get("page", 1, type=int)
+    user_id, client_id = int_arg("user"), int_arg("client")
+    page = int_arg("page", 1, high=MAX_PAGE)
     rows, has_next = audit.search(current_user, action=action, user_id=user_id, client_id=client_id, page=page)
     return render_template("main/audit.html", rows=rows, has_next=has_next, page=page, shown_detail=shown_detail,
                            action=action, user_id=user_id, client_id=client_id, actions=list(Action))

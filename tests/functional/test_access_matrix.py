@@ -357,9 +357,13 @@ def fresh_email() -> str:
     return f"matrix{next(_serial)}@example.org"
 
 
+_days_ahead = itertools.count(30)
+
+
 def fresh_date() -> str:
-    """A date no catalogue change has yet: each allowed edit must be accepted, not refused as a duplicate."""
-    return (date(2031, 1, 1) + timedelta(days=next(_serial))).isoformat()
+    """A date no catalogue change has yet: each allowed edit must be accepted, not refused as a duplicate.
+    Within the two years ahead that the catalogue accepts (issue 9)."""
+    return (date.today() + timedelta(days=next(_days_ahead) % 700)).isoformat()
 
 
 def on(kind: str, template: str) -> Callable[[Case], str]:

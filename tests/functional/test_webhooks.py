@@ -332,13 +332,15 @@ def test_a_signature_older_than_five_minutes_is_refused_by_the_clock(world, db, 
 
 @pytest.mark.parametrize("event_type", ["customer.created", "payment_intent.succeeded", "charge.refunded",
                                         "checkout.session.async_payment_failed"])
-def test_an_unknown_event_type_is_a_400_and_nothing_is_stored(world, db, client, event_type):
+def test_an_unknown_event_type_is_a_200_and_ignored(world, db, client, event_type):
+    """Stripe retries anything but a 2xx for days: a type we do not handle is acknowledged, not kept."""
     payment = pending_payment(db, world)
 
     response = deliver(client, event(event_type, session_object(payment)))
 
-    assert response.status_code == 400 and response.get_json()["error"]["code"] == "unknown_event"
+    assert response.status_code == 200 and response.get_json() == {"status": "ignored"}
     assert count(db, WebhookEvent) == 0 and count(db, JournalEntry) == 0
+    assert fresh(db, payment).status == "pending"
 
 
 @pytest.mark.parametrize("body", [
@@ -618,3 +620,84 @@ def test_chaos_1000_deliveries_book_the_same_ledger_as_one_clean_delivery(world,
     assert outcomes.count("pending") > 0  # refunds did overtake their payment's completion
     assert ledger_state(db) == clean
     assert_ledger_sound(app, db)
+
+
+# -- issue 9: signed events of the wrong shape, and signatures from the future ------------------
+
+def _malformed_amount(payment, value):
+    obj = session_object(payment)
+    obj["amount_total"] = value
+    return event("checkout.session.completed", obj)
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda p: _malformed_amount(p, "abc"), id="amount_total text"),
+    pytest.param(lambda p: _malformed_amount(p, p.amount_cents + 0.9), id="amount_total float, int() would cut"),
+    pytest.param(lambda p: _malformed_amount(p, float(p.amount_cents)), id="amount_total whole float"),
+    pytest.param(lambda p: _malformed_amount(p, True), id="amount_total boolean"),
+    pytest.param(lambda p: _malformed_amount(p, None), id="amount_total missing"),
+    pytest.param(lambda p: event("checkout.session.completed",
+                                 {**session_object(p), "id": {"id": p.provider_session_id}}), id="object as id"),
+    pytest.param(lambda p: event("checkout.session.completed", {**session_object(p), "payment_intent": {"id": "pi"}}),
+                 id="object as payment_intent"),
+    pytest.param(lambda p: event("checkout.session.completed", {**session_object(p), "currency": 978}),
+                 id="number as currency"),
+    pytest.param(lambda p: event("checkout.session.completed", {**session_object(p), "id": "cs_" + "x" * 300}),
+                 id="id longer than its column"),
+    pytest.param(lambda p: json.dumps({"id": ["evt_1"], "object": "event", "type": "checkout.session.completed",
+                                       "data": {"object": session_object(p)}}), id="event id as list"),
+    pytest.param(lambda p: json.dumps({"id": new_event_id(), "object": "event", "type": "checkout.session.completed"}),
+                 id="data missing"),
+    pytest.param(lambda p: json.dumps({"id": new_event_id(), "object": "event", "type": None,
+                                       "data": {"object": session_object(p)}}), id="type missing"),
+    pytest.param(lambda p: event("checkout.session.completed", {**session_object(p), "id": "cs_\ud800"}),
+                 id="lone surrogate in the id"),
+    pytest.param(lambda p: '{"id": "evt_deep", "type": "checkout.session.completed", "data": '
+                 + "[" * 5000 + "]" * 5000 + "}", id="nested 5,000 deep"),
+])
+def test_a_signed_event_of_the_wrong_shape_is_a_400_and_books_nothing(world, db, client, make):
+    payment = pending_payment(db, world)
+
+    response = deliver(client, make(payment))
+
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_event"
+    assert count(db, WebhookEvent) == 0 and count(db, JournalEntry) == 0
+    assert fresh(db, payment).status == "pending"
+    assert deliver(client, completed(payment)).get_json() == {"status": "processed"}
+
+
+@pytest.mark.parametrize("amount", ["abc", 500.5, None, {"value": 500}])
+def test_a_refund_of_the_wrong_shape_is_a_400_and_books_nothing(world, db, client, amount):
+    payment = pending_payment(db, world)
+    assert deliver(client, completed(payment)).status_code == 200
+    entries = count(db, JournalEntry)
+    body = json.loads(refund_created(payment, "re_3QzTestBad", 500))
+    body["data"]["object"]["amount"] = amount
+
+    response = deliver(client, json.dumps(body))
+
+    assert response.status_code == 400
+    assert count(db, JournalEntry) == entries and fresh(db, payment).refunded_cents == 0
+    assert count(db, WebhookEvent) == 1
+
+
+@pytest.mark.parametrize("ahead, status", [(60 * 60, 400), (6 * 60, 400), (4 * 60, 200), (0, 200)])
+def test_a_signature_from_the_future_is_refused(world, db, client, ahead, status):
+    """stripe's own check only looks back: a t= of next year would stay fresh until next year."""
+    payment = pending_payment(db, world)
+
+    response = deliver(client, completed(payment), timestamp=int(time.time()) + ahead)
+
+    assert response.status_code == status
+    if status == 400:
+        assert response.get_json()["error"]["code"] == "bad_signature"
+        assert count(db, WebhookEvent) == 0 and fresh(db, payment).status == "pending"
+
+
+def test_an_unknown_event_of_any_shape_is_ignored_once_signed(world, db, client):
+    body = json.dumps({"id": new_event_id(), "object": "event", "type": "invoice.paid", "data": "anything"})
+
+    response = deliver(client, body)
+
+    assert response.status_code == 200 and response.get_json() == {"status": "ignored"}
+    assert count(db, WebhookEvent) == 0
