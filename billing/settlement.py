@@ -129,8 +129,9 @@ class WeekNotOver(InvalidInput):
     """The week has not ended yet (or lies in the future): it cannot be settled."""
 
     def __init__(self, week: Week):
+        after = week.monday + timedelta(days=7) if week.monday < date.max - timedelta(days=7) else date.max
         super().__init__("week", _l("Week %(week)s is not over yet: it can be settled from %(day)s.",
-                                    week=str(week), day=(week.monday + timedelta(days=7)).isoformat()),
+                                    week=str(week), day=after.isoformat()),
                          code="week_not_over")
         self.week = week
 
@@ -144,7 +145,7 @@ def settle_week(week: str | Week, actor=None, organisation_id: int | None = None
     :raises WeekNotOver: the week has not ended yet (only finished weeks are settled).
     """
     value = week if isinstance(week, Week) else Week.parse(week)
-    if value.monday + timedelta(days=7) > (today or local_today()):
+    if value.monday > (today or local_today()) - timedelta(days=7):  # over when its Sunday has passed
         raise WeekNotOver(value)
     attempt = 1
     while True:
