@@ -67,7 +67,15 @@ class ModelPayment:
     intent: str
     status: str = "pending"
     refunded: int = 0
+    overpaid: int = 0  # paid beyond what was due when it was confirmed: booked apart, given back
     pending_refunds: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def kept(self) -> int:
+        """What it settles of its invoice: refunds take the overpaid part first."""
+        if self.status not in ("paid", "partially_refunded", "refunded"):
+            return 0
+        return self.amount - max(self.refunded, self.overpaid)
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -149,8 +157,7 @@ class LedgerMachine(RuleBasedStateMachine):
         model = ModelPayment(payment.id, payment.client_id, invoice_id, payment.amount_cents,
                              payment.provider_session_id, f"pi_sm_{payment.id}")
         # What is still due: the invoice less what came in and was not refunded.
-        received = sum(p.amount - p.refunded for p in self.payments.values()
-                       if p.invoice_id == invoice_id and p.status in ("paid", "partially_refunded", "refunded"))
+        received = sum(p.kept for p in self.payments.values() if p.invoice_id == invoice_id)
         assert model.amount == self.invoice_amounts[invoice_id] - received
         if model.id in self.payments:  # an open checkout for the same amount is reused
             return self.payments[model.id]
@@ -164,15 +171,26 @@ class LedgerMachine(RuleBasedStateMachine):
         status = self.deliver(event_type, obj)
         assert status == "processed"
         if payment.status in ("pending", "cancelled"):
-            payment.status = "paid"
-            self.invoice_status[payment.invoice_id] = "paid"
+            due = self.invoice_amounts[payment.invoice_id] - sum(
+                p.kept for p in self.payments.values() if p.invoice_id == payment.invoice_id and p is not payment)
+            kept = min(payment.amount, max(due, 0))
+            payment.status, payment.overpaid = "paid", payment.amount - kept
             self.entries += 1
             self.move(account_key(AccountKind.PAYMENT_CLEARING),
-                      account_key(AccountKind.COPAY_RECEIVABLE, payment.client_id), payment.amount)
+                      account_key(AccountKind.COPAY_RECEIVABLE, payment.client_id), kept)
+            self.move(account_key(AccountKind.PAYMENT_CLEARING),
+                      account_key(AccountKind.OVERPAYMENT, payment.client_id), payment.overpaid)
             for refund_id, amount in payment.pending_refunds:
                 self.booked_refund(payment, amount)
             payment.pending_refunds = []
+            if payment.overpaid > payment.refunded:  # given back at once (the demo provider's event)
+                self.booked_refund(payment, payment.overpaid - payment.refunded)
+            self.recount(payment.invoice_id)
         return status
+
+    def recount(self, invoice_id: int) -> None:
+        kept = sum(p.kept for p in self.payments.values() if p.invoice_id == invoice_id)
+        self.invoice_status[invoice_id] = "paid" if kept >= self.invoice_amounts[invoice_id] else "open"
 
     def expired(self, payment: ModelPayment) -> None:
         obj = {"id": payment.session_id, "object": "checkout.session", "amount_total": payment.amount,
@@ -195,11 +213,14 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def booked_refund(self, payment: ModelPayment, amount: int) -> None:
         self.entries += 1
+        from_overpaid = min(amount, max(payment.overpaid - payment.refunded, 0))
         payment.refunded += amount
         payment.status = "refunded" if payment.refunded == payment.amount else "partially_refunded"
-        self.invoice_status[payment.invoice_id] = "open"  # a refund leaves something due again
+        self.move(account_key(AccountKind.OVERPAYMENT, payment.client_id),
+                  account_key(AccountKind.PAYMENT_CLEARING), from_overpaid)
         self.move(account_key(AccountKind.COPAY_RECEIVABLE, payment.client_id),
-                  account_key(AccountKind.PAYMENT_CLEARING), amount)
+                  account_key(AccountKind.PAYMENT_CLEARING), amount - from_overpaid)
+        self.recount(payment.invoice_id)  # a refund of what was kept leaves something due again
 
     # -- rules -----------------------------------------------------------------------------
 
@@ -237,9 +258,11 @@ class LedgerMachine(RuleBasedStateMachine):
             expected[client_id] = settle(health, core, self.budgets[self.residents[client_id]], savings, use)
         already = sum(1 for (w, _c) in self.settled if w == week)
 
-        run = settle_week(week)
+        # Weeks in any spelling: the key is built from the normalised week.
+        spelling = data.draw(st.sampled_from([week, f" {week}", f"{week} ", f"\t{week}\n"]), label="spelling")
+        run = settle_week(spelling)
         db.session.expire_all()
-        assert (run.settled, run.already, run.skipped) == (len(expected), already, [])
+        assert (run.week, run.settled, run.already, run.skipped) == (week, len(expected), already, [])
 
         for client_id, result in expected.items():
             self.settled.add((week, client_id))
@@ -358,6 +381,38 @@ class LedgerMachine(RuleBasedStateMachine):
         assert payment.status in ("paid", "partially_refunded", "refunded")  # the completion always wins
         assert stored.refunded_cents == refund_amount == payment.refunded
         assert not payment.pending_refunds
+
+    @precondition(lambda self: self.open_invoices())
+    @rule(data=st.data())
+    def pay_an_expired_checkout_late(self, data):
+        """Cancel then pay: a new checkout pays the invoice, then the expired one is paid after all."""
+        invoice_id = data.draw(st.sampled_from(self.open_invoices()), label="invoice")
+        old = self.start(invoice_id)
+        self.expired(old)
+        new = self.start(invoice_id)
+        assert new.id != old.id  # a cancelled checkout is never reused
+        self.completed(new)
+        self.completed(old)
+        stored = db.session.get(Payment, old.id)
+        assert (stored.overpaid_cents, stored.refunded_cents, stored.status) == (old.amount, old.amount, "refunded")
+        assert db.session.get(CopayInvoice, invoice_id).status == self.invoice_status[invoice_id]
+
+    @precondition(lambda self: self.refundable())
+    @rule(data=st.data())
+    def ask_for_the_same_full_refund_twice(self, data):
+        """Concurrent-looking refunds: the second request finds the first's reservation."""
+        payment = data.draw(st.sampled_from(self.refundable()), label="payment")
+        amount = payment.amount - payment.refunded
+        with self.app.test_request_context():
+            refund_id = payments.request_refund(self.admin, db.session.get(Payment, payment.id), amount)
+            try:
+                payments.request_refund(self.admin, db.session.get(Payment, payment.id), amount)
+            except payments.RefundTooLarge:
+                pass
+            else:
+                raise AssertionError("a payment could be refunded twice")
+        assert self.refund_event(payment, refund_id, amount) == "processed"
+        assert db.session.get(Payment, payment.id).refunded_cents == payment.amount
 
     # -- invariants ------------------------------------------------------------------------
 
