@@ -91,6 +91,8 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         "LANGUAGES": ("nl", "en"),
         "ARGON2": argon2,
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per minute"),
+        # Encrypts the second factor's secrets; without it they hang on SECRET_KEY.
+        "SECOND_FACTOR_KEY": os.environ.get("SECOND_FACTOR_KEY", ""),
         # The longest wait of a try for an account under attack (ratelimits.py); tests that
         # check the delays turn it on and record them instead of waiting.
         "LOGIN_MAX_DELAY": 0.0 if mode == "test" else 2.0,
