@@ -155,8 +155,13 @@ def confirm_payment(payment: Payment, payment_intent: str | None, amount_cents: 
 
 
 def cancel_payment(payment: Payment) -> None:
-    if payment.status == PaymentStatus.PENDING.value:
-        payment.status = PaymentStatus.CANCELLED.value
+    """A checkout that expired: only a payment still pending is cancelled (a conditional update,
+    so an expiry racing the completion never turns a booked payment into a cancelled one)."""
+    cancelled = db.session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING.value)
+        .values(status=PaymentStatus.CANCELLED.value)).rowcount
+    if cancelled == 1:
+        db.session.refresh(payment)
         purpose_of(payment.purpose).changed(payment)
 
 
@@ -196,12 +201,14 @@ def apply_refund(payment: Payment, refund_id: str, amount_cents: int) -> bool:
     return True
 
 
-def _reserve_refund(payment_id: int, amount_cents: int) -> int | None:
+def _reserve_refund(payment_id: int, amount_cents: int, *, overpaid_only: bool = False) -> int | None:
     """Reserve ``amount_cents`` of a payment for a refund request, or None when it would exceed
-    the payment. :returns: what was requested before (it names the request at the provider)."""
+    the payment (or, for giving an overpayment back, the overpaid part).
+    :returns: what was requested before (it names the request at the provider)."""
+    cap = Payment.overpaid_cents if overpaid_only else Payment.amount_cents
     claimed = db.session.execute(
         update(Payment).where(Payment.id == payment_id, Payment.status.in_(PAID_STATES),
-                              Payment.refund_requested_cents + amount_cents <= Payment.amount_cents)
+                              Payment.refund_requested_cents + amount_cents <= cap)
         .values(refund_requested_cents=Payment.refund_requested_cents + amount_cents)).rowcount
     if claimed != 1:
         return None
@@ -257,8 +264,8 @@ def overpayments_to_refund(payment_ids: list[int]) -> list[tuple[int, str, int]]
         if open_cents <= 0:
             continue
         intent = payment.provider_payment_id
-        requested_before = _reserve_refund(payment_id, open_cents)
-        if requested_before is None:
+        requested_before = _reserve_refund(payment_id, open_cents, overpaid_only=True)
+        if requested_before is None:  # given back already, by a delivery at the same moment
             db.session.rollback()
             continue
         try:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.db_types import utcnow
+from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 
 from . import payments
@@ -66,9 +67,15 @@ def _check_session(obj: dict) -> None:
     _text(obj, "currency", optional=obj.get("payment_status") != "paid")
 
 
+# A refund is booked under "refund:<id>" (JournalEntry.idempotency_key holds 120 characters).
+MAX_REFUND_ID_LENGTH = 100
+
+
 def _check_refund(obj: dict) -> None:
     _text(obj, "payment_intent")
     _cents(obj, "amount")
+    if obj["amount"] <= 0 or len(obj["id"]) > MAX_REFUND_ID_LENGTH:
+        raise MalformedEvent("a refund of nothing, or an id too long")
 
 
 def _on_checkout_completed(obj: dict) -> bool:
@@ -157,7 +164,16 @@ def _apply_pending_refunds(payment: Payment) -> None:
         WebhookEvent.type == "refund.created", WebhookEvent.processed_at.is_(None),
         WebhookEvent.related_id == payment.provider_payment_id).order_by(WebhookEvent.id))
     for event in waiting:
-        if _on_refund(json.loads(event.payload)["data"]["object"]):
+        try:
+            # A savepoint: a parked refund that cannot be applied (more than was paid) is
+            # refused on its own and never blocks the payment it waited for.
+            with db.session.begin_nested():
+                applied = _on_refund(json.loads(event.payload)["data"]["object"])
+        except (DomainError, MalformedEvent) as exc:
+            current_app.logger.warning("parked refund %s refused: %s", event.event_id, exc)
+            event.processed_at = utcnow()
+            continue
+        if applied:
             event.processed_at = utcnow()
 
 
@@ -245,7 +261,11 @@ def handle(payload: bytes, signature: str | None) -> Outcome:
     if not isinstance(obj, dict):
         raise MalformedEvent(event_type)
     _text(obj, "id")
-    _one_at_a_time(str(obj.get("payment_intent") or obj["id"]))
+    # Events about one payment one after the other: a checkout's events by its session (an
+    # expiry names no intent), and with its refunds by the payment intent.
+    _one_at_a_time(obj["id"])
+    if isinstance(obj.get("payment_intent"), str) and obj["payment_intent"] != obj["id"]:
+        _one_at_a_time(obj["payment_intent"])
     row = WebhookEvent(event_id=data["id"], type=event_type, object_id=obj["id"],
                        replay_key=replay_key(event_type, obj["id"]), payload=payload.decode("utf-8"),
                        related_id=obj["payment_intent"] if isinstance(obj.get("payment_intent"), str) else None,

@@ -362,3 +362,97 @@ def test_a_week_settled_after_invoicing_waits_for_the_next_run_without_a_breach(
     settle_week("2026-W49")
     assert verify() == []  # not yet invoiced is not lost: the next run takes it
     assert date(2026, 11, 30) in [line.booked_on for i in invoices.create_invoices(NOVEMBER) for line in i.lines]
+
+
+# -- found by attacking the fixes ----------------------------------------------------------------
+
+@pytest.mark.parametrize("amount", [999_999, 1791])
+def test_a_parked_refund_that_cannot_be_applied_never_blocks_its_payment(app, priced_world, amount):
+    invoice = red_november(priced_world)
+    with app.test_request_context():
+        payment = invoices.pay_invoice(priced_world.users["family"], invoice)
+    early = event_payload("refund.created", {"id": "re_too_much", "object": "refund", "amount": amount,
+                                             "currency": "eur", "payment_intent": "pi_blocked"})
+    assert deliver(app.test_client(), early).get_json()["status"] == "pending"
+    assert complete(app, payment, "pi_blocked") == "processed"
+    stored = db.session.get(Payment, payment.id)
+    assert (stored.status, stored.refunded_cents) == ("paid", 0)
+    assert entries("payment") == 1 and entries("refund") == 0 and verify() == []
+
+
+@pytest.mark.parametrize("refund", [{"amount": 0}, {"amount": 500, "id": "re_" + "x" * 200}])
+def test_a_refund_of_nothing_or_with_an_overlong_id_is_refused_at_once(app, priced_world, refund):
+    body = event_payload("refund.created", {"id": "re_odd", "object": "refund", "currency": "eur",
+                                            "payment_intent": "pi_odd", **refund})
+    assert deliver(app.test_client(), body).status_code == 400
+    assert entries() == 0
+
+
+def test_two_give_backs_of_one_overpayment_at_once_refund_it_once(app, priced_world, monkeypatch):
+    invoice = red_november(priced_world)
+    with app.test_request_context():
+        payment = invoices.pay_invoice(priced_world.users["family"], invoice)
+    # Booked as an overpayment, its give-back held back so that two can race for it.
+    monkeypatch.setattr(webhooks, "_give_back_overpayment", lambda session_id: None)
+    # 500 of the invoice was paid another way meanwhile: of the 1790 that now arrives, 1290
+    # settles what is due and 500 is an overpayment (less than half the payment, so a second
+    # give-back would still fit in the payment: only the overpaid part stops it).
+    elsewhere = Payment(organisation_id=priced_world.org.id, client_id=priced_world.own.id, invoice_id=invoice.id,
+                        payer_id=priced_world.users["family"].id, amount_cents=500, status="paid")
+    db.session.add(elsewhere)
+    db.session.flush()
+    book(priced_world.org.id, f"payment:{elsewhere.id}", "payment", payment_transfers(priced_world.own.id, 500),
+         client_id=priced_world.own.id)
+    db.session.commit()
+    assert complete(app, payment, "pi_over") == "processed"
+    assert db.session.get(Payment, payment.id).overpaid_cents == 500
+    barrier = threading.Barrier(2)
+    reserve = payments._reserve_refund
+
+    def both_read_before_either_reserves(payment_id, amount, **kwargs):
+        barrier.wait(10)
+        return reserve(payment_id, amount, **kwargs)
+
+    monkeypatch.setattr(payments, "_reserve_refund", both_read_before_either_reserves)
+    results = together(app, 2, lambda _i: payments.overpayments_to_refund([payment.id]))
+    assert sorted(len(r) for r in results) == [0, 1], results
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).refund_requested_cents == 500
+
+
+@pytest.mark.postgres
+def test_an_expiry_racing_the_completion_never_cancels_a_booked_payment(app, priced_world, monkeypatch):
+    invoice = red_november(priced_world)
+    with app.test_request_context():
+        payment = invoices.pay_invoice(priced_world.users["family"], invoice)
+    session_id, secret = payment.provider_session_id, app.config["STRIPE_WEBHOOK_SECRET"]
+    read, go, outcome = threading.Event(), threading.Event(), {}
+    find = payments.payment_for_session
+
+    def expiry_reads_then_waits(sid):
+        found = find(sid)
+        if threading.current_thread().name == "expiry":
+            assert found.status == "pending"
+            read.set()
+            go.wait(3)  # the completion arrives meanwhile
+        return found
+
+    monkeypatch.setattr(payments, "payment_for_session", expiry_reads_then_waits)
+
+    def expire():
+        with app.app_context():
+            body = event_payload("checkout.session.expired", {"id": session_id, "object": "checkout.session"})
+            outcome["status"] = webhooks.handle(body.encode(), sign(body, secret)).status
+            db.session.remove()
+
+    thread = threading.Thread(target=expire, name="expiry")
+    thread.start()
+    read.wait(10)
+    assert complete(app, payment, "pi_race") == "processed"
+    go.set()
+    thread.join(20)
+    db.session.expire_all()
+    stored = db.session.get(Payment, payment.id)
+    assert outcome["status"] == "processed" and stored.status == "paid"
+    assert db.session.get(CopayInvoice, invoice.id).status == "paid"
+    assert verify() == []
