@@ -11,6 +11,7 @@ import os
 import re
 
 import pytest
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
 from marketplace import create_app
@@ -202,3 +203,17 @@ def health_world(priced_world) -> World:
     load_rules(priced_world.org)
     _db.session.commit()
     return priced_world
+
+
+@pytest.fixture
+def argon2_calls(monkeypatch) -> list[str]:
+    """Every argon2 hash and verification, by name, as they happen (the real ones run)."""
+    calls: list[str] = []
+    for name in ("hash", "verify"):
+        real = getattr(PasswordHasher, name)
+
+        def counted(self, *args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(self, *args, **kwargs)
+        monkeypatch.setattr(PasswordHasher, name, counted)
+    return calls

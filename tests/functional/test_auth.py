@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from argon2 import PasswordHasher
 import time_machine
 from flask_babel import force_locale, gettext
 from markupsafe import escape
@@ -184,18 +183,6 @@ def test_wrong_password_and_unknown_account_get_the_same_api_answer(world, clien
         "error": {"code": "invalid_credentials", "message": nl(MISMATCH)}}
 
 
-@pytest.fixture
-def argon2_calls(monkeypatch) -> list[str]:
-    """Every argon2 hash and verification, by name, as they happen (the real ones run)."""
-    calls: list[str] = []
-    for name in ("hash", "verify"):
-        real = getattr(PasswordHasher, name)
-
-        def counted(self, *args, _real=real, _name=name, **kwargs):
-            calls.append(_name)
-            return _real(self, *args, **kwargs)
-        monkeypatch.setattr(PasswordHasher, name, counted)
-    return calls
 
 
 def test_known_and_unknown_addresses_cost_the_same_argon2_work(world, client, argon2_calls):

@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from flask_babel import force_locale, gettext
 from markupsafe import escape
-from argon2 import PasswordHasher
 from sqlalchemy import select
 from urllib.parse import parse_qs, urlsplit
 
@@ -280,18 +279,6 @@ def denials(db) -> list[AuditEvent]:
                               .order_by(AuditEvent.id)).all()
 
 
-@pytest.fixture
-def argon2_calls(monkeypatch) -> list[str]:
-    """Every argon2 hash and verification (the real ones run)."""
-    calls: list[str] = []
-    for name in ("hash", "verify"):
-        real = getattr(PasswordHasher, name)
-
-        def counted(self, *args, _real=real, _name=name, **kwargs):
-            calls.append(_name)
-            return _real(self, *args, **kwargs)
-        monkeypatch.setattr(PasswordHasher, name, counted)
-    return calls
 
 
 def test_an_existing_account_logs_in_and_comes_back_to_accept_without_a_password(app, world, db, argon2_calls):

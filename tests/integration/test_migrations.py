@@ -38,7 +38,8 @@ def test_upgrade_from_empty_and_check_on_sqlite(tmp_path):
     _migrate_and_check(f"sqlite:///{tmp_path}/migrated.sqlite")
 
 
-def test_upgrade_from_empty_and_check_on_postgresql():
+def on_a_fresh_postgresql_database(run) -> None:
+    """``run(url)`` on a new, empty PostgreSQL database of the test server, dropped afterwards."""
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         require("PostgreSQL migration test: set TEST_DATABASE_URL (see README)")
@@ -47,11 +48,15 @@ def test_upgrade_from_empty_and_check_on_postgresql():
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        _migrate_and_check(make_url(url).set(database=name).render_as_string(hide_password=False))
+        run(make_url(url).set(database=name).render_as_string(hide_password=False))
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+def test_upgrade_from_empty_and_check_on_postgresql():
+    on_a_fresh_postgresql_database(_migrate_and_check)
 
 
 def _upgrade_with_data(url: str) -> None:
@@ -105,16 +110,4 @@ def test_upgrade_to_0005_keeps_the_data_on_sqlite(tmp_path):
 
 
 def test_upgrade_to_0005_keeps_the_data_on_postgresql():
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        require("PostgreSQL migration test: set TEST_DATABASE_URL (see README)")
-    name = f"zm_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _upgrade_with_data(make_url(url).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    on_a_fresh_postgresql_database(_upgrade_with_data)
