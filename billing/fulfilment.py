@@ -76,7 +76,3 @@ def purpose_of(name: str) -> Purpose:
     if purpose is None:
         raise UnknownPurpose(name)
     return purpose
-
-
-def registered() -> frozenset[str]:
-    return frozenset(current_app.extensions.get("payment_purposes", {}))

@@ -50,27 +50,17 @@ class WeekCopay:
 
 
 def copay_weeks(client_id: int, month: date) -> list[WeekCopay]:
-    """The co-payment of each settled week whose Monday lies in ``month``."""
-    return copay_weeks_by_month(client_id, [month])[month]
-
-
-def copay_weeks_by_month(client_id: int, months: list[date]) -> dict[date, list[WeekCopay]]:
-    """:func:`copay_weeks` for several months of one client, in one query."""
-    if not months:
-        return {}
+    """The co-payment of each settled week whose Monday lies in ``month`` (from the ledger)."""
+    month = month_start(month)
     rows = db.session.execute(
         select(JournalEntry.memo, JournalEntry.booked_on, func.sum(LedgerLine.amount_cents))
         .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
         .where(JournalEntry.client_id == client_id, JournalEntry.kind == "settlement",
-               LedgerLine.kind == LineKind.COPAY.value, JournalEntry.booked_on >= min(months),
-               JournalEntry.booked_on < next_month(max(months)))
+               LedgerLine.kind == LineKind.COPAY.value, JournalEntry.booked_on >= month,
+               JournalEntry.booked_on < next_month(month))
         .group_by(JournalEntry.memo, JournalEntry.booked_on).order_by(JournalEntry.booked_on)
     ).all()
-    result: dict[date, list[WeekCopay]] = {month: [] for month in months}
-    for memo, booked_on, total in rows:
-        if month_start(booked_on) in result:
-            result[month_start(booked_on)].append(WeekCopay(memo.removeprefix("week "), booked_on, int(total)))
-    return result
+    return [WeekCopay(memo.removeprefix("week "), booked_on, int(total)) for memo, booked_on, total in rows]
 
 
 def create_invoices(month: date, actor=None, organisation_id: int | None = None,

@@ -169,18 +169,20 @@ def _business(organisation_id: int | None, in_org) -> list[Breach]:
             breaches.append(Breach("settlement key not built from its week", key))
     # Every co-paid week of a month that has invoices is on exactly one invoice line, and each
     # invoice is the sum of its lines.
-    copaid = dict(db.session.execute(in_org(
-        select(JournalEntry.id, func.sum(LedgerLine.amount_cents))
+    weeks = {row.id: row for row in db.session.execute(in_org(
+        select(JournalEntry.id, JournalEntry.client_id, JournalEntry.booked_on, JournalEntry.created_at,
+               JournalEntry.memo, func.sum(LedgerLine.amount_cents).label("copay"))
         .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
         .where(JournalEntry.kind == "settlement", LedgerLine.kind == LineKind.COPAY.value),
-        JournalEntry.organisation_id).group_by(JournalEntry.id)).all())
+        JournalEntry.organisation_id).group_by(JournalEntry.id, JournalEntry.client_id, JournalEntry.booked_on,
+                                               JournalEntry.created_at, JournalEntry.memo)).all()}
     lines = db.session.execute(in_org(
         select(CopayInvoiceLine.entry_id, CopayInvoiceLine.amount_cents)
         .join(CopayInvoice, CopayInvoice.id == CopayInvoiceLine.invoice_id), CopayInvoice.organisation_id)).all()
     on_invoice: dict[int, int] = {}
     for entry_id, amount in lines:
         on_invoice[entry_id] = on_invoice.get(entry_id, 0) + 1
-        if copaid.get(entry_id) != amount:
+        if entry_id not in weeks or weeks[entry_id].copay != amount:
             breaches.append(Breach("invoice line differs from its settled week", f"entry {entry_id}"))
     breaches += [Breach("week invoiced twice", f"entry {e}") for e, n in on_invoice.items() if n > 1]
     # A week settled after its month's last invoice waits for the next run; one settled before
@@ -188,13 +190,10 @@ def _business(organisation_id: int | None, in_org) -> list[Breach]:
     last_run = {(client, month): made for client, month, made in db.session.execute(in_org(
         select(CopayInvoice.client_id, CopayInvoice.month, func.max(CopayInvoice.created_at)),
         CopayInvoice.organisation_id).group_by(CopayInvoice.client_id, CopayInvoice.month)).all()}
-    entries = {e.id: e for e in db.session.scalars(select(JournalEntry).where(JournalEntry.id.in_(list(copaid))))} \
-        if copaid else {}
-    for entry_id in copaid:
-        entry = entries[entry_id]
-        made = last_run.get((entry.client_id, entry.booked_on.replace(day=1)))
-        if entry_id not in on_invoice and made is not None and made >= entry.created_at:
-            breaches.append(Breach("settled co-payment left off an invoice", f"entry {entry_id} ({entry.memo})"))
+    for entry_id, week in weeks.items():
+        made = last_run.get((week.client_id, week.booked_on.replace(day=1)))
+        if entry_id not in on_invoice and made is not None and made >= week.created_at:
+            breaches.append(Breach("settled co-payment left off an invoice", f"entry {entry_id} ({week.memo})"))
     # (Invoices made before invoices had lines, whose weeks could not be found, have none.)
     totals = db.session.execute(in_org(
         select(CopayInvoice.id, CopayInvoice.amount_cents, func.sum(CopayInvoiceLine.amount_cents))

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from marketplace.core.forms import AsciiDateField, AsciiIntegerField
+from marketplace.core.numbers import InvalidNumber, parse_int
 
 from .lines import MAX_PER_WEEK, InvalidPackage, LineInput
 
@@ -25,15 +26,13 @@ def lines_from_form(form) -> list[LineInput]:
         if not key.startswith(FIELD_PREFIX):
             continue
         code = key[len(FIELD_PREFIX):].upper()[:10]
-        value = value.strip()
-        if value == "":
-            per_week = 0
-        elif value.isascii() and value.isdigit() and len(value) <= 2:
-            per_week = int(value)
-        else:
-            errors[code] = _("Enter a whole number from 0 to %(max)d.", max=MAX_PER_WEEK)
+        if value.strip() == "":
+            lines.append(LineInput(code, 0))
             continue
-        lines.append(LineInput(code, per_week))
+        try:
+            lines.append(LineInput(code, parse_int(value, code, high=MAX_PER_WEEK)))
+        except InvalidNumber:
+            errors[code] = _("Enter a whole number from 0 to %(max)d.", max=MAX_PER_WEEK)
     if errors:
         raise InvalidPackage(errors)
     return lines
