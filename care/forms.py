@@ -66,6 +66,11 @@ class SignOffForm(FlaskForm):
     active_from = AsciiDateField(_l("Active from"), validators=[Optional()])
 
 
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Why is the proposal declined? (the family reads this)"),
+                           validators=[DataRequired(), Length(max=500)])
+
+
 class ReviewForm(FlaskForm):
     outcome = RadioField(_l("Outcome"), choices=[SelectChoice("confirmed", _l("Package confirmed")),
                                                  SelectChoice("changed", _l("Package changed"))],

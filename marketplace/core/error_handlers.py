@@ -61,7 +61,7 @@ def init_app(app: Flask) -> None:
     def access_denied(error: AccessDenied):
         target = error.target
         _record_denial(obj=target, client_id=getattr(target, "client_id", None), detail=str(error.perm))
-        return error_response(403)
+        return error_response(403, error.public_message)
 
     @app.errorhandler(NotInScope)
     def not_in_scope(_error):
