@@ -4,8 +4,6 @@ with a reason the proposer sees. Every proposal stays readable, whatever became 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -47,12 +45,6 @@ class ProposalHandled(Conflict):
         self.proposal = proposal
 
 
-@dataclass(frozen=True)
-class WaitingProposal:
-    client: Client
-    proposal: PackageVersion
-
-
 def proposal_by_number(client: Client, number: int) -> PackageVersion:
     """:raises NotInScope: no version of that number was written as a proposal."""
     version = db.session.scalar(select(PackageVersion).where(
@@ -77,16 +69,6 @@ def waiting_for(client: Client) -> list[PackageVersion]:
         select(PackageVersion).where(PackageVersion.client_id == client.id,
                                      PackageVersion.status == Status.PROPOSAL.value)
         .options(selectinload(PackageVersion.created_by)).order_by(PackageVersion.number.desc())))
-
-
-def waiting_in_team(team) -> list[WaitingProposal]:
-    """The proposals waiting for the team, oldest first (two queries whatever their number)."""
-    rows = db.session.execute(
-        select(PackageVersion, Client).join(Client, Client.id == PackageVersion.client_id)
-        .where(Client.team_id == team.id, PackageVersion.status == Status.PROPOSAL.value)
-        .options(selectinload(PackageVersion.created_by))
-        .order_by(PackageVersion.created_at, PackageVersion.id))
-    return [WaitingProposal(client, version) for version, client in rows]
 
 
 def _claim(actor, proposal: PackageVersion, status: Status, reason: str = "") -> None:
