@@ -96,15 +96,15 @@ def proposal_declined(actor, client: Client, proposal: PackageVersion) -> None:
 def package_signed(actor, client: Client, version: PackageVersion, before: MeterReading | None,
                    after: MeterReading | None) -> None:
     """Family contacts with *decide* or *pay* hear of the new package and its weekly co-payment,
-    before → after. When a co-payment appears and savings are not used, those who decide are
-    offered to pay it from savings first (the budget page has the button)."""
+    before → after. When a co-payment appears, savings are not used and there are savings, those
+    who decide are offered to pay it from savings first (the budget page has the button)."""
     if after is None:
         return
     copay_before = before.settlement.copay_cents if before else 0
     copay_after = after.settlement.copay_cents
     params = {"client": client.name, "before": _euro(copay_before), "after": _euro(copay_after)}
     link = _path("packages.budget", client_id=client.id)
-    offer = copay_after > 0 and not version.use_savings
+    offer = copay_after > 0 and not version.use_savings and after.savings_balance_cents > 0
     contacts = money_contacts(client)
     deciders = [user for user, decides in contacts if decides]
     payers = [user for user, decides in contacts if not decides]

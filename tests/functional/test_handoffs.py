@@ -14,6 +14,7 @@ from marketplace.core.extensions import db
 from tests.conftest import csrf_from
 from tests.factories import add_contact, make_client, make_user
 from tests.health_basis import record_risks
+from tests.integration.test_settlement import seed_savings
 from marketplace.core.roles import Role
 
 # The worked example's red package: C = 67460, with H = 22890 the load is 102.0 %, co-pay 1790.
@@ -259,6 +260,7 @@ def test_signing_tells_family_with_decide_or_pay_the_weekly_effect_without_healt
     payer = make_user(health_world.org, Role.FAMILY, email="betaler@a.test")
     add_contact(health_world.own, payer, view=True, pay=True)
     db.session.commit()
+    seed_savings(health_world, health_world.own, 5000)
     active_package(client, auth, health_world)
     number = _submit(client, auth, health_world, RED_CORE)
     auth.login(health_world.email("nurse"))
@@ -270,7 +272,7 @@ def test_signing_tells_family_with_decide_or_pay_the_weekly_effect_without_healt
     first, payer_note = notes(payer, "package_signed")  # the first package, then this one
     assert "€ 0,00 → € 0,00" in first.text
     assert "€ 0,00 → € 17,90" in decider_note.text and "€ 0,00 → € 17,90" in payer_note.text
-    assert "spaartegoed" in decider_note.text.lower() and "spaartegoed" not in payer_note.text.lower()
+    assert "spaartegoed (€ 50,00)" in decider_note.text.lower() and "spaartegoed" not in payer_note.text.lower()
     assert decider_note.link.endswith(f"/clients/{health_world.own.id}/budget#savings-offer-title")
     assert notes(health_world.view_only_family) == []
     for note in (decider_note, payer_note):
@@ -286,7 +288,22 @@ def test_signing_tells_family_with_decide_or_pay_the_weekly_effect_without_healt
         .get_data(as_text=True)
 
 
+def test_no_savings_no_offer(health_world, client, auth, db):
+    active_package(client, auth, health_world)
+    number = _submit(client, auth, health_world, RED_CORE)
+    auth.login(health_world.email("nurse"))
+    assert api(client, auth, "POST", f"/api/v1/clients/{health_world.own.id}/package/versions/{number}/sign") \
+        .status_code == 200
+    auth.logout()
+    [_, signed] = notes(health_world.users["family"], "package_signed")
+    assert "€ 0,00 → € 17,90" in signed.text and "spaartegoed" not in signed.text.lower()
+    auth.login(health_world.email("family"))
+    budget = client.get(f"/clients/{health_world.own.id}/budget").get_data(as_text=True)
+    assert "€ 17,90" in budget and "Eerst het spaartegoed gebruiken" not in budget
+
+
 def test_the_contact_who_decides_switches_savings_on(health_world, client, auth, db):
+    seed_savings(health_world, health_world.own, 5000)
     active_package(client, auth, health_world, core=RED_CORE)
     own = health_world.own.id
     auth.login(health_world.view_only_family.email)
@@ -308,6 +325,8 @@ def test_the_contact_who_decides_switches_savings_on(health_world, client, auth,
                              .where(PackageVersion.status == "superseded")) == 1
     budget = client.get(f"/clients/{own}/budget").get_data(as_text=True)
     assert "Eerst het spaartegoed gebruiken" not in budget
+    meter = client.get(f"/api/v1/clients/{own}/budget").get_json()["active_package"]["meter"]
+    assert (meter["copay_cents"], meter["from_savings_cents"]) == (0, 1790)
 
 
 def test_a_risk_recorded_after_submission_replaces_the_stale_version_and_leads_the_nurse(
