@@ -229,9 +229,11 @@ def sign_version(client_id: int, number: int):
     try:
         version = packages.sign_off(current_user._get_current_object(), client, number, active_from)
     except packages.VersionReplaced as exc:
-        raise ApiError(409, "replaced", _("Version %(old)d was replaced by version %(new)d after the health risks "
-                                          "changed: sign off version %(new)d.", old=number, new=exc.current.number),
-                       {"current": str(exc.current.number)})
+        message = _("Version %(old)d was replaced by version %(new)d after the health risks changed: sign off "
+                    "version %(new)d.", old=number, new=exc.current.number) if exc.for_risks else \
+            _("Version %(old)d was replaced by version %(new)d, which waits for sign-off now.", old=number,
+              new=exc.current.number)
+        raise ApiError(409, "replaced", message, {"current": str(exc.current.number)})
     except packages.NotSubmitted:
         raise ApiError(422, "not_submitted", _("Only a submitted version can be signed off."))
     except packages.HealthLineWithoutRisk as exc:
@@ -264,6 +266,7 @@ def sign_off_preview(client_id: int, number: int):
         gaps=[{"service": g.service, "required": g.required, "planned": g.planned} for g in preview.gaps],
         without_risk=preview.unfounded, signable=preview.signable,
         current_number=preview.current.number if preview.current else None,
+        replaced_for_risks=preview.replaced_for_risks,
     )
 
 

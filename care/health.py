@@ -108,7 +108,8 @@ def sync_package(actor, client: Client) -> PackageVersion | None:
         return None
     covering = _covering(actor, client, submitted, required, Status.SUBMITTED)
     if covering is not None:
-        covering.submitted_by_id, covering.submitted_at = actor.id, utcnow()
+        # Written as submitted: submitted when created (packages._replacement tells it by that).
+        covering.submitted_by_id, covering.submitted_at = actor.id, covering.created_at
     return covering
 
 

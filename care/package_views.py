@@ -48,10 +48,13 @@ def _composer_context(client, lines, form, reading=None, errors=None, proposal=N
     }
 
 
-def _opened_proposal(client):
-    """The proposal a carer opened in the composer (``?proposal=n``, or the form's field), if any."""
+def _opened_proposal(client, composing: bool):
+    """The team opens a proposal to take it over (``?proposal=n``, or the form's field); a
+    proposer sees their own, waiting for the team."""
+    if not composing:
+        return versions.latest_with_status(client, Status.PROPOSAL)
     raw = request.form.get("proposal") or request.args.get("proposal", "")
-    if not raw or not can(current_user, Perm.PACKAGE_COMPOSE, client):
+    if not raw:
         return None
     try:
         return proposals.proposal_by_number(client, parse_int(raw, "proposal"))
@@ -59,38 +62,42 @@ def _opened_proposal(client):
         return None
 
 
+def _opened_lines(client, composing: bool, proposal):
+    """The lines the composer starts from, and the version they come from."""
+    if proposal is not None and proposal.status == Status.PROPOSAL.value:
+        return (proposals.lines_to_take_over(client, proposal) if composing else versions.lines_of(proposal)), proposal
+    working = versions.working_version(client)
+    return versions.lines_of(working), working
+
+
+def _save(client, composing: bool, proposal, lines, form) -> str:
+    """Save from the composer; a carer who opened a proposal takes it over. The flash to show."""
+    use_savings, reason = form.use_savings.data, form.reason.data or ""
+    if composing and request.form.get("proposal") and proposal is not None:
+        version = proposals.take_over(current_user, client, proposal.number, lines, use_savings, reason)
+        return _("Proposal %(p)d is taken over as version %(n)d.", p=proposal.number, n=version.number)
+    version = packages.save_version(current_user, client, lines, use_savings, reason)
+    if version.status == Status.DRAFT.value:
+        return _("Saved as version %(n)d.", n=version.number)
+    return _("Your proposal is sent as version %(n)d. The care team is told and will take it up with you.",
+             n=version.number)
+
+
 @bp.route("/package", methods=["GET", "POST"])
 @login_required
 def composer(client_id: int):
     client = clients.get_client(current_user, client_id)
     packages.authorize_proposal(current_user, client)
-    working = versions.working_version(client)
     composing = can(current_user, Perm.PACKAGE_COMPOSE, client)
-    # The team opens a proposal to take it over; a proposer sees their own, waiting for the team.
-    proposal = _opened_proposal(client) if composing else versions.latest_with_status(client, Status.PROPOSAL)
-    waiting = proposal is not None and proposal.status == Status.PROPOSAL.value
-    start = proposal if waiting else working
+    proposal = _opened_proposal(client, composing)
+    lines, start = _opened_lines(client, composing, proposal)
     form = ComposerForm(use_savings=start.use_savings if start else False)
-    if waiting:
-        lines = proposals.lines_to_take_over(client, proposal) if composing else versions.lines_of(proposal)
-    else:
-        lines = versions.lines_of(working)
     errors, reading, status = {}, None, 200
     if form.validate_on_submit():
         try:
             lines = lines_from_form(request.form)
             if request.form.get("action") == "save":
-                if waiting and composing:
-                    version = proposals.take_over(current_user, client, proposal.number, lines,
-                                                  form.use_savings.data, form.reason.data or "")
-                    flash(_("Proposal %(p)d is taken over as version %(n)d.", p=proposal.number,
-                            n=version.number), "success")
-                else:
-                    version = packages.save_version(current_user, client, lines, form.use_savings.data,
-                                                    form.reason.data or "")
-                    flash(_("Saved as version %(n)d.", n=version.number) if version.status == Status.DRAFT.value
-                          else _("Your proposal is sent as version %(n)d. The care team is told and will take it "
-                                 "up with you.", n=version.number), "success")
+                flash(_save(client, composing, proposal, lines, form), "success")
                 return redirect(url_for(".composer", client_id=client.id))
             reading = meter.meter_for(current_user, client, lines, form.use_savings.data)
         except InvalidPackage as exc:
@@ -101,6 +108,10 @@ def composer(client_id: int):
             errors, status = {"lines": _("Someone else saved at the same moment. Reload and try again.")}, 409
     elif request.method == "POST":
         status = 400
+    return _composer_page(client, lines, form, proposal, errors, status, reading)
+
+
+def _composer_page(client, lines, form, proposal, errors, status, reading=None, decline_form=None):
     if reading is None and not errors:
         try:
             reading = meter.read_meter(client, lines, form.use_savings.data)
@@ -108,8 +119,17 @@ def composer(client_id: int):
             reading = None
         except InvalidPackage as exc:  # a service became inactive since the draft was saved
             errors = exc.errors
-    return render_template("care/composer.html",
-                           **_composer_context(client, lines, form, reading, errors, proposal)), status
+    context = _composer_context(client, lines, form, reading, errors, proposal)
+    if decline_form is not None:
+        context["decline_form"] = decline_form
+    return render_template("care/composer.html", **context), status
+
+
+def _proposal_page(client, proposal, errors: dict, status: int, decline_form=None):
+    """The composer with the proposal opened, showing why an answer to it was refused."""
+    lines, start = _opened_lines(client, True, proposal)
+    form = ComposerForm(formdata=None, use_savings=start.use_savings if start else False)
+    return _composer_page(client, lines, form, proposal, errors, status, decline_form=decline_form)
 
 
 @bp.route("/package/submit", methods=["POST"])
@@ -198,7 +218,9 @@ def sign(client_id: int, number: int):
         signed = packages.sign_off(current_user, client, number, form.active_from.data)
     except packages.VersionReplaced as exc:
         flash(_("Version %(old)d was replaced by version %(new)d after the health risks changed: version %(new)d "
-                "adds the care they require. Check it and sign that one off.", old=number, new=exc.current.number),
+                "adds the care they require. Check it and sign that one off.", old=number, new=exc.current.number)
+              if exc.for_risks else _("Version %(old)d was replaced by version %(new)d, which waits for sign-off "
+                                      "now. Check it and sign that one off.", old=number, new=exc.current.number),
               "warning")
         return redirect(url_for(".sign", client_id=client.id, number=exc.current.number))
     except packages.NotSubmitted:
@@ -245,11 +267,9 @@ def take_over(client_id: int, number: int):
     try:
         draft = proposals.take_over(current_user, client, number)
     except proposals.ProposalHandled as exc:
-        flash(str(exc.message), "error")
-        return redirect(url_for(".composer", client_id=client.id)), 409
+        return _proposal_page(client, exc.proposal, {"lines": exc.message}, 409)
     except InvalidPackage as exc:
-        flash("; ".join(exc.errors.values()), "error")
-        return redirect(url_for(".composer", client_id=client.id, proposal=number)), 422
+        return _proposal_page(client, proposals.proposal_by_number(client, number), exc.errors, 422)
     flash(_("Proposal %(p)d is taken over as version %(n)d.", p=number, n=draft.number), "success")
     return redirect(url_for(".composer", client_id=client.id))
 
@@ -260,21 +280,14 @@ def decline(client_id: int, number: int):
     client = clients.get_client(current_user, client_id)
     authorize(current_user, Perm.PACKAGE_COMPOSE, client)
     form = DeclineForm()
-    proposal = proposals.proposal_by_number(client, number)
-    if form.validate_on_submit():
-        try:
-            proposals.decline(current_user, client, number, form.reason.data)
-        except proposals.ProposalHandled as exc:
-            flash(str(exc.message), "error")
-            return redirect(url_for(".composer", client_id=client.id)), 409
-        flash(_("Proposal %(p)d is declined. The family sees your reason.", p=number), "success")
-        return redirect(url_for(".composer", client_id=client.id))
-    working = versions.working_version(client)
-    lines = proposals.lines_to_take_over(client, proposal) if proposal.status == Status.PROPOSAL.value else versions.lines_of(working)
-    composer_form = ComposerForm(formdata=None, use_savings=proposal.use_savings)
-    context = _composer_context(client, lines, composer_form, None, {}, proposal)
-    context["decline_form"] = form
-    return render_template("care/composer.html", **context), 422
+    if not form.validate_on_submit():
+        return _proposal_page(client, proposals.proposal_by_number(client, number), {}, 422, decline_form=form)
+    try:
+        proposals.decline(current_user, client, number, form.reason.data)
+    except proposals.ProposalHandled as exc:
+        return _proposal_page(client, exc.proposal, {"lines": exc.message}, 409)
+    flash(_("Proposal %(p)d is declined. The family sees your reason.", p=number), "success")
+    return redirect(url_for(".composer", client_id=client.id))
 
 
 @bp.route("/package/use-savings", methods=["POST"])

@@ -60,14 +60,34 @@ class HealthLineWithoutRisk(DomainError):
 
 
 class VersionReplaced(Conflict):
-    """The version was replaced (the health risks changed after it was submitted); ``current``
-    is the submitted version that covers them, if there is one."""
+    """The submitted version was replaced: ``current`` waits for sign-off instead, and
+    ``for_risks`` says it was written to cover health risks that changed after submission."""
 
     code = "replaced"
 
-    def __init__(self, current: PackageVersion | None):
+    def __init__(self, current: PackageVersion, for_risks: bool):
         super().__init__("replaced")
         self.current = current
+        self.for_risks = for_risks
+
+
+def _replacement(client: Client, version: PackageVersion) -> tuple[PackageVersion | None, bool]:
+    """The submitted version waiting instead of ``version``, and whether it was written on top of
+    it to cover health risks that changed (health.sync_package writes such a version as
+    submitted at once, so it was submitted when it was created; a draft is submitted later)."""
+    current = _submitted_now(client)
+    if current is None or current.number <= version.number:
+        return None, False
+    step = current
+    for _step in range(50):
+        if step.submitted_at != step.created_at or step.based_on_id is None:
+            return current, False
+        if step.based_on_id == version.id:
+            return current, True
+        step = db.session.get(PackageVersion, step.based_on_id)
+        if step is None:
+            break
+    return current, False
 
 
 def authorize_proposal(actor, client: Client) -> None:
@@ -191,6 +211,7 @@ class SignOffPreview:
     gaps: list[Gap]
     unfounded: list[str]
     current: PackageVersion | None  # the submitted version to sign instead, when this one is stale
+    replaced_for_risks: bool = False  # ... written because the health risks changed
 
     @property
     def signable(self) -> bool:
@@ -222,10 +243,7 @@ def sign_off_preview(actor, client: Client, version_number: int) -> SignOffPrevi
     required = requirements(client)
     today = local_today()
     active = active_version(client)
-    current = None
-    if version.status != Status.SUBMITTED.value:
-        submitted = _submitted_now(client)
-        current = submitted if submitted is not None and submitted.number > version.number else None
+    current, for_risks = (None, False) if version.status == Status.SUBMITTED.value else _replacement(client, version)
     planned = {line.service.code: line.per_week for line in version.lines}
     read_logged(actor, client, HealthEvent.PACKAGE_CHECKED, version)
     return SignOffPreview(
@@ -233,7 +251,7 @@ def sign_off_preview(actor, client: Client, version_number: int) -> SignOffPrevi
         before=reading_of(client, active, today) if active else None,
         after=reading_of(client, version, today),
         required=required, gaps=coverage_gaps(required, planned),
-        unfounded=_unfounded(client, version, required), current=current,
+        unfounded=_unfounded(client, version, required), current=current, replaced_for_risks=for_risks,
     )
 
 
@@ -251,9 +269,9 @@ def sign_off(actor, client: Client, version_number: int, active_from: date | Non
     version = db.session.scalar(select(PackageVersion).where(
         PackageVersion.client_id == client.id, PackageVersion.number == version_number))
     if version is not None and version.status == Status.REPLACED.value and version.submitted_at is not None:
-        current = _submitted_now(client)
-        if current is not None and current.number > version.number:
-            raise VersionReplaced(current)
+        current, for_risks = _replacement(client, version)
+        if current is not None:
+            raise VersionReplaced(current, for_risks)
     if version is None or version.status != Status.SUBMITTED.value:
         raise NotSubmitted()
     required = requirements(client)

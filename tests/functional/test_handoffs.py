@@ -159,7 +159,13 @@ def test_a_second_take_over_is_a_clear_409_and_changes_nothing(health_world, cli
     token = csrf_from(page.get_data(as_text=True))
     on_page = client.post(f"/clients/{health_world.own.id}/package/proposals/{number}/take-over",
                           data={"csrf_token": token})
-    assert on_page.status_code == 409
+    assert on_page.status_code == 409 and "al overgenomen door" in on_page.get_data(as_text=True)
+    # A colleague who had the proposal open in the composer and saves it now: the same answer,
+    # not a draft that silently replaces the one taken over.
+    saved = client.post(f"/clients/{health_world.own.id}/package",
+                        data={"csrf_token": token, "action": "save", "proposal": str(number),
+                              **{f"n_{c}": str(n) for c, n in {**HEALTH, **RED_CORE, "C08": 1}.items()}})
+    assert saved.status_code == 409 and "al overgenomen door" in saved.get_data(as_text=True)
     assert versions_count() == count
     assert len(notes(health_world.users["family"], "proposal_taken_over")) == 1
 
@@ -345,12 +351,28 @@ def test_a_risk_recorded_after_submission_replaces_the_stale_version_and_leads_t
     # No refused sign-off trap: the stale number leads to the covering version.
     refused = api(client, auth, "POST", f"/api/v1/clients/{own}/package/versions/{stale}/sign")
     assert refused.status_code == 409 and refused.get_json()["error"]["fields"]["current"] == str(current.number)
+    assert "gezondheidsrisico's veranderden" in refused.get_json()["error"]["message"]
+    preview = client.get(f"/api/v1/clients/{own}/package/versions/{stale}/sign-off").get_json()
+    assert (preview["current_number"], preview["replaced_for_risks"], preview["signable"]) == (
+        current.number, True, False)
     page = client.get(f"/clients/{own}/package/versions/{stale}/sign").get_data(as_text=True)
     assert f"/clients/{own}/package/versions/{current.number}/sign" in page
     token = csrf_from(page)
     led = client.post(f"/clients/{own}/package/versions/{stale}/sign", data={"csrf_token": token})
     assert led.status_code == 302 and led.headers["Location"].endswith(f"/package/versions/{current.number}/sign")
     assert api(client, auth, "POST", f"/api/v1/clients/{own}/package/versions/{current.number}/sign").status_code == 200
+
+
+def test_a_version_the_team_submitted_again_leads_to_the_newer_one(health_world, client, auth, db):
+    active_package(client, auth, health_world)
+    older = _submit(client, auth, health_world, RED_CORE)
+    newer = _submit(client, auth, health_world, {**RED_CORE, "C08": 4})
+    auth.login(health_world.email("nurse"))
+    refused = api(client, auth, "POST", f"/api/v1/clients/{health_world.own.id}/package/versions/{older}/sign")
+    assert refused.status_code == 409 and refused.get_json()["error"]["fields"]["current"] == str(newer)
+    assert "nu op goedkeuring wacht" in refused.get_json()["error"]["message"]
+    preview = client.get(f"/api/v1/clients/{health_world.own.id}/package/versions/{older}/sign-off").get_json()
+    assert (preview["current_number"], preview["replaced_for_risks"]) == (newer, False)
 
 
 def test_the_nurse_adds_missing_care_to_a_submitted_version_from_the_sign_off_page(health_world, client, auth, db):
