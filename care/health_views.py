@@ -104,7 +104,7 @@ def prescribe(client_id: int, risk_id: int):
     return _run(client_id, lambda client: health.prescribe(
         current_user, client, risk_id, service=request.form.get("service", ""),
         min_per_week=_int_or_none("min_per_week"), reason=request.form.get("reason", "")),
-        _("The higher minimum is saved."))
+        _("The minimum is saved: it takes the place of the rule's for this resident."))
 
 
 @bp.route("/clients/<int:client_id>/health/observations", methods=["POST"])
