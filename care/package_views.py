@@ -253,6 +253,9 @@ def cover_risks(client_id: int):
     except packages.NothingToSubmit:
         flash(_("There is no version waiting for sign-off."), "warning")
         return redirect(url_for(".versions", client_id=client.id))
+    if version is None:
+        flash(_("The version waiting for sign-off covers the health risks already."), "info")
+        return redirect(url_for(".versions", client_id=client.id))
     flash(_("Version %(n)d adds the care the health risks require.", n=version.number), "success")
     return redirect(url_for(".sign", client_id=client.id, number=version.number))
 

@@ -301,8 +301,9 @@ def sign_off(actor, client: Client, version_number: int, active_from: date | Non
     return version
 
 
-def cover_risks(actor, client: Client) -> PackageVersion:
-    """The nurse replaces the submitted version by one with the care the risks now require.
+def cover_risks(actor, client: Client) -> PackageVersion | None:
+    """The nurse replaces the submitted version by one with the care the risks now require;
+    None when it covers them already.
 
     :raises NothingToSubmit: no submitted version.
     :raises AccessDenied: not a nurse of the client's team.
@@ -312,7 +313,7 @@ def cover_risks(actor, client: Client) -> PackageVersion:
         raise NothingToSubmit()
     covering = health.sync_package(actor, client)
     db.session.commit()
-    return covering or _submitted_now(client)
+    return covering
 
 
 # -- using savings -----------------------------------------------------------------------------

@@ -194,6 +194,8 @@ def test_declining_needs_a_reason_the_family_sees(health_world, client, auth, db
     budget = client.get(f"/clients/{health_world.own.id}/budget").get_data(as_text=True)
     assert f"Afgewezen door {health_world.users['carer'].name}" in budget
     assert "Past niet in het dagritme van moeder" in budget
+    version_page = client.get(f"/clients/{health_world.own.id}/package/versions/{number}").get_data(as_text=True)
+    assert "afgewezen door het team" in version_page and "Past niet in het dagritme van moeder" in version_page
     listed = client.get(f"/api/v1/clients/{health_world.own.id}/package/proposals").get_json()["proposals"]
     assert [(p["number"], p["status"]) for p in listed] == [(number, "declined")]
     # A new proposal later leaves the declined one in the history.
@@ -394,6 +396,9 @@ def test_the_nurse_adds_missing_care_to_a_submitted_version_from_the_sign_off_pa
     current = db.session.scalar(select(PackageVersion).where(PackageVersion.status == "submitted"))
     assert covered.headers["Location"].endswith(f"/package/versions/{current.number}/sign")
     assert {line.service.code: line.per_week for line in current.lines}["H01"] == 28
+    again = client.post(f"/clients/{own}/package/cover-risks", data={"csrf_token": csrf_from(page)})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/package/versions")
+    assert versions_count() == current.number
 
 
 # -- 4. health care needs a documented basis -----------------------------------------------------
