@@ -13,8 +13,9 @@ from marketplace.accounts import org_settings
 from marketplace.accounts.models import Location, OrganisationSetting, User
 from marketplace.core.api import json_body
 from marketplace.core.db_types import local_today
-from marketplace.core.errors import InvalidInput
-from marketplace.core.extensions import csrf
+from marketplace.core.error_handlers import error_response
+from marketplace.core.errors import Conflict, InvalidInput
+from marketplace.core.extensions import csrf, db
 from marketplace.core.money import InvalidAmount, parse_euro
 from marketplace.core.numbers import json_int, parse_iso_date
 from marketplace.core.policy import Perm, authorize, get_in_scope
@@ -24,6 +25,14 @@ from teams.services import list_teams
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 csrf.exempt(bp)  # session writes are checked in security.api_csrf; bearer tokens need none
+
+
+@bp.errorhandler(Conflict)
+def refused(error: Conflict):
+    """A refusal of these use cases says why (in effect already, one's own account, residents
+    still there), with its own code; the app-wide answer to a 409 is a generic "saved by someone else"."""
+    db.session.rollback()
+    return error_response(409, str(error.message), error.code)
 
 
 def _org():

@@ -18,8 +18,8 @@ class CheckboxesField(SelectMultipleField):
 
 
 class SettingsForm(FlaskForm):
-    orange_from_pct = AsciiIntegerField(_l("Orange from (% of the budget)"), validators=[InputRequired()])
-    red_above_pct = AsciiIntegerField(_l("Red above (% of the budget)"), validators=[InputRequired()])
+    orange_from_pct = AsciiIntegerField(_l("Orange from (percent of the budget)"), validators=[InputRequired()])
+    red_above_pct = AsciiIntegerField(_l("Red above (percent of the budget)"), validators=[InputRequired()])
     overhead_pct = AsciiIntegerField(_l("Overhead (%)"), validators=[InputRequired()])
     valid_from = AsciiDateField(_l("From"), validators=[InputRequired()])
 

@@ -54,8 +54,10 @@ def settings():
     org = _org()
     today = local_today()
     now = org_settings.settings_on(org, today)
-    form = SettingsForm(data={"orange_from_pct": now.orange_from_pct, "red_above_pct": now.red_above_pct,
-                              "overhead_pct": now.overhead_pct, "valid_from": today})
+    history = org_settings.history(current_user, org)
+    latest = history[0] if history else now  # a new change starts from the last one planned
+    form = SettingsForm(data={"orange_from_pct": latest.orange_from_pct, "red_above_pct": latest.red_above_pct,
+                              "overhead_pct": latest.overhead_pct, "valid_from": today})
     if _ok(form):
         try:
             org_settings.change_settings(current_user, org, orange_from_pct=form.orange_from_pct.data,
@@ -68,7 +70,7 @@ def settings():
             return redirect(url_for(".settings"))
     status = 422 if form.errors else 200
     return render_template("admin/settings.html", form=form, now=now, today=today, org=org,
-                           history=org_settings.history(current_user, org)), status
+                           history=history), status
 
 
 @bp.route("/settings/<int:setting_id>/withdraw", methods=["POST"])
