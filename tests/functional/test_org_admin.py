@@ -22,7 +22,7 @@ from marketplace.core.extensions import db
 from marketplace.core.roles import Role
 from teams.models import Team
 from tests.conftest import csrf_from
-from tests.factories import make_client, make_location, make_user
+from tests.factories import make_user
 
 TODAY = local_today()
 # DOMAIN.md §4, 5VV (B = 88560 at 20 % overhead): health H01×21 H04×14 H10×14 (22890) and core
