@@ -208,9 +208,10 @@ def search(actor, *, action: str = "", user_id: int | None = None, client_id: in
     page = max(page, 1)
     # In a request the read is logged after the page is built (record_read); outside one its
     # row is in this transaction and left out of the page.
+    searched = "".join(f" {label}={value}" for label, value in (("name", name), ("from", date_from),
+                                                                  ("to", date_to)) if value)
     reading = record_read(actor=actor, object_type="audit_events",
-                          detail=f"action={action} user={user_id or ''} client={client_id or ''} name={name} "
-                                 f"from={date_from or ''} to={date_to or ''} page={page}")
+                          detail=f"action={action} user={user_id or ''} client={client_id or ''} page={page}{searched}")
     if reading in db.session:
         db.session.flush()
         query = query.where(AuditEvent.id != reading.id)
