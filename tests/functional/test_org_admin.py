@@ -20,6 +20,7 @@ from marketplace.core.audit import AuditEvent
 from marketplace.core.db_types import local_today
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
+from teams.assignments import TeamInactive, move_to_team
 from teams.models import Team
 from tests.conftest import csrf_from
 from tests.factories import make_user
@@ -276,6 +277,15 @@ def test_teams_with_locations_target_groups_and_capacity(world, client, auth):
     assert db.session.get(Team, own.id).active and db.session.get(Team, own.id).capacity == 12
     assert db.session.scalar(select(Team).where(Team.name == "Z")) is None
     assert _audits("teams") == 2
+
+
+def test_a_deactivated_team_takes_no_new_residents_but_keeps_its_own(world):
+    world.other_team.active = False
+    db.session.commit()
+    with pytest.raises(TeamInactive):
+        move_to_team(world.own, world.other_team, TODAY)
+    move_to_team(world.other, world.other_team, TODAY)  # already there: nothing changes
+    assert world.own.team_id == world.team.id and world.other.team_id == world.other_team.id
 
 
 @pytest.mark.parametrize("kind", ["users", "teams", "locations"])
