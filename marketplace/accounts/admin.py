@@ -35,7 +35,14 @@ class LastAdministrator(Conflict):
 
 
 class OwnAccount(Conflict):
+    """An administrator's change to their own account that would lock them out; ``field`` names
+    what was refused (``active`` or ``roles``)."""
+
     code = "own_account"
+
+    def __init__(self, message, field: str):
+        super().__init__(message, fields={field: message})
+        self.field = field
 
 
 def list_users(actor, organisation: Organisation) -> list[User]:
@@ -147,9 +154,9 @@ def update_user(actor, user: User, *, name: str, email: str, roles: Iterable[str
     else:
         wanted = user.roles if roles is None else _staff_roles(roles)
     if user.id == actor.id and not active:
-        raise OwnAccount(_("You cannot deactivate your own account."))
+        raise OwnAccount(_("You cannot deactivate your own account."), "active")
     if user.id == actor.id and Role.ADMIN not in wanted:
-        raise OwnAccount(_("You cannot take away your own administrator role."))
+        raise OwnAccount(_("You cannot take away your own administrator role."), "roles")
     if _email_taken(email, user.id):
         raise InvalidInput("email", _("This e-mail address is in use already."))
     _lock(user.organisation_id)

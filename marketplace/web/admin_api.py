@@ -32,7 +32,7 @@ def refused(error: Conflict):
     """A refusal of these use cases says why (in effect already, one's own account, residents
     still there), with its own code; the app-wide answer to a 409 is a generic "saved by someone else"."""
     db.session.rollback()
-    return error_response(409, str(error.message), error.code)
+    return error_response(409, str(error.message), error.code, error.fields)
 
 
 def _org():

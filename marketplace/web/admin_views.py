@@ -38,14 +38,6 @@ def _place_error(form, exc: InvalidInput, fallback) -> None:
         getattr(form, name, fallback).errors.append(message)
 
 
-def _ok(form) -> bool:
-    # Field errors lists are tuples until validate() runs; make them lists for the use case's errors.
-    valid = form.validate_on_submit()
-    for field in form:
-        field.errors = list(field.errors)
-    return valid
-
-
 # -- settings ------------------------------------------------------------------------------
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -58,7 +50,7 @@ def settings():
     latest = history[0] if history else now  # a new change starts from the last one planned
     form = SettingsForm(data={"orange_from_pct": latest.orange_from_pct, "red_above_pct": latest.red_above_pct,
                               "overhead_pct": latest.overhead_pct, "valid_from": today})
-    if _ok(form):
+    if form.validate_on_submit():
         try:
             org_settings.change_settings(current_user, org, orange_from_pct=form.orange_from_pct.data,
                                          red_above_pct=form.red_above_pct.data,
@@ -99,7 +91,7 @@ def users():
     org = _org()
     form = NewUserForm()
     form.roles.choices = _role_choices()
-    if _ok(form):
+    if form.validate_on_submit():
         try:
             user = people.create_user(current_user, org, name=form.name.data, email=form.email.data,
                                       roles=form.roles.data, password=form.password.data)
@@ -119,12 +111,14 @@ def edit_user(user_id: int):
     staff = not (user.roles & people.INVITED_ROLES)
     form = UserForm(obj=user, data={"roles": sorted(user.roles)})
     form.roles.choices = _role_choices()
-    if _ok(form):
+    if form.validate_on_submit():
         try:
             people.update_user(current_user, user, name=form.name.data, email=form.email.data,
                                roles=form.roles.data if staff else None, active=form.active.data)
         except InvalidInput as exc:
             _place_error(form, exc, form.name)
+        except people.OwnAccount as exc:
+            getattr(form, exc.field).errors.append(exc.message)
         except Conflict as exc:
             form.active.errors.append(exc.message)
         else:
@@ -141,7 +135,7 @@ def edit_user(user_id: int):
 def locations():
     org = _org()
     form = LocationForm()
-    if _ok(form):
+    if form.validate_on_submit():
         try:
             location = people.create_location(current_user, org, name=form.name.data, city=form.city.data)
         except InvalidInput as exc:
@@ -159,7 +153,7 @@ def locations():
 def edit_location(location_id: int):
     location = get_in_scope(current_user, Location, location_id, Perm.ORG_ADMIN)
     form = LocationForm(obj=location)
-    if _ok(form):
+    if form.validate_on_submit():
         in_use = team_admin.list_locations_in_use(location.organisation_id).get(location.id, 0)
         try:
             people.update_location(current_user, location, name=form.name.data, city=form.city.data,
@@ -195,7 +189,7 @@ def _team_form(org, team: Team | None = None) -> TeamForm:
 def teams():
     org = _org()
     form = _team_form(org)
-    if _ok(form):
+    if form.validate_on_submit():
         try:
             team = team_admin.create_team(current_user, org, name=form.name.data, location_ids=form.locations.data,
                                           target_groups=form.target_groups.data, capacity=form.capacity.data)
@@ -213,7 +207,7 @@ def teams():
 def edit_team(team_id: int):
     team = get_in_scope(current_user, Team, team_id, Perm.ORG_ADMIN)
     form = _team_form(team.organisation, team)
-    if _ok(form):
+    if form.validate_on_submit():
         try:
             team_admin.update_team(current_user, team, name=form.name.data, location_ids=form.locations.data,
                                    target_groups=form.target_groups.data, capacity=form.capacity.data,

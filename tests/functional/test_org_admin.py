@@ -195,6 +195,9 @@ def test_an_administrator_cannot_deactivate_themself_nor_drop_their_own_role(wor
     response = _form(client, f"/admin/users/{admin.id}", {"name": admin.name, "email": admin.email,
                                                           "roles": ["admin"]})  # active unticked
     assert response.status_code == 422 and 'id="active-error"' in response.get_data(as_text=True)
+    response = _form(client, f"/admin/users/{admin.id}", {"name": admin.name, "email": admin.email,
+                                                          "roles": ["board"], "active": "y"})
+    assert response.status_code == 422 and 'id="roles-error"' in response.get_data(as_text=True)
     answer = _api(client, auth, "PATCH", f"/api/v1/admin/users/{admin.id}", {"roles": ["board"]})
     assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "own_account"
     db.session.expire_all()
