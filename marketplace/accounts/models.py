@@ -19,8 +19,10 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(60), unique=True)
+    # The overhead and the meter thresholds (percent of the budget, DOMAIN.md §4) from the start;
+    # changes from a date are rows of OrganisationSetting. Read them through
+    # accounts.org_settings.settings_on(organisation, day), never here.
     overhead_pct: Mapped[int] = mapped_column(default=20)
-    # Meter thresholds in percent of the budget (DOMAIN.md §4).
     orange_from_pct: Mapped[int] = mapped_column(default=90, server_default="90")
     red_above_pct: Mapped[int] = mapped_column(default=100, server_default="100")
     # Carers, nurses, team leads and administrators log in with a second factor (TOTP).

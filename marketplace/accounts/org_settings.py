@@ -12,6 +12,7 @@ from datetime import date
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from marketplace.core import audit
 from marketplace.core.audit import Action
@@ -68,6 +69,7 @@ def history(actor, organisation: Organisation) -> list[OrganisationSetting]:
     authorize(actor, Perm.ORG_ADMIN, organisation)
     return list(db.session.scalars(select(OrganisationSetting)
                                    .where(OrganisationSetting.organisation_id == organisation.id)
+                                   .options(selectinload(OrganisationSetting.created_by))
                                    .order_by(OrganisationSetting.valid_from.desc())))
 
 

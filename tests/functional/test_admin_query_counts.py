@@ -38,7 +38,7 @@ def _grow(world, n: int) -> None:
         resident = make_client(world.org, location, team)
         db.session.add(OrganisationSetting(organisation_id=world.org.id, valid_from=local_today()
                                            + timedelta(days=next(_days)), orange_from_pct=90, red_above_pct=100,
-                                           overhead_pct=20, created_by_id=world.users["admin"].id))
+                                           overhead_pct=20, created_by_id=user.id))
         invoice = CopayInvoice(organisation_id=world.org.id, client_id=resident.id, month=date(2026, 10, 1),
                                amount_cents=1790)
         db.session.add(Payment(organisation_id=world.org.id, client_id=resident.id, invoice=invoice,
