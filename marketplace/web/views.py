@@ -8,6 +8,7 @@ from care.clients import list_clients
 from care.health_log import shown_detail
 from marketplace.core import audit
 from marketplace.core.audit import MAX_PAGE, Action
+from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.forms import EmptyForm
 from marketplace.core.http import safe_next
@@ -64,11 +65,18 @@ def audit_log():
     user_id, client_id = int_arg("user"), int_arg("client")
     page = int_arg("page", 1, high=MAX_PAGE)
     name = request.args.get("name", "")[:100]
-    date_from, date_to = date_arg("from"), date_arg("to")
+    errors, dates = {}, {}
+    for field in ("from", "to"):
+        try:
+            dates[field] = date_arg(field)
+        except InvalidInput as exc:
+            errors[field], dates[field] = exc.message, None
+    date_from, date_to = dates["from"], dates["to"]
     rows, has_next = audit.search(current_user, action=action, user_id=user_id, client_id=client_id, name=name,
                                   date_from=date_from, date_to=date_to, page=page)
     filters = {"action": action, "user": user_id, "client": client_id, "name": name or None,
                "from": date_from.isoformat() if date_from else None, "to": date_to.isoformat() if date_to else None}
     return render_template("main/audit.html", rows=rows, has_next=has_next, page=page, shown_detail=shown_detail,
                            filters=filters, action=action, user_id=user_id, client_id=client_id, name=name,
-                           date_from=date_from, date_to=date_to, actions=list(Action))
+                           date_from=date_from, date_to=date_to, actions=list(Action),
+                           errors=errors), 422 if errors else 200

@@ -432,3 +432,5 @@ def test_the_audit_log_is_searched_by_name_and_dates_in_words(world, client, aut
     page = client.get("/admin/audit?name=admin&from=2025-01-01&to=2025-01-02").get_data(as_text=True)
     assert "gewijzigd" in page and "team 1" in page and world.users["admin"].name in page
     assert ">update<" not in page
+    refused = client.get("/admin/audit?from=2025-02-30")
+    assert refused.status_code == 422 and 'id="from-error"' in refused.get_data(as_text=True)
