@@ -12,6 +12,7 @@ from datetime import date
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.core import audit
@@ -118,10 +119,15 @@ def change_settings(actor, organisation: Organisation, *, orange_from_pct: int, 
     row = OrganisationSetting(organisation_id=organisation.id, valid_from=valid_from, orange_from_pct=orange_from_pct,
                               red_above_pct=red_above_pct, overhead_pct=overhead_pct, created_by_id=actor.id)
     db.session.add(row)
-    db.session.flush()
-    audit.record(Action.CREATE, actor=actor, obj=row,
-                 detail=f"orange {orange_from_pct}% red {red_above_pct}% overhead {overhead_pct}% from {valid_from}")
-    db.session.commit()
+    try:
+        db.session.flush()
+        audit.record(Action.CREATE, actor=actor, obj=row,
+                     detail=f"orange {orange_from_pct}% red {red_above_pct}% overhead {overhead_pct}% "
+                            f"from {valid_from}")
+        db.session.commit()
+    except IntegrityError:  # the same date saved at the same moment (SQLite has no row lock)
+        db.session.rollback()
+        raise InvalidInput("valid_from", _("There is already a change on this date: withdraw it first.")) from None
     _forget()
     return row
 

@@ -119,6 +119,9 @@ def test_settings_page_shows_history_and_a_future_change_can_be_withdrawn(world,
     assert _api(client, auth, "POST", "/api/v1/admin/settings", {
         "orange_from_pct": 80, "red_above_pct": 100, "overhead_pct": 20, "valid_from": TODAY.isoformat()}
     ).status_code == 201
+    twice = _api(client, auth, "POST", "/api/v1/admin/settings", {
+        "orange_from_pct": 70, "red_above_pct": 90, "overhead_pct": 20, "valid_from": TODAY.isoformat()})
+    assert twice.status_code == 422 and "valid_from" in twice.get_json()["error"]["fields"]
     data = client.get("/api/v1/admin/settings").get_json()
     assert data["current"]["orange_from_pct"] == 80 and [row["valid_from"] for row in data["history"]] == [
         future.isoformat(), TODAY.isoformat()]
