@@ -1,6 +1,6 @@
 """Administrators run the organisation: dated settings (meter thresholds, overhead), active teams and locations.
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-03 16:00:00
 
@@ -11,7 +11,7 @@ import marketplace.core.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
