@@ -1,8 +1,8 @@
 """Proposals reach the team: a proposal is taken over into the draft or declined with a reason,
 and its history stays (``proposed``, who decided, when, why declined).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 16:00:00
 
 """
@@ -13,8 +13,8 @@ import marketplace.core.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
