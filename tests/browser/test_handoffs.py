@@ -18,7 +18,7 @@ from care.lines import LineInput
 from marketplace.accounts.notifications import Notification
 from marketplace.core.db_types import utcnow
 from marketplace.core.extensions import db
-from tests.browser.test_family_journey import PHONE, _serious_violations
+from tests.browser.test_family_journey import PHONE, _serious_violations, has_horizontal_scroll
 from tests.health_basis import record_risks
 from tests.integration.test_settlement import seed_savings
 
@@ -54,16 +54,22 @@ def active_package(world) -> None:
 
 
 class Axe:
-    """axe on each page touched, at desktop width and at 390 px; violations collected per page."""
+    """axe on each page touched, at desktop width and at 390 px (where the page must not scroll
+    sideways either); violations collected per page, a screenshot at phone width of each."""
 
-    def __init__(self):
+    def __init__(self, screenshot):
         self.problems: dict[str, list[str]] = {}
+        self.screenshot = screenshot
 
     def scan(self, page: Page, name: str) -> None:
         desktop = page.viewport_size
         self.problems[name] = _serious_violations(page)
         page.set_viewport_size(PHONE)
-        self.problems[f"{name} (390 px)"] = _serious_violations(page)
+        phone = _serious_violations(page)
+        if has_horizontal_scroll(page):
+            phone.append("the page scrolls sideways at 390 px")
+        self.problems[f"{name} (390 px)"] = phone
+        self.screenshot(page, "phone-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
         page.set_viewport_size(desktop)
 
 
@@ -76,7 +82,7 @@ def test_family_proposes_carer_takes_over_nurse_signs_family_sees_the_copay(
     base, resident = live_server, health_world.own
     seed_savings(health_world, resident, 5000)
     active_package(health_world)
-    axe = Axe()
+    axe = Axe(screenshot)
     contexts = {who: browser.new_context(**browser_context_args) for who in ("family", "carer", "nurse")}
     try:
         family, carer, nurse = (contexts[who].new_page() for who in ("family", "carer", "nurse"))
