@@ -15,7 +15,7 @@ from marketplace.core.extensions import csrf
 from marketplace.core.numbers import parse_iso_date
 from marketplace.core.policy import Perm, authorize
 
-from . import clients, meter, packages, proposals, reviews, versions
+from . import clients, meter, packages, proposals, reviews, savings_choice, versions
 from .catalogue import budget_on, price_list
 from .lines import InvalidPackage, parse_lines
 
@@ -332,8 +332,8 @@ def use_savings(client_id: int):
     authorize(current_user, Perm.PACKAGE_USE_SAVINGS, client)
     data = json_body({"use_savings"}, {"use_savings"})
     try:
-        version = packages.set_use_savings(current_user._get_current_object(), client, _use_savings(data))
-    except packages.NoActivePackage:
+        version = savings_choice.set_use_savings(current_user._get_current_object(), client, _use_savings(data))
+    except savings_choice.NoActivePackage:
         raise ApiError(422, "no_active_package", _("There is no active package yet."))
     return jsonify(active_package=version_json(version, versions.visible_lines(current_user, client, version),
                                                meter.reading_of(client, version, local_today())))

@@ -13,7 +13,7 @@ from marketplace.core.forms import EmptyForm
 from marketplace.core.numbers import InvalidNumber, int_arg, parse_int
 from marketplace.core.policy import Perm, authorize, can
 
-from . import clients, health_log, meter, packages, proposals, requirements, reviews, versions
+from . import clients, health_log, meter, packages, proposals, requirements, reviews, savings_choice, versions
 from .catalogue import budget_on, price_list
 from .domain import Category
 from .lines import InvalidPackage
@@ -302,8 +302,8 @@ def use_savings(client_id: int):
         abort(400)
     on = request.form.get("use_savings", "on") != "off"
     try:
-        packages.set_use_savings(current_user, client, on)
-    except packages.NoActivePackage:
+        savings_choice.set_use_savings(current_user, client, on)
+    except savings_choice.NoActivePackage:
         flash(_("There is no active package yet."), "warning")
     else:
         flash(_("From now on, savings pay for what is above the budget first.") if on else
