@@ -178,6 +178,9 @@ def test_family_proposes_carer_takes_over_nurse_signs_family_sees_the_copay(
             re.compile(r"€\s17,90"))
         expect(family.locator("section.savings-offer")).to_have_count(0)
         screenshot(family, "family-uses-savings")
+        family.locator("li.proposal-taken_over").get_by_role("link").click()
+        expect(family.locator("p.notice")).to_contain_text("overgenomen door het team")
+        axe.scan(family, "the proposal's version page")
         assert {page: found for page, found in axe.problems.items() if found} == {}
     finally:
         for context in contexts.values():
