@@ -174,8 +174,8 @@
     return { lines: values, reason: reason ? reason.value : "", use_savings: useSavings.checked };
   }
 
-  const same = (a, b) => JSON.stringify([a.lines, a.reason, a.use_savings])
-    === JSON.stringify([b.lines, b.reason, b.use_savings]);
+  // The reason is not part of the package: after a save the page comes back with an empty one.
+  const same = (a, b) => JSON.stringify([a.lines, a.use_savings]) === JSON.stringify([b.lines, b.use_savings]);
 
   function readStored() {
     try {

@@ -82,7 +82,7 @@ def test_the_observation_and_prescription_forms_keep_their_values(health_world, 
     assert 'value="10"' in input_tag(html, f"min-{risk_id}")
     assert 'value="minder vaak"' in input_tag(html, f"reason-{risk_id}")
     assert 'aria-invalid="true"' in input_tag(html, f"min-{risk_id}")
-    assert re.search(rf'<details open>\s*<summary>', html), "the form with the error is folded away"
+    assert re.search(r'<details open>\s*<summary>', html), "the form with the error is folded away"
     assert count(db, Prescription) == 0
 
 
