@@ -13,12 +13,19 @@ import re
 import pytest
 from sqlalchemy import select
 
+from billing.models import CopayInvoice
+from care.models import Client, PackageVersion, Service
+from marketplace.demo import DEMO_PASSWORD, load_demo
 from tests.conftest import require
 
 try:
     from playwright.sync_api import Page, expect
 except ImportError:  # conftest.py skips every test here (or fails them with REQUIRE_ALL=1)
     Page = expect = None
+try:
+    from axe_playwright_python.sync_playwright import Axe
+except ImportError:
+    Axe = None
 
 DOMAIN = "delinde.demo"
 PHONE = {"width": 390, "height": 844}
@@ -48,10 +55,6 @@ ANONYMOUS = ["/login"]
 @pytest.fixture
 def demo(db) -> dict[str, str]:
     """Load the demo organisations; the values for the URLs' placeholders."""
-    from billing.models import CopayInvoice
-    from care.models import Client, PackageVersion, Service
-    from marketplace.demo import DEMO_PASSWORD, load_demo
-
     load_demo()
     client = db.session.scalar(select(Client).where(Client.name == "Johanna de Vries"))
     version = db.session.scalar(select(PackageVersion.number).where(PackageVersion.client_id == client.id)
@@ -73,9 +76,7 @@ def log_in(page: Page, base: str, email: str, password: str) -> None:
 
 
 def serious_violations(page: Page) -> list[str]:
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
+    if Axe is None:
         require("accessibility test: axe-playwright-python is missing (pip install -e '.[dev]')")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
                                        "resultTypes": ["violations"]})
