@@ -3,19 +3,16 @@
 Every page in ``PAGES`` is opened by its role and must have no serious or critical violation of
 WCAG 2.1 AA (and 2.2 AA's target size). To cover a new page, add its URL to the role's list:
 ``{client}``, ``{team}``, ``{service}``, ``{month}`` and ``{version}`` are filled in from the demo
-data (resident 1 of De Linde, "Johanna de Vries", her team, her first package version, ...).
-The demo data is the one ``flask demo`` loads: the same accounts a tester uses.
+data (resident 1 of De Linde, "Johanna de Vries", her team, her first package version, ...; see
+the ``demo`` fixture in conftest.py). The demo data is the one ``flask demo`` loads: the same
+accounts a tester uses.
 """
 from __future__ import annotations
 
 import re
 
 import pytest
-from sqlalchemy import select
 
-from billing.models import CopayInvoice
-from care.models import Client, PackageVersion, Service
-from marketplace.demo import DEMO_PASSWORD, load_demo
 from tests.conftest import require
 
 try:
@@ -50,21 +47,6 @@ PAGES: dict[str, list[str]] = {
               "/admin/risk-rules", "/admin/audit", "/reindications", "/account/tokens", "/account/second-factor"],
 }
 ANONYMOUS = ["/login"]
-
-
-@pytest.fixture
-def demo(db) -> dict[str, str]:
-    """Load the demo organisations; the values for the URLs' placeholders."""
-    load_demo()
-    client = db.session.scalar(select(Client).where(Client.name == "Johanna de Vries"))
-    version = db.session.scalar(select(PackageVersion.number).where(PackageVersion.client_id == client.id)
-                                .order_by(PackageVersion.number))
-    service = db.session.scalar(select(Service.id).where(Service.organisation_id == client.organisation_id,
-                                                         Service.code == "C07"))
-    month = db.session.scalar(select(CopayInvoice.month).where(CopayInvoice.client_id == client.id))
-    return {"client": str(client.id), "team": str(client.team_id), "version": str(version),
-            "service": str(service), "month": (month.isoformat()[:7] if month else "2026-11"),
-            "password": DEMO_PASSWORD}
 
 
 def log_in(page: Page, base: str, email: str, password: str) -> None:

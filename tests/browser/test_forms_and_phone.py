@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from tests.browser.conftest import SCREENSHOTS, backend_of
+from tests.browser.test_accessibility_sweep import serious_violations
 from tests.browser.test_composer import CORE, CORE_CENTS, expect_meter, load_text, log_in, meter_of, top
 
 try:
@@ -258,3 +259,52 @@ def test_the_live_meter_marks_the_wrong_line_and_never_shows_a_stale_figure(
     c07.fill("11")
     expect(stale).to_be_hidden()
     expect_meter(page, "green", load_text(CORE_CENTS + 3 * 2460))
+
+
+def demo_log_in(page: Page, base: str, account: str, password: str) -> None:
+    page.get_by_label(re.compile(r"^e-?mail", re.I)).fill(f"{account}@delinde.demo")
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def test_a_refused_review_keeps_the_note(page: Page, live_server: str, demo, screenshot):
+    """A form answered with an error message on the next page (flash) keeps what was typed."""
+    base = live_server
+    page.goto(f"{base}/login")
+    demo_log_in(page, base, "verzorgende1", demo["password"])
+    page.goto(f"{base}/clients/{demo['client']}/budget")
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Evaluatie vastleggen"))
+    form.get_by_label("Notitie").fill("Besproken met de dochter; alles blijft zo")
+    form.get_by_role("button", name="Evaluatie vastleggen").click()  # no outcome chosen
+    expect(page.locator(".flash-error")).to_be_visible()
+    expect(form.get_by_label("Notitie")).to_have_value("Besproken met de dochter; alles blijft zo")
+    assert serious_violations(page) == []
+    screenshot(page)
+
+
+def test_an_expired_session_on_a_health_form_keeps_what_was_typed(
+        page: Page, context, live_server: str, demo, screenshot):
+    base = live_server
+    health = f"{base}/clients/{demo['client']}/health"
+    page.goto(f"{base}/login")
+    demo_log_in(page, base, "verpleegkundige1", demo["password"])
+    page.goto(health)
+    page.get_by_label("Nieuw aandachtspunt").fill("Drinkt weinig na de middag")
+
+    context.clear_cookies()  # the session has ended
+    page.get_by_role("button", name="Toevoegen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("verlopen")
+    assert serious_violations(page) == []
+    screenshot(page, "expired")
+    page.get_by_role("link", name="Terug naar het formulier").click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    demo_log_in(page, base, "verpleegkundige1", demo["password"])
+
+    expect(page).to_have_url(health)
+    expect(page.get_by_label("Nieuw aandachtspunt")).to_have_value("Drinkt weinig na de middag")
+    expect(page.get_by_role("status").filter(has_text=RESTORED)).to_be_visible()
+    screenshot(page, "restored")
+    page.get_by_role("button", name="Toevoegen").click()
+    expect(page.locator(".flashes")).to_contain_text("Het aandachtspunt is opgeslagen.")
+    expect(page.locator(".observations")).to_contain_text("Drinkt weinig na de middag")
+    expect(page.get_by_label("Nieuw aandachtspunt")).to_have_value("")

@@ -143,3 +143,19 @@ def test_other_forms_with_an_expired_token_answer_400_with_a_message(health_worl
     assert response.status_code == 400
     assert "verlopen" in response.get_data(as_text=True)
     assert count(db, HealthRisk) == 0
+
+
+def test_the_form_expired_page_leads_back_to_the_form_on_this_site_only(health_world, client, auth):
+    auth.login(health_world.email("nurse"))
+    path = f"/clients/{health_world.own.id}/health/observations"
+    here = f"/clients/{health_world.own.id}/health"
+    response = client.post(path, data={"csrf_token": "expired", "text": "x"},
+                           headers={"Referer": f"http://localhost{here}?q=huid"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'href="{here}?q=huid"' in html and "data-form-expired" in html
+    elsewhere = client.post(path, data={"csrf_token": "expired", "text": "x"},
+                            headers={"Referer": "https://evil.example/phish"})
+    assert elsewhere.status_code == 400 and "data-form-expired" not in elsewhere.get_data(as_text=True)
+    api = client.post("/api/v1/meter", json={}, headers={"Referer": f"http://localhost{here}"})
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "csrf"
