@@ -87,6 +87,7 @@ def test_composer_on_a_phone_keeps_the_save_button_in_reach_and_the_meter_small(
     expect(meter_of(page).locator('[data-field="total_cents"]')).to_be_visible()
     expect(meter_of(page).locator('[data-field="total_cents"]')).to_have_text(re.compile(r"€\s625,40"))
     screenshot(page, "details")
+    assert serious_violations(page) == []
     phone_shot(page, request, "details")
     toggle.click()
     expect(meter_of(page).locator('[data-field="total_cents"]')).to_be_hidden()
@@ -132,6 +133,7 @@ def test_the_health_risk_form_keeps_every_value_after_an_error(
     expect(error).to_contain_text("1 tot en met 5")
     expect(knowledge).to_have_accessible_description(re.compile("1 tot en met 5"))
     expect(page.locator("article.risk")).to_have_count(0)
+    assert serious_violations(page) == []
     screenshot(page)
 
     # Correct the one value: saved.
@@ -173,6 +175,7 @@ def test_an_expired_session_on_the_composer_keeps_the_draft(
         expect(page.locator(f"#n_{code}")).to_have_value(str(per_week))
     expect(page.get_by_label("Waarom deze wijziging?")).to_have_value("Meer dagstructuur")
     expect_meter(page, "green", load_text(CORE_CENTS))  # the meter shows the restored lines
+    assert serious_violations(page) == []
     screenshot(top(page), "restored")
 
     page.get_by_role("button", name="Concept opslaan").click()
@@ -240,6 +243,7 @@ def test_the_live_meter_marks_the_wrong_line_and_never_shows_a_stale_figure(
     expect(meter).to_have_class(re.compile(r"\bis-stale\b"))
     expect(stale).to_be_visible()
     expect(stale).to_contain_text("Niet actueel")
+    assert serious_violations(page) == []
     screenshot(top(page), "invalid")
 
     c07.fill("9")  # one more C07: 62540 + 2460
