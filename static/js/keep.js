@@ -12,6 +12,15 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
+    if (form.matches("[data-logout]")) {
+      // Logging out on purpose (perhaps on a shared computer): nothing typed stays behind.
+      try {
+        sessionStorage.removeItem(KEY);
+        Object.keys(localStorage).filter((key) => key.startsWith("zorgmarkt.draft."))
+          .forEach((key) => localStorage.removeItem(key));
+      } catch (err) { /* nothing held */ }
+      return;
+    }
     if (form.method.toLowerCase() !== "post" || form.dataset.keep === "off") return;
     // Logging in (on the way back to an expired form) must not replace what that form held.
     if (form.querySelector("input[type=password]") || new URL(form.action).pathname.startsWith("/login")) return;

@@ -312,3 +312,18 @@ def test_an_expired_session_on_a_health_form_keeps_what_was_typed(
     expect(page.locator(".flashes")).to_contain_text("Het aandachtspunt is opgeslagen.")
     expect(page.locator(".observations")).to_contain_text("Drinkt weinig na de middag")
     expect(page.get_by_label("Nieuw aandachtspunt")).to_have_value("")
+
+
+def test_logging_out_on_purpose_leaves_no_draft_behind(page: Page, live_server: str, priced_world):
+    base, resident = live_server, priced_world.own
+    log_in(page, base, priced_world.email("carer"))
+    page.goto(f"{base}/clients/{resident.id}/package")
+    fill_core(page)
+    assert page.evaluate("Object.keys(localStorage).some((k) => k.startsWith('zorgmarkt.draft.'))")
+    page.get_by_role("button", name="Uitloggen").click()
+    expect(page).to_have_url(f"{base}/login")
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+    log_in(page, base, priced_world.email("carer"))
+    page.goto(f"{base}/clients/{resident.id}/package")
+    expect(page.locator("[data-restored]")).to_be_hidden()
+    expect(page.locator("#n_C07")).to_have_value("0")
