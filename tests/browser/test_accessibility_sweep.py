@@ -34,9 +34,9 @@ PAGES: dict[str, list[str]] = {
     "familie1": ["/", "/clients/{client}", "/clients/{client}/budget", "/clients/{client}/package",
                  "/clients/{client}/package/versions", "/clients/{client}/package/versions/{version}",
                  "/clients/{client}/health", "/clients/{client}/access-log", "/clients/{client}/invoices",
-                 "/clients/{client}/statements/{month}", "/account/tokens"],
+                 "/clients/{client}/statements/{month}", "/account/tokens", "/notifications", "/settings"],
     "bewoner1": ["/", "/clients/{client}", "/clients/{client}/budget", "/clients/{client}/health"],
-    "verzorgende1": ["/", "/clients/{client}", "/clients/{client}/package", "/clients/{client}/package/versions",
+    "verzorgende1": ["/", "/notifications", "/settings", "/clients/{client}", "/clients/{client}/package", "/clients/{client}/package/versions",
                      "/clients/{client}/budget", "/clients/{client}/health", "/teams/{team}/reviews"],
     "verpleegkundige1": ["/", "/clients/{client}/health", "/clients/{client}/package",
                          "/clients/{client}/package/versions", "/reindications", "/clients/{client}/invite"],
@@ -44,7 +44,8 @@ PAGES: dict[str, list[str]] = {
     "klantondersteuner": ["/", "/clients/{client}", "/clients/{client}/package"],
     "bestuur": ["/"],
     "admin": ["/", "/admin/catalogue", "/admin/catalogue/services/{service}", "/admin/billing",
-              "/admin/risk-rules", "/admin/audit", "/reindications", "/account/tokens", "/account/second-factor"],
+              "/admin/risk-rules", "/admin/audit", "/reindications", "/account/tokens", "/account/second-factor",
+              "/notifications", "/settings"],
 }
 ANONYMOUS = ["/login"]
 
