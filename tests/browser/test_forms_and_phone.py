@@ -327,3 +327,23 @@ def test_logging_out_on_purpose_leaves_no_draft_behind(page: Page, live_server: 
     page.goto(f"{base}/clients/{resident.id}/package")
     expect(page.locator("[data-restored]")).to_be_hidden()
     expect(page.locator("#n_C07")).to_have_value("0")
+
+
+def test_composer_on_a_phone_without_javascript_keeps_labels_and_saves(
+        browser, browser_context_args, live_server: str, priced_world, screenshot):
+    base, resident = live_server, priced_world.own
+    context = browser.new_context(**{**browser_context_args, "viewport": PHONE}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, base, priced_world.email("carer"))
+        page.goto(f"{base}/clients/{resident.id}/package")
+        label = page.evaluate("""() => getComputedStyle(document.querySelector('#n_C07').closest('td'),
+            '::before').content""")
+        assert "Per week" in label, label
+        assert not page.evaluate("document.scrollingElement.scrollWidth > window.innerWidth")
+        page.locator("#n_C07").fill("8")
+        page.get_by_role("button", name="Concept opslaan").click()
+        expect(page.locator(".flashes")).to_contain_text("Opgeslagen als versie 1.")
+        screenshot(page)
+    finally:
+        context.close()
