@@ -73,7 +73,8 @@ def composer(client_id: int):
         except versions.ConcurrentChange:
             errors, status = {"lines": _("Someone else saved at the same moment. Reload and try again.")}, 409
     elif request.method == "POST":
-        status, expired = 400, "csrf_token" in form.errors
+        expired = "csrf_token" in form.errors
+        status = 400 if expired else 422
         try:
             lines = lines_from_form(request.form)
         except InvalidPackage as exc:

@@ -107,6 +107,18 @@ def test_a_wrong_line_keeps_every_typed_line_and_the_reason(priced_world, client
     assert count(db, PackageVersion) == 0
 
 
+def test_a_too_long_reason_is_marked_and_the_lines_are_kept(priced_world, client, auth, db):
+    auth.login(priced_world.email("carer"))
+    token = csrf_from(client.get(composer_url(priced_world)).get_data(as_text=True))
+    response = client.post(composer_url(priced_world), data={
+        "csrf_token": token, "action": "save", "n_C07": "9", "reason": "r" * 501})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="expired"' not in html
+    assert 'value="9"' in input_tag(html, "n_C07")
+    assert 'aria-invalid="true"' in input_tag(html, "reason") and 'id="reason-error"' in html
+    assert count(db, PackageVersion) == 0
+
+
 @pytest.mark.parametrize("token", ["", "an-expired-token"])
 def test_an_expired_form_token_brings_the_composer_back_with_what_was_typed(
         priced_world, client, auth, db, token):
