@@ -260,7 +260,19 @@ def test_the_live_meter_marks_the_wrong_line_and_never_shows_a_stale_figure(
     expect(meter).to_have_class(re.compile(r"\bis-stale\b"))
     expect(meter.locator('[data-field="error"]')).to_be_visible()
     page.unroute("**/api/v1/meter")
+
+    # While the server computes, the meter says so (and is marked busy for screen readers).
+    held = []
+    page.route("**/api/v1/meter", lambda route: held.append(route))
     c07.fill("11")
+    expect(meter).to_have_attribute("aria-busy", "true")
+    expect(meter.locator('[data-field="busy"]')).to_be_visible()
+    expect(meter.locator('[data-field="busy"]')).to_have_text("Bezig met berekenen…")
+    assert held, "the meter did not ask the server"
+    for route in held:
+        route.continue_()
+    expect(meter).not_to_have_attribute("aria-busy", "true")
+    expect(meter.locator('[data-field="busy"]')).to_be_hidden()
     expect(stale).to_be_hidden()
     expect_meter(page, "green", load_text(CORE_CENTS + 3 * 2460))
 
