@@ -126,7 +126,7 @@ def demo(db) -> dict[str, str]:
     """The demo organisations (``flask demo``); ids to fill in URLs, and the demo password.
 
     ``client`` is De Linde's first resident (Johanna de Vries: an active package, health risks,
-    invoices), ``team`` her team (teamleider1, verzorgende1, verpleegkundige1 and familie1 are
+    invoices), ``user`` her own account, ``location`` her location, ``team`` her team (teamleider1, verzorgende1, verpleegkundige1 and familie1 are
     hers), ``version`` her first package version, ``service`` C07, ``month`` a month with an
     invoice.
     """
@@ -138,5 +138,6 @@ def demo(db) -> dict[str, str]:
                                                          Service.code == "C07"))
     month = db.session.scalar(select(CopayInvoice.month).where(CopayInvoice.client_id == client.id))
     return {"client": str(client.id), "team": str(client.team_id), "version": str(version),
+            "user": str(client.user_id), "location": str(client.location_id),
             "service": str(service), "month": (month.isoformat()[:7] if month else "2026-11"),
             "password": DEMO_PASSWORD}

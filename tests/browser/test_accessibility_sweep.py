@@ -45,7 +45,8 @@ PAGES: dict[str, list[str]] = {
     "bestuur": ["/"],
     "admin": ["/", "/admin/catalogue", "/admin/catalogue/services/{service}", "/admin/billing",
               "/admin/risk-rules", "/admin/audit", "/reindications", "/account/tokens", "/account/second-factor",
-              "/notifications", "/settings"],
+              "/notifications", "/settings", "/admin/settings", "/admin/users", "/admin/users/{user}",
+              "/admin/teams", "/admin/teams/{team}", "/admin/locations", "/admin/locations/{location}"],
 }
 ANONYMOUS = ["/login"]
 
