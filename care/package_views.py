@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from billing.savings import savings_balance_cents
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import InvalidInput
+from marketplace.core.extensions import csrf
 from marketplace.core.forms import EmptyForm
 from marketplace.core.numbers import InvalidNumber, int_arg, parse_int
 from marketplace.core.policy import Perm, authorize, can
@@ -18,12 +19,12 @@ from .catalogue import budget_on, price_list
 from .domain import Category
 from .lines import InvalidPackage
 from .models.packages import Status
-from .forms import ComposerForm, DeclineForm, ReviewForm, SignOffForm, lines_from_form
+from .forms import ComposerForm, DeclineForm, ReviewForm, SignOffForm, lines_from_form, typed_lines
 
 bp = Blueprint("packages", __name__, url_prefix="/clients/<int:client_id>")
 
 
-def _composer_context(client, lines, form, reading=None, errors=None, proposal=None):
+def _composer_context(client, lines, form, reading=None, errors=None, proposal=None, typed=None, expired=False):
     prices = price_list(client.organisation, local_today())
     chosen = {line.service: line.per_week for line in lines}
     show_health = versions.shows_health(current_user, client)
@@ -36,7 +37,7 @@ def _composer_context(client, lines, form, reading=None, errors=None, proposal=N
     return {
         "show_health": show_health, "required": required, "problems": problems,
         "client": client, "form": form, "prices": prices, "chosen": chosen, "reading": reading,
-        "errors": errors or {}, "locale": str(get_locale()),
+        "errors": errors or {}, "locale": str(get_locale()), "typed": typed or {}, "expired": expired,
         "composing": can(current_user, Perm.PACKAGE_COMPOSE, client),
         "nurse": can(current_user, Perm.PACKAGE_SIGN, client),
         "working": versions.working_version(client),
@@ -83,7 +84,11 @@ def _save(client, composing: bool, proposal, lines, form) -> str:
              n=version.number)
 
 
+# The form's own validate_on_submit checks the CSRF token, so that an expired one comes back as
+# this page with everything typed still in it (and the draft in the browser's storage), not as
+# a bare "form expired" page; an expired session goes to the login and back here.
 @bp.route("/package", methods=["GET", "POST"])
+@csrf.exempt
 @login_required
 def composer(client_id: int):
     client = clients.get_client(current_user, client_id)
@@ -93,6 +98,8 @@ def composer(client_id: int):
     lines, start = _opened_lines(client, composing, proposal)
     form = ComposerForm(use_savings=start.use_savings if start else False)
     errors, reading, status = {}, None, 200
+    typed = typed_lines(request.form) if request.method == "POST" else {}
+    expired = False
     if form.validate_on_submit():
         try:
             lines = lines_from_form(request.form)
@@ -107,11 +114,17 @@ def composer(client_id: int):
         except versions.ConcurrentChange:
             errors, status = {"lines": _("Someone else saved at the same moment. Reload and try again.")}, 409
     elif request.method == "POST":
-        status = 400
-    return _composer_page(client, lines, form, proposal, errors, status, reading)
+        expired = "csrf_token" in form.errors
+        status = 400 if expired else 422
+        try:
+            lines = lines_from_form(request.form)
+        except InvalidPackage as exc:
+            errors = exc.errors
+    return _composer_page(client, lines, form, proposal, errors, status, reading, typed=typed, expired=expired)
 
 
-def _composer_page(client, lines, form, proposal, errors, status, reading=None, decline_form=None):
+def _composer_page(client, lines, form, proposal, errors, status, reading=None, decline_form=None, typed=None,
+                   expired=False):
     if reading is None and not errors:
         try:
             reading = meter.read_meter(client, lines, form.use_savings.data)
@@ -119,7 +132,7 @@ def _composer_page(client, lines, form, proposal, errors, status, reading=None, 
             reading = None
         except InvalidPackage as exc:  # a service became inactive since the draft was saved
             errors = exc.errors
-    context = _composer_context(client, lines, form, reading, errors, proposal)
+    context = _composer_context(client, lines, form, reading, errors, proposal, typed, expired)
     if decline_form is not None:
         context["decline_form"] = decline_form
     return render_template("care/composer.html", **context), status
