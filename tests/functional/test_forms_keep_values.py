@@ -75,11 +75,11 @@ def test_the_observation_and_prescription_forms_keep_their_values(health_world, 
     assert count(db, ObservationPoint) == 0
 
     response = client.post(f"/clients/{health_world.own.id}/health/risks/{risk_id}/prescription",
-                           data={"csrf_token": token, "service": "H03", "min_per_week": "10",
-                                 "reason": "minder vaak"})
+                           data={"csrf_token": token, "service": "H03", "min_per_week": "14",
+                                 "reason": "minder vaak"})  # the rule's own 14: no prescription
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'value="10"' in input_tag(html, f"min-{risk_id}")
+    assert 'value="14"' in input_tag(html, f"min-{risk_id}")
     assert 'value="minder vaak"' in input_tag(html, f"reason-{risk_id}")
     assert 'aria-invalid="true"' in input_tag(html, f"min-{risk_id}")
     assert re.search(r'<details open>\s*<summary>', html), "the form with the error is folded away"
