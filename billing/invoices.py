@@ -21,7 +21,7 @@ from marketplace.core.calendar import Month, month_start, next_month
 from marketplace.core.db_types import utcnow
 from marketplace.core.errors import Conflict, NotInScope
 from marketplace.core.extensions import db
-from marketplace.core.policy import Perm, authorize, load
+from marketplace.core.policy import Perm, authorize, can, load
 
 from . import payments
 from .domain import AccountKind, LineKind, Transfer, account_key, payment_transfers
@@ -190,3 +190,23 @@ def pay_invoice(actor, invoice: CopayInvoice) -> Payment:
     :raises GatewayError: the provider refused; nothing is kept.
     """
     return payments.start_payment(actor, COPAY_INVOICE, invoice.id)
+
+
+@dataclass(frozen=True)
+class Unpaid:
+    count: int
+    due_cents: int
+
+
+def unpaid_of(actor, clients: list[Client]) -> dict[int, Unpaid]:
+    """The open invoices of those ``clients`` whose payments the actor may see, in two queries."""
+    ids = [c.id for c in clients if can(actor, Perm.PAYMENT_VIEW, c)]
+    if not ids:
+        return {}
+    result: dict[int, Unpaid] = {}
+    for invoice in db.session.scalars(select(CopayInvoice).where(
+            CopayInvoice.client_id.in_(ids), CopayInvoice.status == InvoiceStatus.OPEN.value)
+            .options(selectinload(CopayInvoice.payments))):
+        before = result.get(invoice.client_id, Unpaid(0, 0))
+        result[invoice.client_id] = Unpaid(before.count + 1, before.due_cents + invoice.due_cents)
+    return result

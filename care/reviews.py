@@ -33,13 +33,22 @@ class ReviewState:
     next_on: date | None  # None: no package has been active yet
     overdue: bool
     due: bool
+    today: date | None = None
+
+    @property
+    def days(self) -> int | None:
+        """Days until the review (negative: days overdue); None without a review date."""
+        if self.next_on is None or self.today is None:
+            return None
+        return (self.next_on - self.today).days
 
 
 def _state(client: Client, start: date | None, held: list[date], today: date) -> ReviewState:
     if start is None:
-        return ReviewState(client, None, False, False)
+        return ReviewState(client, None, False, False, today)
     next_on = next_review(start, client.target_group, held)
-    return ReviewState(client, next_on, next_on < today, today <= next_on <= today + timedelta(days=DUE_WITHIN_DAYS))
+    return ReviewState(client, next_on, next_on < today, today <= next_on <= today + timedelta(days=DUE_WITHIN_DAYS),
+                       today)
 
 
 def _starts_and_held(client_ids: list[int]) -> tuple[dict[int, date], dict[int, list[date]]]:
@@ -60,6 +69,13 @@ def _starts_and_held(client_ids: list[int]) -> tuple[dict[int, date], dict[int, 
     ):
         held.setdefault(client_id, []).append(held_on)
     return starts, held
+
+
+def review_states(clients: list[Client], today: date | None = None) -> dict[int, ReviewState]:
+    """:func:`review_state` for many clients in two queries."""
+    today = today or local_today()
+    starts, held = _starts_and_held([c.id for c in clients])
+    return {c.id: _state(c, starts.get(c.id), held.get(c.id, []), today) for c in clients}
 
 
 def review_state(client: Client, today: date | None = None) -> ReviewState:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from billing.invoices import unpaid_of
+from care import status
 from care.clients import list_clients
 from care.health_log import shown_detail
 from marketplace.core import audit
@@ -13,6 +16,7 @@ from marketplace.core.forms import EmptyForm
 from marketplace.core.http import safe_next
 from marketplace.core.i18n import LANGUAGE_COOKIE
 from marketplace.core.numbers import int_arg
+from marketplace.core.policy import Perm, can
 from marketplace.core.roles import Role
 from teams.services import list_teams, my_teams
 
@@ -26,11 +30,26 @@ def home():
     context = {"role": user.primary_role}
     if user.has_role(Role.BOARD, Role.ADMIN):
         context["teams"] = list_teams(user)
+    rows = []
     if not user.has_role(Role.BOARD) or user.has_role(Role.ADMIN):
         context["clients"] = list_clients(user)
+        rows = status.statuses(user, context["clients"])
+        context["unpaid"] = unpaid_of(user, context["clients"])
+        context["pay_view_ids"] = {c.id for c in context["clients"] if can(user, Perm.PAYMENT_VIEW, c)}
+        context["sort"] = status.sort_key(request.args.get("sort"))
+        context["descending"] = request.args.get("dir") == "desc"
+        context["rows"] = status.sorted_statuses(rows, context["sort"], context["descending"])
+        context["health_column"] = any(row.uncovered is not None for row in rows)
     if user.has_role(Role.CARER, Role.NURSE, Role.TEAM_LEAD, Role.FREELANCER):
         context["my_teams"] = my_teams(user)
-    return render_template("main/home.html", **context)
+    if user.has_role(Role.TEAM_LEAD):
+        context["team_counts"] = status.team_counts([t.id for t in context["my_teams"]], rows)
+    return render_template("main/home.html", sort_label=_sort_label, **context)
+
+
+def _sort_label(key: str) -> str:
+    return str({"name": _("name"), "meter": _("meter"), "review": _("review date"), "proposal": _("proposal"),
+                "signoff": _("sign-off"), "uncovered": _("uncovered risks")}[key])
 
 
 @bp.route("/healthz")
