@@ -122,6 +122,19 @@ def invoice_weeks(invoice: CopayInvoice) -> list[WeekCopay]:
     return [WeekCopay(line.week, line.booked_on, line.amount_cents) for line in invoice.lines]
 
 
+def invoice_of(actor, client: Client, invoice_id: int) -> CopayInvoice:
+    """One invoice of ``client``.
+
+    :raises AccessDenied: the actor may not see the client's payments.
+    :raises NotInScope: no such invoice of this client (another client's invoice is a 404 too).
+    """
+    authorize(actor, Perm.PAYMENT_VIEW, client)
+    invoice = load(CopayInvoice, invoice_id)
+    if invoice is None or invoice.client_id != client.id:
+        raise NotInScope()
+    return invoice
+
+
 def invoices_of(actor, client: Client) -> list[CopayInvoice]:
     authorize(actor, Perm.PAYMENT_VIEW, client)
     return list(db.session.scalars(select(CopayInvoice).where(CopayInvoice.client_id == client.id)

@@ -50,9 +50,19 @@ def stripe_webhook():
 def list_invoices(client_id: int):
     client = clients.get_client(current_user, client_id)
     rows = invoices.invoices_of(current_user, client)
-    weeks = {invoice.id: invoices.invoice_weeks(invoice) for invoice in rows}
-    return render_template("billing/invoices.html", client=client, invoices=rows, weeks=weeks,
+    return render_template("billing/invoices.html", client=client, invoices=rows, today=local_today(),
+                           months=statements.statement_months(current_user, client),
                            form=EmptyForm(), can_pay=_can_pay(client))
+
+
+@bp.route("/clients/<int:client_id>/invoices/<int:invoice_id>", endpoint="invoice")
+@login_required
+def show_invoice(client_id: int, invoice_id: int):
+    """One invoice as a printable page."""
+    client = clients.get_client(current_user, client_id)
+    invoice = invoices.invoice_of(current_user, client, invoice_id)
+    return render_template("billing/invoice.html", client=client, invoice=invoice, today=local_today(),
+                           weeks=invoices.invoice_weeks(invoice), form=EmptyForm(), can_pay=_can_pay(client))
 
 
 def _can_pay(client) -> bool:

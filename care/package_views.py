@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from billing.savings import savings_balance_cents
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import InvalidInput
+from marketplace.core.i18n import long_date
 from marketplace.core.numbers import int_arg
 from marketplace.core.policy import Perm, authorize, can
 
@@ -158,7 +159,7 @@ def sign(client_id: int, number: int):
         return _versions_page(client), 422
     else:
         flash(_("Version %(n)d is active from %(day)s.", n=signed.number,
-                day=format_date(signed.active_from, "long")), "success")
+                day=long_date(signed.active_from)), "success")
     return redirect(url_for(".versions", client_id=client.id))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,6 +13,7 @@ from marketplace.core.audit import Action
 from marketplace.core.db_types import local_today, utcnow
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.extensions import db
+from marketplace.core.i18n import long_date
 from marketplace.core.policy import Perm, authorize
 
 from .domain import DUE_WITHIN_DAYS, next_review, review_due
@@ -127,7 +127,7 @@ def record_review(actor, client: Client, *, outcome: str, note: str, reason: str
         raise NoActivePackage()
     if not reason and not review_due(state.next_on, held_on):
         raise InvalidInput("reason", _("The next review is due on %(day)s. To hold an extra review now, give a "
-                                       "reason.", day=format_date(state.next_on, "long")))
+                                       "reason.", day=long_date(state.next_on)))
     kind = ReviewKind.EXTRA if reason else ReviewKind.REGULAR
     review = Review(client_id=client.id, package_version_id=active.id, kind=kind.value,
                     due_on=state.next_on if kind is ReviewKind.REGULAR else None, held_on=held_on,

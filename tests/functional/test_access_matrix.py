@@ -617,6 +617,8 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                             "min_per_week": "21"}),
     # -- co-payments, payments and statements
     ("billing.invoices", "GET"): resident_route("/clients/{id}/invoices", PAYMENT_VIEWERS, shows_name=True),
+    ("billing.invoice", "GET"): Route(TARGETED, lambda case: "/clients/{id}/invoices/{invoice}".format(
+        id=case.resident.id, invoice=case.object_id("invoice")), per_target=PAYMENT_VIEWERS, shows_name=True),
     ("billing.pay_invoice", "POST"): Route(TARGETED, lambda case: "/clients/{id}/invoices/{invoice}/pay".format(
         id=case.resident.id, invoice=case.object_id("invoice")), per_target=PAYERS, form=no_fields),
     ("billing.payment_return", "GET"): Route(TARGETED, on("payment", "/billing/payments/{id}"),
