@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from care import clients
 from marketplace.core.calendar import InvalidMonth, InvalidWeek
+from marketplace.core.charts import DASHED_SQUARE, DOTTED_TRIANGLE, SOLID_CIRCLE, swatch
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import DomainError, NotInScope
 from marketplace.core.extensions import csrf
@@ -18,7 +19,7 @@ from marketplace.core.money import InvalidAmount, parse_euro
 from marketplace.core.policy import Perm, authorize, can, get_in_scope, load
 from teams.models import Team
 
-from . import invoices, payments, settlement, statements, webhooks
+from . import history, invoices, payments, settlement, statements, webhooks
 from .gateway import GatewayError, event_payload, is_demo, sign
 from .ledger import verify
 from .models import CopayInvoice, Payment, PaymentStatus
@@ -150,6 +151,18 @@ def client_statement(client_id: int, month: str):
         return Response(statements.client_csv(data), mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename=overzicht-{client.id}-{data.month.isoformat()[:7]}.csv"})
     return render_template("billing/client_statement.html", client=client, s=data)
+
+
+@bp.route("/clients/<int:client_id>/budget/history", endpoint="budget_history")
+@login_required
+def budget_history(client_id: int):
+    """The family's budget over time: a chart and the same numbers as a table."""
+    client = clients.get_client(current_user, client_id)
+    rows = history.budget_history(current_user, client)
+    chart = history.history_chart(client, rows) if rows else None
+    return render_template("billing/budget_history.html", client=client, rows=rows, chart=chart,
+                           swatches={"cost": swatch(SOLID_CIRCLE), "budget": swatch(DASHED_SQUARE),
+                                     "savings": swatch(DOTTED_TRIANGLE)})
 
 
 @bp.route("/teams/<int:team_id>/statement")

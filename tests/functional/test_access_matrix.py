@@ -634,6 +634,7 @@ ROUTES: dict[tuple[str, str], Route] = {
                                              redirect_to="/billing/payments/{id}"),
     ("billing.client_statement", "GET"): resident_route("/clients/{id}/statements/2026-01", VIEWERS,
                                                         shows_name=True),
+    ("billing.budget_history", "GET"): resident_route("/clients/{id}/budget/history", VIEWERS, shows_name=True),
     ("billing.team_statement", "GET"): Route(TARGETED, on("team", "/teams/{id}/statement"), per_target=TEAM_STATEMENT,
                                              kind="team"),
     ("billing.admin", "GET"): Route(USER, fixed("/admin/billing"), roles=ADMIN_ONLY),
