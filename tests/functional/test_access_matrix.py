@@ -65,6 +65,8 @@ VIEWERS = {
     "other": frozenset({"admin", "client_supporter"}),
     "foreign": frozenset(),
 }
+# Perm.API_TOKEN_CREATE: staff; a family contact only after asking for it (none in this world has).
+TOKEN_MAKERS = frozenset(MATRIX_ROLES) - {"family", "resident"}
 # Perm.CLIENT_INVITE_CONTACT: the administrator, and the resident's team.
 INVITERS = {"own": frozenset({"admin", *TEAM}), "other": frozenset({"admin"})}
 # Perm.PACKAGE_PROPOSE: the team, the client supporter, family with *decide*, the resident.
@@ -486,7 +488,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("main.home", "GET"): Route(USER, fixed("/")),
     ("auth.logout", "POST"): Route(USER, fixed("/logout"), form=no_fields, redirect_to="/login", ends_session=True),
     ("auth.tokens", "GET"): Route(USER, fixed("/account/tokens")),
-    ("auth.tokens", "POST"): Route(USER, fixed("/account/tokens"), form=lambda case: {"name": "matrix"}),
+    # Tokens: staff, and family contacts who asked for them in their settings; never a resident.
+    ("auth.tokens", "POST"): Route(USER, fixed("/account/tokens"), form=lambda case: {"name": "matrix"},
+                                   roles=TOKEN_MAKERS),
     ("api.logout", "POST"): Route(USER, fixed("/api/v1/auth/logout"), ends_session=True),
     ("api.me", "GET"): Route(USER, fixed("/api/v1/me")),
     # The second factor's steps serve a half-logged-in session; a logged-in user is sent home
@@ -500,7 +504,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.second_factor_login", "POST"): Route(USER, fixed("/api/v1/auth/second-factor"),
                                                json=lambda case: {"code": "000000"}),
     ("api.list_tokens", "GET"): Route(USER, fixed("/api/v1/tokens")),
-    ("api.create_token", "POST"): Route(USER, fixed("/api/v1/tokens"), json=lambda case: {"name": "matrix"}),
+    ("api.create_token", "POST"): Route(USER, fixed("/api/v1/tokens"), json=lambda case: {"name": "matrix"},
+                                        roles=TOKEN_MAKERS),
     ("care_api.list_clients", "GET"): Route(USER, fixed("/api/v1/clients")),
     ("teams_api.list_teams", "GET"): Route(USER, fixed("/api/v1/teams")),
     ("care_api.catalogue", "GET"): Route(USER, fixed("/api/v1/catalogue")),
