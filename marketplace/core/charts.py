@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 84, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 84, 40, 16, 40
 FONT = 14
 
 

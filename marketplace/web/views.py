@@ -44,7 +44,7 @@ def home():
         context["my_teams"] = my_teams(user)
     if user.has_role(Role.TEAM_LEAD):
         context["team_counts"] = status.team_counts([t.id for t in context["my_teams"]], rows)
-    return render_template("main/home.html", sort_label=_sort_label, **context)
+    return render_template("main/home.html", sort_label=_sort_label, sort_keys=status.SORT_KEYS, **context)
 
 
 def _sort_label(key: str) -> str:

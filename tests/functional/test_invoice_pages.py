@@ -25,7 +25,7 @@ def settled_week(world, client, monday: date, copay: int):
     """A settlement entry of one week with a co-payment, as settle_week books it."""
     week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
     return book(world.org.id, f"settle:{week}:{client.id}", "settlement", [
-        Transfer(account_key(AccountKind.COPAY_RECEIVABLE, client.id), account_key(AccountKind.TEAM_BUDGET, 1),
+        Transfer(account_key(AccountKind.COPAY_RECEIVABLE, client.id), account_key(AccountKind.TEAM_BUDGET, world.team.id),
                  copay, LineKind.COPAY)], memo=f"week {week}", client_id=client.id, booked_on=monday)
 
 
