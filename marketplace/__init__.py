@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     # Imports live inside the factory: importing any module of the kernel runs this package's
     # __init__, which must not import the packages that import the kernel.
-    from .core import audit, error_handlers, i18n, security
+    from .core import audit, error_handlers, i18n, outbox, security
     from .core.extensions import babel, csrf, db, limiter, migrate
     from .core.numbers import AsciiIntConverter
 
@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     audit.init_app(app)
+    outbox.init_app(app)
     error_handlers.init_app(app)
     security.init_app(app)
 

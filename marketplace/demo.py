@@ -16,6 +16,7 @@ from care.catalogue import load_catalogue
 from care.models import Client, FamilyContact, HealthRisk, ObservationPoint, PackageLine, PackageVersion, Service
 from care.models.packages import Status
 from care.risk_rules import load_rules
+from marketplace.accounts import notifications
 from marketplace.accounts.models import Location, Organisation, User, UserRole
 from marketplace.accounts.sessions import new_session_nonce
 from marketplace.core.calendar import Week, month_start
@@ -255,8 +256,10 @@ def load_demo() -> list[str]:
     for spec in ORGANISATIONS:
         if db.session.scalar(select(Organisation.id).where(Organisation.slug == spec.slug)) is not None:
             continue
-        load_organisation(spec, password_hash)
+        organisation = load_organisation(spec, password_hash)
         db.session.flush()
+        notifications.notify(db.session.scalars(select(User).where(User.organisation_id == organisation.id)),
+                             "welcome")
         created.append(spec.name)
     db.session.commit()
     settle_recent_weeks()

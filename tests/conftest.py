@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import socket
+import threading
 
 import pytest
+from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
@@ -217,3 +220,59 @@ def argon2_calls(monkeypatch) -> list[str]:
             return _real(self, *args, **kwargs)
         monkeypatch.setattr(PasswordHasher, name, counted)
     return calls
+
+
+class Inbox:
+    """An SMTP server's mailbox; ``refuse`` messages are answered "451 try again" first."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            self.refuse -= 1
+            return "451 Requested action aborted: try again later"
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd): ``(controller, inbox)``."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, inbox
+    finally:
+        controller.stop()
+
+
+def together(app, count: int, work) -> list:
+    """Run ``work(i)`` in ``count`` threads at once; each result or the exception it raised."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = work(i)
+            except Exception as exc:  # noqa: BLE001  (the test inspects what each thread met)
+                results[i] = exc
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results

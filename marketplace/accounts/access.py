@@ -8,8 +8,7 @@ STAFF_ROLES = frozenset(Role) - {Role.FAMILY, Role.RESIDENT}
 
 
 def asked_for_api_access(user) -> bool:
-    """A family contact's own choice in their settings (``user.api_access``, added with the
-    settings page; until then nobody has asked)."""
+    """A family contact's own choice on the settings page (``user.api_access``)."""
     return bool(getattr(user, "api_access", False))
 
 

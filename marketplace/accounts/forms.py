@@ -1,7 +1,7 @@
 """Forms of accounts: logging in, accepting an invitation, tokens. Shape only; rules live in services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from marketplace.core.passwords import MAX_LENGTH, MIN_LENGTH
@@ -36,3 +36,9 @@ class SecondFactorForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
                        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
                                   "spellcheck": "false"})
+
+
+class SettingsForm(FlaskForm):
+    email_notifications = BooleanField(_l("Send me an e-mail for every notification"))
+    api_access = BooleanField(_l("I want to use personal API tokens (for software that reads my family member's "
+                                 "package for me)"))

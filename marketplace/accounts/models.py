@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db_types import UTCDateTime, utcnow
@@ -68,6 +68,10 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Settings of the user: an e-mail for each notification; personal API tokens (staff always
+    # may; a family contact only after asking for them here).
+    email_notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
+    api_access: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -87,6 +91,13 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:  # Flask-Login
         return f"{self.id}.{self.session_nonce}"
+
+    @property
+    def may_use_api_tokens(self) -> bool:
+        """Staff always; family contacts who asked for tokens in their settings; residents never."""
+        if self.roles - {Role.FAMILY, Role.RESIDENT}:
+            return True
+        return Role.FAMILY in self.roles and self.api_access
 
     @property
     def primary_role(self) -> Role | None:

@@ -106,6 +106,11 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@zorgmarkt.local"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Send queued mail right after the response that queued it (the worker `flask outbox
+        # deliver --watch` retries what fails); tests deliver explicitly.
+        # The outbox page (the e-mail that would have been sent): for the demo, never in production.
+        "OUTBOX_PAGE": mode != "production",
+        "OUTBOX_DELIVER_AFTER_REQUEST": _bool("OUTBOX_DELIVER_AFTER_REQUEST", mode != "test"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         # The demo secret is public; in production an unset secret is random, so no event verifies.
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET")

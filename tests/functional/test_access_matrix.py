@@ -43,10 +43,11 @@ from billing.models import CopayInvoice, Payment
 from care import health, packages, risk_rules, versions
 from care.models import Client, RiskRule, Service, StaffLevel
 from care.lines import LineInput
-from marketplace.accounts import invitations, tokens
+from marketplace.accounts import invitations, notifications, tokens
 from marketplace.core.audit import Action, AuditEvent, Outcome
 from marketplace.core.extensions import db, limiter
 from marketplace.accounts.models import ApiToken, Invitation, User
+from marketplace.accounts.notifications import Notification
 from marketplace.core.roles import Role
 
 from ..conftest import _empty_all_tables, csrf_from
@@ -125,6 +126,8 @@ class LiveWorld:
     checkout_sessions: dict[str, str]
     other_user_token_id: int
     foreign_token_id: int
+    other_user_notification_id: int
+    foreign_notification_id: int
     # Every string that would show that organisation B exists.
     foreign_strings: tuple[str, ...]
 
@@ -177,6 +180,9 @@ def build_live_world() -> LiveWorld:
                                                            RiskRule.modifier == "actual"))
 
     other_user_token = tokens.create_token(world.view_only_family, "someone else's").token
+    other_user_notification, = notifications.notify([world.view_only_family], "welcome")
+    foreign_notification, = notifications.notify([world.foreign_admin], "welcome")
+    db.session.commit()
     foreign_token = tokens.create_token(world.foreign_admin, "organisation B's").token
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
@@ -200,6 +206,8 @@ def build_live_world() -> LiveWorld:
         checkout_sessions={target: payment.provider_session_id for target, payment in payments.items()},
         other_user_token_id=other_user_token.id,
         foreign_token_id=foreign_token.id,
+        other_user_notification_id=other_user_notification.id,
+        foreign_notification_id=foreign_notification.id,
         foreign_strings=(world.foreign.name, world.other_org.name, world.foreign_team.name,
                          world.foreign_admin.email, world.foreign_admin.name, world.foreign.location.name,
                          b_nurse.name, b_nurse.email),
@@ -297,6 +305,17 @@ class Case:
             return self.in_app(mine)
         return self.live.foreign_token_id if self.target == "foreign" else self.live.other_user_token_id
 
+    def notification_id(self) -> int:
+        """The actor's own fresh notification; or another user's of organisation A, or B's."""
+        if self.target == "own" and self.role != ANONYMOUS:
+            def mine():
+                user = db.session.get(User, self.live.user_ids[self.role])
+                notification, = notifications.notify([user], "welcome")
+                db.session.commit()
+                return notification.id
+            return self.in_app(mine)
+        return self.live.foreign_notification_id if self.target == "foreign" else self.live.other_user_notification_id
+
     def invitation_token(self) -> str:
         """A fresh, open invitation for the ``own`` resident, issued by the administrator."""
         def work():
@@ -385,6 +404,10 @@ def token_path(template: str) -> Callable[[Case], str]:
     return lambda case: template.format(id=case.token_id())
 
 
+def notification_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.notification_id())
+
+
 def package_path(template: str, *, submitted: bool) -> Callable[[Case], str]:
     return lambda case: template.format(id=case.resident.id, number=case.package_ready(submitted))
 
@@ -400,7 +423,7 @@ def point_path(template: str) -> Callable[[Case], str]:
 PUBLIC = "public"        # anyone, logged in or not; the target plays no part
 USER = "user"            # the logged-in roles of ``roles``; the URL names no object
 TARGETED = "targeted"    # the request names the target's object; ``per_target`` says who may
-TOKEN = "token"          # the URL names a token: only its owner may, anyone else gets 404
+TOKEN = "token"          # the URL names a token or notification: only its owner may, anyone else gets 404
 
 
 @dataclass(frozen=True)
@@ -533,6 +556,23 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("auth.revoke_token", "POST"): Route(TOKEN, token_path("/account/tokens/{id}/revoke"), form=no_fields,
                                          redirect_to="/account/tokens"),
     ("api.revoke_token", "DELETE"): Route(TOKEN, token_path("/api/v1/tokens/{id}")),
+    ("notifications.read", "POST"): Route(TOKEN, notification_path("/notifications/{id}/read"), form=no_fields,
+                                          redirect_to="/notifications", kind="notification"),
+    ("notifications_api.read", "POST"): Route(TOKEN, notification_path("/api/v1/notifications/{id}/read"),
+                                              kind="notification"),
+    # -- one's own notifications and settings
+    ("notifications.index", "GET"): Route(USER, fixed("/notifications")),
+    ("notifications.read_all", "POST"): Route(USER, fixed("/notifications/read-all"), form=no_fields,
+                                              redirect_to="/notifications"),
+    ("notifications.settings", "GET"): Route(USER, fixed("/settings")),
+    ("notifications.settings", "POST"): Route(USER, fixed("/settings"), form=lambda case: {"email_notifications": "y"},
+                                              redirect_to="/settings"),
+    ("notifications.outbox_page", "GET"): Route(USER, fixed("/outbox")),
+    ("notifications_api.list_notifications", "GET"): Route(USER, fixed("/api/v1/notifications")),
+    ("notifications_api.read_all", "POST"): Route(USER, fixed("/api/v1/notifications/read-all")),
+    ("notifications_api.get_settings", "GET"): Route(USER, fixed("/api/v1/settings")),
+    ("notifications_api.change_settings", "PATCH"): Route(USER, fixed("/api/v1/settings"),
+                                                          json=lambda case: {"email_notifications": True}),
     # -- a team's review worklist
     ("teams.review_worklist", "GET"): Route(TARGETED, on("team", "/teams/{id}/reviews"), per_target=WORKLIST,
                                             kind="team"),
@@ -762,6 +802,9 @@ class Probe:
     def token_revoked(self, token_id: int) -> bool:
         return self.read(select(ApiToken.revoked_at).where(ApiToken.id == token_id))[0][0] is not None
 
+    def notification_read(self, notification_id: int) -> bool:
+        return self.read(select(Notification.read_at).where(Notification.id == notification_id))[0][0] is not None
+
 
 @pytest.fixture(scope="module")
 def probe(app, live):
@@ -811,7 +854,8 @@ def test_access(app, live, sessions, probe, endpoint, method, role, target):
         if 300 <= status < 400:
             assert location.path != "/login" or route.redirect_to == "/login", f"{where}: sent to log in"
         if route.redirect_to is not None:
-            wanted = route.redirect_to.format(id=case.object_id(route.kind) if target in TARGETS else "")
+            wanted = route.redirect_to.format(id=case.object_id(route.kind)) \
+                if target in TARGETS and "{id}" in route.redirect_to else route.redirect_to
             assert 300 <= status < 400 and location.path == wanted, \
                 f"{where}: expected a redirect to {wanted}, got {status} {location.path}"
         if route.shows_name:
@@ -843,8 +887,10 @@ def test_access(app, live, sessions, probe, endpoint, method, role, target):
     for name, note in live.health_notes.items():
         if role not in HEALTH_VIEWERS[name]:
             assert note not in body, f"{where}: the response shows health notes of {name} without a care relationship"
-    if route.scope == TOKEN and want == NOT_FOUND:
+    if route.scope == TOKEN and want == NOT_FOUND and route.kind == "resident":
         assert not probe.token_revoked(case.token_id()), f"{where}: revoked someone else's token"
+    if route.scope == TOKEN and want == NOT_FOUND and route.kind == "notification":
+        assert not probe.notification_read(case.notification_id()), f"{where}: marked someone else's notification"
 
 
 # Ids of /api/v1/clients per role: ``own`` and ``other`` by name ("Andere ..." before "Eigen ...").

@@ -103,6 +103,20 @@ def test_family_needs_to_ask_for_api_tokens_staff_need_not(world, client, auth):
     assert client.post("/api/v1/tokens", json={"name": "x"}, headers={"X-CSRFToken": auth.csrf}).status_code == 201
 
 
+def test_a_family_contact_who_asked_in_the_settings_gets_tokens(world, client, auth, db):
+    world.users["family"].api_access = True
+    db.session.commit()
+    auth.login(world.email("family"))
+    assert "/account/tokens" in client.get("/").get_data(as_text=True)
+    created = client.post("/api/v1/tokens", json={"name": "x"}, headers={"X-CSRFToken": auth.csrf})
+    assert created.status_code == 201
+    world.users["family"].api_access = False  # asked no longer: the token stops working
+    db.session.commit()
+    program = client.application.test_client()
+    assert program.get("/api/v1/me", headers={"Authorization": f"Bearer {created.get_json()['secret']}"}) \
+        .status_code == 401
+
+
 def test_a_family_contact_who_asked_may_have_tokens():
     asked = SimpleNamespace(is_authenticated=True, organisation_id=1, api_access=True,
                             has_role=lambda *roles: Role.FAMILY in roles)

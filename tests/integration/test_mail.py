@@ -1,36 +1,5 @@
 """Invitations go out by e-mail when SMTP is configured: a real SMTP server on 127.0.0.1."""
-import socket
-
-import pytest
-from aiosmtpd.controller import Controller
-
 from marketplace.accounts import invitations
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield controller, inbox
-    finally:
-        controller.stop()
 
 
 def test_invitation_is_mailed_with_a_working_link(world, app, db, smtp_server, client):

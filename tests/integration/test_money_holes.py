@@ -18,7 +18,7 @@ from billing.models import CopayInvoice, CopayInvoiceLine, JournalEntry, Payment
 from billing.settlement import WeekNotOver, settle_week
 from marketplace.core.calendar import InvalidWeek
 from marketplace.core.extensions import db
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, together
 from tests.functional.test_webhooks import deliver
 from tests.integration.test_settlement import (  # noqa: F401  (after_the_weeks: a fixture)
     GREEN, HEALTH_5VV, NOVEMBER, RED, WEEK, after_the_weeks, give_package)
@@ -29,29 +29,6 @@ THURSDAY_OF_W49 = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 def entries(kind: str | None = None) -> int:
     query = select(func.count()).select_from(JournalEntry)
     return db.session.scalar(query.where(JournalEntry.kind == kind) if kind else query)
-
-
-def together(app, count: int, work) -> list:
-    """Run ``work(i)`` in ``count`` threads at once; each result or the exception it raised."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[i] = work(i)
-            except Exception as exc:  # noqa: BLE001  (the test inspects what each thread met)
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def red_november(world) -> CopayInvoice:
