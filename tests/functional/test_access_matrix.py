@@ -691,6 +691,9 @@ ROUTES: dict[tuple[str, str], Route] = {
                                             per_target=EDITORS, kind="payment", redirect_to="/admin/billing",
                                             form=lambda case: {"amount": "1,00"}),
     ("billing_api.list_invoices", "GET"): resident_route("/api/v1/clients/{id}/invoices", PAYMENT_VIEWERS),
+    ("billing_api.get_invoice", "GET"): Route(TARGETED, lambda case: "/api/v1/clients/{id}/invoices/{invoice}".format(
+        id=case.resident.id, invoice=case.object_id("invoice")), per_target=PAYMENT_VIEWERS),
+    ("billing_api.budget_history", "GET"): resident_route("/api/v1/clients/{id}/budget/history", VIEWERS),
     ("billing_api.pay_invoice", "POST"): Route(TARGETED, on("invoice", "/api/v1/invoices/{id}/pay"),
                                                per_target=PAYERS, kind="invoice"),
     ("billing_api.client_statement", "GET"): resident_route("/api/v1/clients/{id}/statements/2026-01", VIEWERS),

@@ -117,3 +117,16 @@ def test_invoices_page_keeps_a_constant_query_count(world, client, auth, invoice
     with count_queries() as many:
         client.get(url)
     assert few.count == many.count
+
+
+def test_the_api_gives_the_same_invoices_and_months(world, client, auth, invoices):
+    october, november, other = invoices
+    auth.login(world.email("family"))
+    body = client.get(f"/api/v1/clients/{world.own.id}/invoices").get_json()
+    assert body["statement_months"] == ["2026-11", "2026-10"]
+    first = body["invoices"][0]
+    assert (first["number"], first["issued_on"], first["due_on"], first["overdue"], first["status"]) == \
+        (november.number, "2026-12-01", "2026-12-15", True, "open")
+    one = client.get(f"/api/v1/clients/{world.own.id}/invoices/{november.id}").get_json()["invoice"]
+    assert [w["monday"] for w in one["weeks"]] == ["2026-11-23", "2026-11-30"]
+    assert client.get(f"/api/v1/clients/{world.own.id}/invoices/{other.id}").status_code == 404

@@ -100,3 +100,12 @@ def test_without_settled_weeks_the_page_says_so(priced_world, client, auth):
                                            (88560, 20000), (1000, 200), (1001, 250)])
 def test_nice_step_is_one_two_or_five_times_a_power_of_ten(maximum, step):
     assert nice_step(maximum) == step
+
+
+def test_the_api_gives_the_same_weeks(scenario, client, auth):
+    with time_machine.travel(NOW, tick=False):
+        auth.login(scenario.email("family"))
+        weeks = client.get(f"/api/v1/clients/{scenario.own.id}/budget/history").get_json()["weeks"]
+    assert [(w["monday"], w["package_cost_cents"], w["copay_cents"], w["savings_balance_cents"]) for w in weeks] == \
+        [(r.monday.isoformat(), r.package_cost, r.copay, r.savings_balance) for r in EXPECTED]
+    assert weeks[2]["versions_started"] == [2]
