@@ -10,7 +10,6 @@ import pytest
 
 from billing.invoices import create_invoices
 from billing.settlement import settle_week
-from marketplace.core.extensions import db
 from tests.browser.test_family_journey import PHONE, _serious_violations, has_horizontal_scroll, log_in
 from tests.factories import give_catalogue
 from tests.integration.test_settlement import BIG, GREEN, give_package
