@@ -27,24 +27,31 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     user = current_user
-    context = {"role": user.primary_role}
+    context = {"role": user.primary_role, "rows": []}
     if user.has_role(Role.BOARD, Role.ADMIN):
         context["teams"] = list_teams(user)
-    rows = []
     if not user.has_role(Role.BOARD) or user.has_role(Role.ADMIN):
-        context["clients"] = list_clients(user)
-        rows = status.statuses(user, context["clients"])
-        context["unpaid"] = unpaid_of(user, context["clients"])
-        context["pay_view_ids"] = {c.id for c in context["clients"] if can(user, Perm.PAYMENT_VIEW, c)}
-        context["sort"] = status.sort_key(request.args.get("sort"))
-        context["descending"] = request.args.get("dir") == "desc"
-        context["rows"] = status.sorted_statuses(rows, context["sort"], context["descending"])
-        context["health_column"] = any(row.uncovered is not None for row in rows)
+        context.update(_residents(user))
     if user.has_role(Role.CARER, Role.NURSE, Role.TEAM_LEAD, Role.FREELANCER):
         context["my_teams"] = my_teams(user)
     if user.has_role(Role.TEAM_LEAD):
-        context["team_counts"] = status.team_counts([t.id for t in context["my_teams"]], rows)
+        context["team_counts"] = status.team_counts([t.id for t in context["my_teams"]], context["rows"])
     return render_template("main/home.html", sort_label=_sort_label, sort_keys=status.SORT_KEYS, **context)
+
+
+def _residents(user) -> dict:
+    """The residents at a glance: cards with money for family and residents, a sortable table for staff."""
+    clients = list_clients(user)
+    rows = status.statuses(user, clients)
+    sort, descending = status.sort_key(request.args.get("sort")), request.args.get("dir") == "desc"
+    family_view = user.primary_role in (Role.FAMILY, Role.RESIDENT)
+    return {
+        "clients": clients, "sort": sort, "descending": descending,
+        "rows": status.sorted_statuses(rows, sort, descending),
+        "health_column": any(row.uncovered is not None for row in rows),
+        "unpaid": unpaid_of(user, clients) if family_view else {},
+        "pay_view_ids": {c.id for c in clients if family_view and can(user, Perm.PAYMENT_VIEW, c)},
+    }
 
 
 def _sort_label(key: str) -> str:
