@@ -46,6 +46,8 @@ class Perm(StrEnum):
     CATALOGUE_EDIT = "catalogue.edit"
     AUDIT_VIEW = "audit.view"
     ORG_AGGREGATES = "org.aggregates"
+    # Running the organisation: settings, users, teams, locations (issue 10).
+    ORG_ADMIN = "org.admin"
 
 
 Check = Callable[[object, object], bool]

@@ -86,6 +86,7 @@ CLIENT_RULES = {
     Perm.PAYMENT_REFUND: ({"admin"}, {"admin"}),
     Perm.CATALOGUE_EDIT: ({"admin"}, {"admin"}),
     Perm.RISK_RULES_EDIT: ({"admin"}, {"admin"}),
+    Perm.ORG_ADMIN: ({"admin"}, {"admin"}),
 }
 TEAM_RULES = {
     Perm.TEAM_VIEW: (EVERYONE, EVERYONE),
