@@ -53,7 +53,7 @@ def _meters(clients: list[Client], actives: dict[int, PackageVersion], savings: 
     if not actives:
         return result
     org = clients[0].organisation
-    prices, budgets, thresholds = price_list(org, day), budget_table(org, day), thresholds_of(org)
+    prices, budgets, thresholds = price_list(org, day), budget_table(org, day), thresholds_of(org, day)
     for client in clients:
         version, budget = actives.get(client.id), budgets.get(client.care_profile or "")
         if version is None or not budget:
