@@ -99,6 +99,12 @@ def package_sign(user, client) -> bool:
     return user.has_role(Role.NURSE) and in_client_team(user, client)
 
 
+@rule(Perm.PACKAGE_USE_SAVINGS)
+def package_use_savings(user, client) -> bool:
+    """Paying from savings is the family's money decision: a contact with *decide*, the resident."""
+    return has_right(user, client, "decide") or is_own_client(user, client)
+
+
 @rule(Perm.HEALTH_VIEW)
 def health_view(user, client) -> bool:
     """Need-to-know: carers and nurses of the current team, the client, a representative."""

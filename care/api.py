@@ -15,7 +15,7 @@ from marketplace.core.extensions import csrf
 from marketplace.core.numbers import parse_iso_date
 from marketplace.core.policy import Perm, authorize
 
-from . import clients, meter, packages, reviews, versions
+from . import clients, meter, packages, proposals, reviews, savings_choice, versions
 from .catalogue import budget_on, price_list
 from .lines import InvalidPackage, parse_lines
 
@@ -110,6 +110,10 @@ def version_json(version, lines, reading=None) -> dict:
         "active_from": version.active_from.isoformat() if version.active_from else None,
         "lines": [{"service": line.service.code, "per_week": line.per_week} for line in lines],
         "health_lines_hidden": len(lines) < len(version.lines),
+        "proposed": version.proposed,
+        "decided_by": version.decided_by.name if version.decided_by else None,
+        "decided_at": version.decided_at.isoformat() if version.decided_at else None,
+        "decline_reason": version.decline_reason or None,
     }
     if reading is not None:
         body["meter"] = reading.as_json()
@@ -170,7 +174,7 @@ def get_draft(client_id: int):
 @login_required
 def put_draft(client_id: int):
     client = clients.get_client(current_user, client_id)
-    authorize(current_user, Perm.PACKAGE_PROPOSE, client)
+    packages.authorize_proposal(current_user, client)
     data = json_body({"lines", "use_savings", "reason"}, {"lines"})
     reason = data.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 500:
@@ -224,13 +228,115 @@ def sign_version(client_id: int, number: int):
             raise ApiError(422, "invalid", _("Enter a valid date."), {"active_from": _("Enter a valid date.")})
     try:
         version = packages.sign_off(current_user._get_current_object(), client, number, active_from)
+    except packages.VersionReplaced as exc:
+        message = _("Version %(old)d was replaced by version %(new)d after the health risks changed: sign off "
+                    "version %(new)d.", old=number, new=exc.current.number) if exc.for_risks else \
+            _("Version %(old)d was replaced by version %(new)d, which waits for sign-off now.", old=number,
+              new=exc.current.number)
+        raise ApiError(409, "replaced", message, {"current": str(exc.current.number)})
     except packages.NotSubmitted:
         raise ApiError(422, "not_submitted", _("Only a submitted version can be signed off."))
+    except packages.HealthLineWithoutRisk as exc:
+        raise ApiError(422, "health_line_without_risk", _("Not signed off: a health line has no active risk that "
+                                                          "requires it."),
+                       {code: _("No active risk requires %(code)s: record the risk, or remove the line.", code=code)
+                        for code in exc.codes})
     except packages.PackageUncovered as exc:
         raise ApiError(422, "uncovered", _("Sign-off refused: not every health risk is covered."),
                        {gap.service: _("%(planned)d of at least %(required)d per week", planned=gap.planned,
                                        required=gap.required) for gap in exc.gaps})
     return jsonify(version=version_json(version, versions.visible_lines(current_user, client, version)))
+
+
+def _reading_json(reading):
+    return reading.as_json() if reading is not None else None
+
+
+@bp.get("/clients/<int:client_id>/package/versions/<int:number>/sign-off")
+@login_required
+def sign_off_preview(client_id: int, number: int):
+    client = clients.get_client(current_user, client_id)
+    preview = packages.sign_off_preview(current_user._get_current_object(), client, number)
+    return jsonify(
+        version=version_json(preview.version, list(preview.version.lines)),
+        active_number=preview.active.number if preview.active else None,
+        before=_reading_json(preview.before), after=_reading_json(preview.after),
+        covers=[{"service": r.service, "min_per_week": r.min_per_week, "rule_min_per_week": r.rule_min,
+                 "lowered_by_nurse": r.lowered, "omaha": list(r.omaha)} for r in preview.required.values()],
+        gaps=[{"service": g.service, "required": g.required, "planned": g.planned} for g in preview.gaps],
+        without_risk=preview.unfounded, signable=preview.signable,
+        current_number=preview.current.number if preview.current else None,
+        replaced_for_risks=preview.replaced_for_risks,
+    )
+
+
+@bp.get("/clients/<int:client_id>/package/proposals")
+@login_required
+def list_proposals(client_id: int):
+    client = clients.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_VIEW, client)
+    found = proposals.proposals_of(client)
+    visible = versions.visible_lines_of_versions(current_user, client, found)
+    return jsonify(proposals=[version_json(v, visible[v.id]) for v in found])
+
+
+def _handled(exc: proposals.ProposalHandled):
+    return ApiError(409, "proposal_handled", str(exc.message))
+
+
+@bp.post("/clients/<int:client_id>/package/proposals/<int:number>/take-over")
+@login_required
+def take_over_proposal(client_id: int, number: int):
+    client = clients.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_COMPOSE, client)
+    data = json_body({"lines", "use_savings", "reason"}) if request.data else {}
+    reason = data.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise ApiError(422, "invalid", _("Some of what you entered is not valid."),
+                       {"reason": _("Use at most 500 characters.")})
+    try:
+        lines = parse_lines(data["lines"]) if "lines" in data else None
+        draft = proposals.take_over(current_user._get_current_object(), client, number, lines,
+                                    _use_savings(data) if "use_savings" in data else None, reason)
+    except proposals.ProposalHandled as exc:
+        raise _handled(exc)
+    except InvalidPackage as exc:
+        raise _invalid(exc)
+    except meter.ClientHasNoBudget:
+        raise _no_budget()
+    except versions.ConcurrentChange:
+        raise ApiError(409, "conflict", _("Someone else saved at the same moment. Reload and try again."))
+    return jsonify(draft=version_json(draft, versions.visible_lines(current_user, client, draft),
+                                      meter.reading_of(client, draft, local_today())))
+
+
+@bp.post("/clients/<int:client_id>/package/proposals/<int:number>/decline")
+@login_required
+def decline_proposal(client_id: int, number: int):
+    client = clients.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_COMPOSE, client)
+    data = json_body({"reason"}, {"reason"})
+    try:
+        proposal = proposals.decline(current_user._get_current_object(), client, number, data["reason"])
+    except proposals.ProposalHandled as exc:
+        raise _handled(exc)
+    except InvalidInput as exc:
+        raise ApiError(422, "invalid", str(exc.message), {exc.field: str(exc.message)})
+    return jsonify(proposal=version_json(proposal, versions.visible_lines(current_user, client, proposal)))
+
+
+@bp.put("/clients/<int:client_id>/package/use-savings")
+@login_required
+def use_savings(client_id: int):
+    client = clients.get_client(current_user, client_id)
+    authorize(current_user, Perm.PACKAGE_USE_SAVINGS, client)
+    data = json_body({"use_savings"}, {"use_savings"})
+    try:
+        version = savings_choice.set_use_savings(current_user._get_current_object(), client, _use_savings(data))
+    except savings_choice.NoActivePackage:
+        raise ApiError(422, "no_active_package", _("There is no active package yet."))
+    return jsonify(active_package=version_json(version, versions.visible_lines(current_user, client, version),
+                                               meter.reading_of(client, version, local_today())))
 
 
 @bp.post("/clients/<int:client_id>/reviews")

@@ -236,11 +236,20 @@ class RiskRuleSpec:
 
 @dataclass(frozen=True)
 class Requirement:
-    """A health line the package must hold: at least ``min_per_week``, because of ``omaha``."""
+    """A health line the package must hold: at least ``min_per_week``, because of ``omaha``.
+
+    ``rule_min`` is what the rules alone would require; a nurse's prescription may set the
+    minimum above it or, with a reason, below it (``lowered``).
+    """
 
     service: str
     min_per_week: int
     omaha: tuple[str, ...]  # the problems that require it, sorted
+    rule_min: int = 0
+
+    @property
+    def lowered(self) -> bool:
+        return self.min_per_week < self.rule_min
 
 
 @dataclass(frozen=True)
@@ -256,21 +265,32 @@ def required_care(risks: Iterable[tuple[str, str]], rules: Iterable[RiskRuleSpec
     """The health lines that the active risks require, by service code.
 
     ``risks`` are (omaha, modifier) pairs; ``prescriptions`` maps (omaha, service) to a
-    client's own higher minimum. When several risks need one service, the highest minimum
-    holds. A prescription never lowers a rule's minimum.
+    client's own minimum, set by the nurse with a reason: it takes the place of the rule's
+    minimum for that risk, higher or lower. When several risks need one service, the highest
+    minimum holds.
     """
     prescriptions = prescriptions or {}
     by_rule: dict[tuple[str, str], list[RiskRuleSpec]] = {}
     for rule in rules:
         by_rule.setdefault((rule.omaha, rule.modifier), []).append(rule)
     minimum: dict[str, int] = {}
+    by_rules: dict[str, int] = {}
     reasons: dict[str, set[str]] = {}
     for omaha, modifier in risks:
         for rule in by_rule.get((omaha, modifier), []):
-            needed = max(rule.min_per_week, prescriptions.get((omaha, rule.service), 0))
+            needed = prescriptions.get((omaha, rule.service), rule.min_per_week)
             minimum[rule.service] = max(minimum.get(rule.service, 0), needed)
+            by_rules[rule.service] = max(by_rules.get(rule.service, 0), rule.min_per_week)
             reasons.setdefault(rule.service, set()).add(omaha)
-    return {code: Requirement(code, minimum[code], tuple(sorted(reasons[code]))) for code in sorted(minimum)}
+    return {code: Requirement(code, minimum[code], tuple(sorted(reasons[code])), by_rules[code])
+            for code in sorted(minimum)}
+
+
+def unfounded_health_lines(planned: dict[str, int], health_codes: Iterable[str],
+                           required: dict[str, Requirement]) -> list[str]:
+    """Health lines of a package that no active risk requires: not a documented basis for care
+    that is never charged, so the package cannot be signed off with them."""
+    return sorted(code for code in health_codes if planned.get(code, 0) > 0 and code not in required)
 
 
 def coverage_gaps(required: dict[str, Requirement], planned: dict[str, int]) -> list[Gap]:

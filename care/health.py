@@ -17,13 +17,13 @@ from marketplace.core.errors import InvalidInput, NotInScope
 from marketplace.core.extensions import db
 from marketplace.core.policy import Perm, authorize, can, load
 
-from .domain import Gap, Requirement, coverage_gaps
+from .domain import Gap, Requirement, coverage_gaps, with_required
 from .health_log import HealthEvent, log_access, read_logged
 from .models import Client, HealthRisk, ObservationPoint, OmahaProblem, PackageVersion, Prescription, RiskRating, Service
 from .models.health import Modifier, Scope
 from .models.packages import Status
 from .requirements import open_risks, problems, requirements, requirements_from, rules_of
-from .versions import active_version, required_care_reason, working_version, write_version
+from .versions import active_version, latest_with_status, required_care_reason, write_version
 
 
 MAX_NOTE = 2000
@@ -83,18 +83,67 @@ def _check_rating(knowledge, behaviour, status) -> tuple[int, int, int]:
     return values
 
 
-def _sync_draft(actor, client: Client) -> PackageVersion | None:
-    """Add the required health lines to the working package as a new draft, when missing."""
-    base = working_version(client)
+def _covering(actor, client: Client, base: PackageVersion | None, required, status: Status) -> PackageVersion | None:
     planned = {line.service.code: line.per_week for line in base.lines} if base else {}
-    required = requirements(client)
-    gaps = coverage_gaps(required, planned)
-    if not gaps:
+    if not coverage_gaps(required, planned):
         return None
-    for gap in gaps:
-        planned[gap.service] = gap.required
-    return write_version(actor, client, planned, base.use_savings if base else False, required_care_reason(),
-                         Status.DRAFT, base)
+    return write_version(actor, client, with_required(planned, required), base.use_savings if base else False,
+                         required_care_reason(), status, base)
+
+
+def sync_package(actor, client: Client) -> PackageVersion | None:
+    """Add the care the risks now require where it is missing (flushes; the caller commits).
+
+    The team's draft (else the active package) gets a new draft with the required lines. A
+    submitted version that no longer covers the risks is replaced by one that does, waiting for
+    the same sign-off: the nurse is led to that one and never meets a stale version to refuse.
+    Returns the covering submitted version, if one was written.
+    """
+    required = requirements(client)
+    draft = latest_with_status(client, Status.DRAFT)
+    submitted = latest_with_status(client, Status.SUBMITTED)
+    if draft is not None or submitted is None:
+        _covering(actor, client, draft or active_version(client), required, Status.DRAFT)
+    if submitted is None:
+        return None
+    covering = _covering(actor, client, submitted, required, Status.SUBMITTED)
+    if covering is not None:
+        # Written as submitted: submitted when created (packages._replacement tells it by that).
+        covering.submitted_by_id, covering.submitted_at = actor.id, covering.created_at
+    return covering
+
+
+def lower_required(actor, client: Client, lowered: dict[str, int], reason: str) -> None:
+    """The nurse's decision to plan required care below the rule's minimum, for a reason:
+    stored as a prescription of each open risk that requires the service (flushes only).
+
+    :raises InvalidInput: no reason, or a lower amount under 1 (close the risk instead).
+    """
+    authorize(actor, Perm.HEALTH_EDIT, client)
+    reason = (reason or "").strip()
+    for code, per_week in lowered.items():
+        if per_week < 1:
+            raise InvalidInput(code, _("%(code)s is required for a health risk. To stop this care, close the "
+                                       "risk in the health profile.", code=code))
+        if not reason:
+            raise InvalidInput(code, _("%(code)s is below what a health risk requires. Give the reason in "
+                                       "\"Why this change?\": it is recorded as your decision.", code=code))
+    risks = open_risks([client.id])[client.id]
+    rules = rules_of(client.organisation_id)
+    service_ids = dict(db.session.execute(select(Service.code, Service.id).where(
+        Service.organisation_id == client.organisation_id, Service.code.in_(list(lowered)))).all())
+    for risk in risks:
+        for rule in rules:
+            if (rule.omaha, rule.modifier) != (risk.omaha, risk.modifier) or rule.service not in lowered:
+                continue
+            existing = next((p for p in risk.prescriptions if p.service_id == service_ids[rule.service]), None)
+            prescription = existing or Prescription(risk_id=risk.id, service_id=service_ids[rule.service])
+            prescription.min_per_week, prescription.reason = lowered[rule.service], reason[:500]
+            prescription.prescribed_by_id, prescription.prescribed_at = actor.id, utcnow()
+            db.session.add(prescription)
+            db.session.flush()
+            log_access(actor, client, Action.UPDATE, HealthEvent.PRESCRIPTION_CHANGED, prescription)
+        db.session.expire(risk, ["prescriptions"])
 
 
 def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str = Scope.INDIVIDUAL.value,
@@ -133,7 +182,7 @@ def record_risk(actor, client: Client, *, omaha: str, modifier: str, scope: str 
                                   rated_on=local_today(), rated_by_id=actor.id))
     db.session.flush()
     db.session.expire(risk, ["prescriptions"])
-    _sync_draft(actor, client)
+    sync_package(actor, client)
     log_access(actor, client, action, event, risk)
     db.session.commit()
     return risk
@@ -171,10 +220,12 @@ def rate_risk(actor, client: Client, risk_id: int, knowledge, behaviour, status)
 
 
 def prescribe(actor, client: Client, risk_id: int, *, service: str, min_per_week, reason: str) -> Prescription:
-    """A higher minimum than the rule's, for this client, with a reason.
+    """The client's own minimum instead of the rule's, higher or lower, with a reason (the
+    nurse's decision; a lower one lets the team plan less than the rule, and the sign-off
+    accepts it).
 
-    :raises InvalidInput: a service no rule ties to this risk, a minimum not above the
-        rule's or above 99, or no reason.
+    :raises InvalidInput: a service no rule ties to this risk, a minimum equal to the rule's,
+        below 1 or above 99, or no reason.
     """
     authorize(actor, Perm.HEALTH_EDIT, client)
     risk = _open_risk(client, risk_id)
@@ -182,9 +233,10 @@ def prescribe(actor, client: Client, risk_id: int, *, service: str, min_per_week
                  if (r.omaha, r.modifier, r.service) == (risk.omaha, risk.modifier, service)), None)
     if rule is None:
         raise InvalidInput("service", _("No rule ties this service to this risk."))
-    if isinstance(min_per_week, bool) or not isinstance(min_per_week, int) or not rule.min_per_week < min_per_week <= 99:
-        raise InvalidInput("min_per_week", _("The minimum must be above the rule's %(n)d and at most 99.",
-                                                   n=rule.min_per_week))
+    if (isinstance(min_per_week, bool) or not isinstance(min_per_week, int) or not 1 <= min_per_week <= 99
+            or min_per_week == rule.min_per_week):
+        raise InvalidInput("min_per_week", _("The minimum must differ from the rule's %(n)d: from 1 to 99.",
+                                             n=rule.min_per_week))
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
         raise InvalidInput("reason", _("Give a reason (at most 500 characters)."))
     service_id = db.session.scalar(select(Service.id).where(Service.organisation_id == client.organisation_id,
@@ -196,7 +248,7 @@ def prescribe(actor, client: Client, risk_id: int, *, service: str, min_per_week
     db.session.add(prescription)
     db.session.flush()
     db.session.expire(risk, ["prescriptions"])
-    _sync_draft(actor, client)
+    sync_package(actor, client)
     log_access(actor, client, Action.UPDATE, HealthEvent.PRESCRIPTION_CHANGED, prescription)
     db.session.commit()
     return prescription

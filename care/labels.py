@@ -21,6 +21,8 @@ STATUS_LABELS = {
     "submitted": _l("waiting for sign-off"),
     "active": _l("active"),
     "superseded": _l("no longer active"),
+    "taken_over": _l("taken over by the team"),
+    "declined": _l("declined by the team"),
 }
 MODIFIER_LABELS = {"health_promotion": _l("health promotion"), "potential": _l("potential"),
                    "actual": _l("actual")}

@@ -8,6 +8,8 @@ LINES = {"type": "array", "maxItems": 200, "items": {
     "properties": {"service": {"type": "string"}, "per_week": {"type": "integer", "minimum": 0, "maximum": 99}}}}
 LINES_BODY = {"type": "object", "required": ["lines"], "additionalProperties": False, "properties": {
     "lines": LINES, "use_savings": {"type": "boolean"}, "reason": {"type": "string", "maxLength": 500}}}
+TAKE_OVER_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "lines": LINES, "use_savings": {"type": "boolean"}, "reason": {"type": "string", "maxLength": 500}}}
 METER = {"type": "object", "properties": {
     **{name: {"type": "integer"} for name in ("budget_cents", "health_cents", "core_cents", "total_cents",
                                               "copay_cents", "from_savings_cents", "to_savings_cents",
@@ -62,10 +64,36 @@ def paths() -> dict:
             "Every version with who, when and why", {"200": ok("Versions")}, params=[id_param("client_id")],
             tag="packages")},
         "/clients/{client_id}/package/versions/{number}/sign": {"post": op(
-            "The nurse signs a submitted version off (refused while a health risk is not covered)",
+            "The nurse signs a submitted version off (refused while a health risk is not covered or a health line "
+            "has no risk that requires it; 409 naming the current version when it was replaced); family "
+            "contacts with decide or pay are told of the weekly effect",
             {"200": ok("Active")}, params=[id_param("client_id"), id_param("number")],
             body={"type": "object", "properties": {"active_from": {"type": "string", "format": "date"}}},
             optional_body=True, tag="packages")},
+        "/clients/{client_id}/package/versions/{number}/sign-off": {"get": op(
+            "What the nurse signs: the version, its meter before (the active package) and after, the health "
+            "risks it covers (with the nurse's lowerings), gaps and health lines without a risk; a stale "
+            "version names the submitted version that replaced it (nurse of the resident's team; logged)",
+            {"200": ok("Sign-off preview")}, params=[id_param("client_id"), id_param("number")], tag="packages")},
+        "/clients/{client_id}/package/proposals": {"get": op(
+            "Every proposal with what became of it: waiting, taken over or declined (with the reason)",
+            {"200": ok("Proposals")}, params=[id_param("client_id")], tag="packages")},
+        "/clients/{client_id}/package/proposals/{number}/take-over": {"post": op(
+            "A carer of the resident's team takes the proposal over into the draft, as proposed or with "
+            "adjusted lines; 409 when it was taken over or declined already",
+            {"200": ok("Draft")}, params=[id_param("client_id"), id_param("number")], body=TAKE_OVER_BODY,
+            optional_body=True, tag="packages")},
+        "/clients/{client_id}/package/proposals/{number}/decline": {"post": op(
+            "The team declines the proposal with a reason the proposer sees; 409 when it was answered already",
+            {"200": ok("Declined")}, params=[id_param("client_id"), id_param("number")],
+            body={"type": "object", "required": ["reason"], "additionalProperties": False, "properties": {
+                "reason": {"type": "string", "minLength": 1, "maxLength": 500}}}, tag="packages")},
+        "/clients/{client_id}/package/use-savings": {"put": op(
+            "Family with decide (or the resident): pay what is above the budget from savings first, or not; "
+            "the active package is written again with that choice", {"200": ok("Active package")},
+            params=[id_param("client_id")],
+            body={"type": "object", "required": ["use_savings"], "additionalProperties": False,
+                  "properties": {"use_savings": {"type": "boolean"}}}, tag="packages")},
         "/clients/{client_id}/reviews": {"post": op(
             "Record a review (confirmed or changed). Without a reason it is the regular review, refused "
             "until two weeks before it is due; the next one follows one interval after it. With a reason it "

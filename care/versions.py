@@ -53,7 +53,7 @@ def versions_of(client: Client) -> list[PackageVersion]:
     return list(db.session.scalars(
         select(PackageVersion).where(PackageVersion.client_id == client.id)
         .options(selectinload(PackageVersion.created_by), selectinload(PackageVersion.signed_by),
-                 selectinload(PackageVersion.submitted_by))
+                 selectinload(PackageVersion.submitted_by), selectinload(PackageVersion.decided_by))
         .order_by(PackageVersion.number.desc())
     ))
 

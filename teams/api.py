@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask_login import current_user, login_required
 
-from care import requirements, reviews
+from care import requirements, reviews, worklist
 from marketplace.core.extensions import csrf
 from marketplace.core.policy import Perm, get_in_scope
 
@@ -39,4 +39,7 @@ def review_worklist(team_id: int):
         "client_id": row.client.id, "name": row.client.name, "next_review": row.next_on.isoformat(),
         "overdue": row.overdue,
     } for row in reviews.worklist(current_user, team)],
-        uncovered=[{"client_id": c.id, "name": c.name} for c in requirements.uncovered_in_team(team)])
+        uncovered=[{"client_id": c.id, "name": c.name} for c in requirements.uncovered_in_team(team)],
+        proposals=[{"client_id": row.client.id, "name": row.client.name, "number": row.proposal.number,
+                    "proposed_by": row.proposal.created_by.name, "proposed_at": row.proposal.created_at.isoformat()}
+                   for row in worklist.waiting_in_team(team)])

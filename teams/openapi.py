@@ -18,6 +18,7 @@ def paths() -> dict:
             "type": "object", "properties": {"teams": {"type": "array", "items": ref("Team")}}})},
             tag="teams")},
         "/teams/{team_id}/reviews": {"get": op(
-            "The team's worklist: reviews due or overdue, residents whose package misses required care",
+            "The team's worklist: reviews due or overdue, residents whose package misses required care, "
+            "proposals waiting for the team",
             {"200": ok("Worklist")}, params=[id_param("team_id")], tag="teams")},
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db_types import UTCDateTime, utcnow
@@ -19,10 +19,13 @@ from marketplace.core.db_types import sql_in
 class Status(StrEnum):
     PROPOSAL = "proposal"    # by family with *decide* or the client supporter
     DRAFT = "draft"          # the carers' working version
-    REPLACED = "replaced"    # a draft or proposal that a later version took over
+    REPLACED = "replaced"    # a draft or proposal that a later version took over; a submitted version
+                             # that stopped covering the health risks, replaced by one that does
     SUBMITTED = "submitted"  # waiting for the nurse's sign-off
     ACTIVE = "active"
     SUPERSEDED = "superseded"  # was active; a later version took over
+    TAKEN_OVER = "taken_over"  # a proposal a carer took over into the team's draft
+    DECLINED = "declined"      # a proposal the team declined, with a reason the proposer sees
 
 
 class PackageVersion(db.Model):
@@ -30,6 +33,7 @@ class PackageVersion(db.Model):
     __table_args__ = (
         UniqueConstraint("client_id", "number"),
         CheckConstraint(f"status IN ({sql_in(Status)})", name="known_status"),
+        CheckConstraint("status <> 'declined' OR decline_reason <> ''", name="declined_has_a_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +50,13 @@ class PackageVersion(db.Model):
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active_from: Mapped[date | None]
+    # Written as a proposal (by family with *decide*, the resident or the client supporter):
+    # the proposal's history stays readable whatever became of it.
+    proposed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Who took the proposal over or declined it, when, and why it was declined.
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     lines: Mapped[list[PackageLine]] = relationship(
         back_populates="version", cascade="all, delete-orphan", lazy="selectin", order_by="PackageLine.id"
@@ -53,6 +64,7 @@ class PackageVersion(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     signed_by = relationship("User", foreign_keys=[signed_by_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
 
 class PackageLine(db.Model):

@@ -55,10 +55,12 @@ class AccessDenied(DomainError):
     status = 403
     code = "forbidden"
 
-    def __init__(self, perm, target=None):
+    def __init__(self, perm, target=None, public_message: object = None):
         super().__init__(f"{perm} denied")
         self.perm = perm
         self.target = target
+        # What the refused user is told instead of the plain "no access", when there is more to say.
+        self.public_message = public_message
 
 
 class ApiError(Exception):

@@ -30,6 +30,7 @@ class Perm(StrEnum):
     PACKAGE_COMPOSE = "package.compose"
     PACKAGE_PROPOSE = "package.propose"
     PACKAGE_SIGN = "package.sign"
+    PACKAGE_USE_SAVINGS = "package.use_savings"
     REVIEW_RECORD = "review.record"
     HEALTH_VIEW = "health.view"
     HEALTH_EDIT = "health.edit"

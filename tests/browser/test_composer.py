@@ -232,6 +232,7 @@ def test_nurse_records_pressure_ulcer_risk_carer_sees_required_line_nurse_signs_
         # The nurse signs the version off; it becomes the active package.
         today = local_today()
         nurse.goto(f"{base}/clients/{resident.id}/package/versions")
+        nurse.get_by_role("link", name=f"Versie {number} controleren en goedkeuren").click()
         sign = nurse.locator("form.sign-off")
         expect(sign).to_have_count(1)
         expect(sign.get_by_role("heading")).to_have_text(f"Versie {number} goedkeuren")

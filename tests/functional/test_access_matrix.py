@@ -78,6 +78,8 @@ PROPOSERS = {"own": frozenset({*TEAM, "client_supporter", "family", "resident"})
 COMPOSERS = {"own": TEAM, "other": frozenset()}
 # Perm.PACKAGE_SIGN: a nurse of the resident's team.
 SIGNERS = {"own": frozenset({"nurse"}), "other": frozenset()}
+# Perm.PACKAGE_USE_SAVINGS: family with *decide*, the resident.
+SAVERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
 # Perm.HEALTH_VIEW: carers and nurses of the team (not the team lead), the resident, family with *decide*.
 HEALTH_VIEWERS = {"own": frozenset({"carer", "nurse", "resident", "family"}), "other": frozenset(),
                   "foreign": frozenset()}
@@ -369,6 +371,17 @@ class Case:
             return version.number
         return self.in_app(work)
 
+    def proposal_ready(self) -> int:
+        """For ``own``: a fresh proposal by the family user (with *decide*); its number."""
+        if self.target != "own":
+            return 1
+
+        def work():
+            family = db.session.get(User, self.live.user_ids["family"])
+            resident = db.session.get(Client, self.resident.id)
+            return packages.save_version(family, resident, working_lines(resident), False, "matrix").number
+        return self.in_app(work)
+
     def open_risk(self) -> int:
         """For ``own``: the open risk (recorded again by the team's nurse if a case ended it)."""
         if self.target != "own":
@@ -479,6 +492,10 @@ def notification_path(template: str) -> Callable[[Case], str]:
 
 def package_path(template: str, *, submitted: bool) -> Callable[[Case], str]:
     return lambda case: template.format(id=case.resident.id, number=case.package_ready(submitted))
+
+
+def proposal_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.resident.id, number=case.proposal_ready())
 
 
 def risk_path(template: str) -> Callable[[Case], str]:
@@ -669,6 +686,28 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("packages.sign", "POST"): Route(TARGETED, package_path("/clients/{id}/package/versions/{number}/sign",
                                                             submitted=True),
                                      per_target=SIGNERS, form=no_fields, redirect_to="/clients/{id}/package/versions"),
+    ("packages.sign", "GET"): Route(TARGETED, package_path("/clients/{id}/package/versions/{number}/sign",
+                                                           submitted=True), per_target=SIGNERS, shows_name=True),
+    ("packages.cover_risks", "POST"): resident_route("/clients/{id}/package/cover-risks", SIGNERS, form=no_fields),
+    ("packages.take_over", "POST"): Route(TARGETED, proposal_path("/clients/{id}/package/proposals/{number}/take-over"),
+                                          per_target=COMPOSERS, form=no_fields, redirect_to="/clients/{id}/package"),
+    ("packages.decline", "POST"): Route(TARGETED, proposal_path("/clients/{id}/package/proposals/{number}/decline"),
+                                        per_target=COMPOSERS, form=lambda case: {"reason": "matrix"},
+                                        redirect_to="/clients/{id}/package"),
+    ("packages.use_savings", "POST"): resident_route("/clients/{id}/package/use-savings", SAVERS,
+                                                     form=lambda case: {"use_savings": "on"},
+                                                     redirect_to="/clients/{id}/budget"),
+    ("care_api.sign_off_preview", "GET"): Route(
+        TARGETED, package_path("/api/v1/clients/{id}/package/versions/{number}/sign-off", submitted=True),
+        per_target=SIGNERS),
+    ("care_api.list_proposals", "GET"): resident_route("/api/v1/clients/{id}/package/proposals", VIEWERS),
+    ("care_api.take_over_proposal", "POST"): Route(
+        TARGETED, proposal_path("/api/v1/clients/{id}/package/proposals/{number}/take-over"), per_target=COMPOSERS),
+    ("care_api.decline_proposal", "POST"): Route(
+        TARGETED, proposal_path("/api/v1/clients/{id}/package/proposals/{number}/decline"), per_target=COMPOSERS,
+        json=lambda case: {"reason": "matrix"}),
+    ("care_api.use_savings", "PUT"): resident_route("/api/v1/clients/{id}/package/use-savings", SAVERS,
+                                                    json=lambda case: {"use_savings": True}),
     ("packages.record_review", "POST"): resident_route("/clients/{id}/reviews", COMPOSERS,
                                                        form=lambda case: {"outcome": "confirmed", "note": "", "reason": "family asked"},
                                                        redirect_to="/clients/{id}/budget"),

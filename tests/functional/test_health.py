@@ -4,8 +4,9 @@ import re
 import pytest
 from sqlalchemy import func, select, update
 
-from care.models import HealthRisk, PackageVersion, RiskRating, Service
+from care.models import HealthRisk, PackageVersion, Prescription, RiskRating, RiskRule, Service
 from marketplace.core.audit import AuditEvent
+from tests.health_basis import record_risks
 
 PROBLEM_NAMES = ("Huid", "Skin", "Medicatiegebruik", "Medication regimen", "Urinewegfunctie", "Cognitie")
 
@@ -58,25 +59,56 @@ def test_carer_cannot_lower_or_remove_a_required_line(health_world, client, auth
     assert draft_lines(client, health_world) == {"H03": 14}
 
 
-def test_nurse_may_lower_it_but_then_cannot_sign_off(health_world, client, auth):
+def test_a_nurse_lowers_required_care_only_with_a_reason(health_world, client, auth, db):
+    own = health_world.own.id
+    auth.login(health_world.email("nurse"))
+    record(client, auth, health_world)
+    body = {"lines": [{"service": "H03", "per_week": 7}, {"service": "C01", "per_week": 7}]}
+    refused = api(client, auth, "PUT", f"/api/v1/clients/{own}/package/draft", body)
+    assert refused.status_code == 422 and "H03" in refused.get_json()["error"]["fields"]
+    assert "reden" in refused.get_json()["error"]["fields"]["H03"].lower()
+    to_zero = api(client, auth, "PUT", f"/api/v1/clients/{own}/package/draft",
+                  {"lines": [{"service": "H03", "per_week": 0}], "reason": "niet meer nodig"})
+    assert to_zero.status_code == 422 and "H03" in to_zero.get_json()["error"]["fields"]
+    assert draft_lines(client, health_world) == {"H03": 14}
+    assert db.session.scalar(select(func.count()).select_from(Prescription)) == 0
+
+
+def test_a_nurse_lowering_is_kept_by_carers_and_accepted_at_sign_off(health_world, client, auth, db):
     own = health_world.own.id
     auth.login(health_world.email("nurse"))
     record(client, auth, health_world)
     lowered = api(client, auth, "PUT", f"/api/v1/clients/{own}/package/draft",
-                  {"lines": [{"service": "H03", "per_week": 7}, {"service": "C01", "per_week": 7}]})
+                  {"lines": [{"service": "H03", "per_week": 7}, {"service": "C01", "per_week": 7}],
+                   "reason": "mobiel genoeg, 1× per dag"})
     assert lowered.status_code == 200
-    api(client, auth, "POST", f"/api/v1/clients/{own}/package/draft/submit")
-    refused = api(client, auth, "POST", f"/api/v1/clients/{own}/package/versions/2/sign")
-    assert refused.status_code == 422
-    assert refused.get_json()["error"]["code"] == "uncovered" and "H03" in refused.get_json()["error"]["fields"]
-    covered = api(client, auth, "PUT", f"/api/v1/clients/{own}/package/draft",
-                  {"lines": [{"service": "H03", "per_week": 14}, {"service": "C01", "per_week": 7}]})
-    assert covered.status_code == 200
-    api(client, auth, "POST", f"/api/v1/clients/{own}/package/draft/submit")
-    signed = api(client, auth, "POST", f"/api/v1/clients/{own}/package/versions/3/sign")
-    assert signed.status_code == 200
-    version = signed.get_json()["version"]
-    assert version["status"] == "active" and version["signed_by"] == health_world.users["nurse"].name
+    prescription = db.session.scalar(select(Prescription))
+    assert (prescription.min_per_week, prescription.reason, prescription.prescribed_by_id) == (
+        7, "mobiel genoeg, 1× per dag", health_world.users["nurse"].id)
+    auth.logout()
+    # The carer saves the draft with the nurse's lower amount (before issue 10: refused).
+    auth.login(health_world.email("carer"))
+    saved = api(client, auth, "PUT", f"/api/v1/clients/{own}/package/draft",
+                {"lines": [{"service": "H03", "per_week": 7}, {"service": "C01", "per_week": 7},
+                           {"service": "C02", "per_week": 2}]})
+    assert saved.status_code == 200, saved.get_json()
+    # ... but not lower than her decision.
+    lower = api(client, auth, "PUT", f"/api/v1/clients/{own}/package/draft",
+                {"lines": [{"service": "H03", "per_week": 6}, {"service": "C01", "per_week": 7}]})
+    assert lower.status_code == 422 and "H03" in lower.get_json()["error"]["fields"]
+    number = api(client, auth, "POST", f"/api/v1/clients/{own}/package/draft/submit").get_json()["version"]["number"]
+    auth.logout()
+    auth.login(health_world.email("nurse"))
+    preview = client.get(f"/api/v1/clients/{own}/package/versions/{number}/sign-off").get_json()
+    assert preview["covers"] == [{"service": "H03", "min_per_week": 7, "rule_min_per_week": 14,
+                                  "lowered_by_nurse": True, "omaha": ["24"]}]
+    assert preview["gaps"] == [] and preview["signable"] is True
+    page = client.get(f"/clients/{own}/package/versions/{number}/sign").get_data(as_text=True)
+    assert "verlaagd van 14" in page
+    signed = api(client, auth, "POST", f"/api/v1/clients/{own}/package/versions/{number}/sign")
+    assert signed.status_code == 200 and signed.get_json()["version"]["status"] == "active"
+    row = db.session.scalar(select(AuditEvent).where(AuditEvent.detail.like("%signed off%")))
+    assert "lowered by the nurse's decision" in row.detail
 
 
 def test_a_risk_change_puts_the_resident_on_the_team_worklist(health_world, client, auth):
@@ -95,7 +127,15 @@ def test_a_risk_change_puts_the_resident_on_the_team_worklist(health_world, clie
 
 def test_reindication_example_4vv(health_world, client, auth, db):
     health_world.own.care_profile = "4VV"
-    db.session.commit()
+    # Every health line needs an active risk that requires it: the example's risks, and this
+    # organisation's rule that an actual pressure ulcer also needs repositioning (H03).
+    h03 = db.session.scalar(select(Service.id).where(Service.organisation_id == health_world.org.id,
+                                                     Service.code == "H03"))
+    db.session.add(RiskRule(organisation_id=health_world.org.id, omaha="24", modifier="actual", service_id=h03,
+                            min_per_week=28))
+    record_risks(health_world.own, health_world.users["nurse"],
+                 (("42", "actual"), ("24", "actual"), ("30", "actual"), ("38", "actual"), ("25", "actual"),
+                  ("28", "actual")))
     own = health_world.own.id
     auth.login(health_world.email("nurse"))
     lines = {"H01": 21, "H02": 7, "H03": 28, "H04": 21, "H05": 7, "H12": 14, "H13": 7, "C09": 3}
@@ -130,15 +170,21 @@ def test_bad_health_input_is_refused_and_nothing_saved(health_world, client, aut
     assert db.session.scalar(select(func.count()).select_from(PackageVersion)) == 0
 
 
-def test_prescription_must_be_above_the_rules_minimum(health_world, client, auth, db):
+def test_prescription_differs_from_the_rule_and_may_lower_it(health_world, client, auth, db):
     auth.login(health_world.email("nurse"))
     risk_id = record(client, auth, health_world).get_json()["risk"]["id"]
     path = f"/api/v1/clients/{health_world.own.id}/health/risks/{risk_id}/prescriptions"
-    low = api(client, auth, "POST", path, {"service": "H03", "min_per_week": 10, "reason": "minder"})
-    assert low.status_code == 422 and "min_per_week" in low.get_json()["error"]["fields"]
+    for bad in (14, 0, 100):
+        refused = api(client, auth, "POST", path, {"service": "H03", "min_per_week": bad, "reason": "zo"})
+        assert refused.status_code == 422 and "min_per_week" in refused.get_json()["error"]["fields"]
+    assert api(client, auth, "POST", path, {"service": "H03", "min_per_week": 10, "reason": ""}).status_code == 422
     ok = api(client, auth, "POST", path, {"service": "H03", "min_per_week": 21, "reason": "3× per dag"})
     assert ok.status_code == 201
     assert draft_lines(client, health_world) == {"H03": 21}
+    low = api(client, auth, "POST", path, {"service": "H03", "min_per_week": 10, "reason": "minder"})
+    assert low.status_code == 201
+    profile = client.get(f"/api/v1/clients/{health_world.own.id}/health").get_json()
+    assert profile["required"] == [{"service": "H03", "min_per_week": 10, "omaha": ["24"]}]
     rating = api(client, auth, "POST", f"/api/v1/clients/{health_world.own.id}/health/risks/{risk_id}/ratings",
                  {"knowledge": 2, "behaviour": 5, "status": 9})
     assert rating.status_code == 422

@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from care.models import PackageVersion, Service
+from tests.health_basis import record_risks
 from tests.unit.test_budget_domain import HEALTH_5VV, WORKED_EXAMPLES
 
 
@@ -96,7 +97,9 @@ def test_resident_without_profile_has_no_budget(priced_world, client, auth, db):
     assert "zorgprofiel" in page.get_data(as_text=True) or "care profile" in page.get_data(as_text=True)
 
 
-def test_draft_save_submit_and_nurse_sign_off(priced_world, client, auth):
+def test_draft_save_submit_and_nurse_sign_off(health_world, client, auth):
+    priced_world = health_world
+    record_risks(priced_world.own, priced_world.users["nurse"])
     own = priced_world.own.id
     auth.login(priced_world.email("nurse"))
     health = client.put(f"/api/v1/clients/{own}/package/draft", json={"lines": lines(HEALTH_5VV), "reason": "risico's"},

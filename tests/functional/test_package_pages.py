@@ -7,6 +7,7 @@ from care.domain import add_months
 from care.models import PackageVersion, Review
 from marketplace.core.db_types import local_today
 from tests.conftest import csrf_from
+from tests.health_basis import record_risks
 from tests.unit.test_budget_domain import HEALTH_5VV
 
 
@@ -55,7 +56,9 @@ def test_bad_frequency_is_a_form_error_and_nothing_is_saved(priced_world, client
     assert db.session.scalar(select(func.count()).select_from(PackageVersion)) == 0
 
 
-def test_save_then_submit_then_sign_off_through_pages(priced_world, client, auth, db):
+def test_save_then_submit_then_sign_off_through_pages(health_world, client, auth, db):
+    priced_world = health_world
+    record_risks(priced_world.own, priced_world.users["nurse"])
     auth.login(priced_world.email("nurse"))
     saved = post_composer(client, priced_world, {**form_lines({**HEALTH_5VV, "C01": 7}), "reason": "start"},
                           action="save")
@@ -66,8 +69,10 @@ def test_save_then_submit_then_sign_off_through_pages(priced_world, client, auth
     assert client.post(f"/clients/{priced_world.own.id}/package/submit", data={"csrf_token": token}).status_code == 302
     versions = client.get(f"/clients/{priced_world.own.id}/package/versions").get_data(as_text=True)
     assert "wacht op aftekenen" in versions.lower() or "wacht" in versions.lower()
+    sign_page = client.get(f"/clients/{priced_world.own.id}/package/versions/1/sign").get_data(as_text=True)
+    assert "Versie 1 goedkeuren" in sign_page and "€ 142,80" in sign_page  # C01×7, the chosen care after
     signed = client.post(f"/clients/{priced_world.own.id}/package/versions/1/sign",
-                         data={"csrf_token": csrf_from(versions), "active_from": "2026-11-30"})
+                         data={"csrf_token": csrf_from(sign_page), "active_from": "2026-11-30"})
     assert signed.status_code == 302
     db.session.expire_all()
     version = db.session.scalar(select(PackageVersion))

@@ -203,7 +203,8 @@ def test_add_months_uses_the_last_day_of_a_shorter_month():
     assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
 
 
-from care.domain import RiskRuleSpec, coverage_gaps, required_care, with_required  # noqa: E402
+from care.domain import (  # noqa: E402
+    RiskRuleSpec, coverage_gaps, required_care, unfounded_health_lines, with_required)
 
 RULES = [RiskRuleSpec("42", "actual", "H01", 21), RiskRuleSpec("42", "potential", "H01", 7),
          RiskRuleSpec("30", "actual", "H04", 14), RiskRuleSpec("21", "potential", "H10", 14),
@@ -221,9 +222,24 @@ def test_modifier_matters_and_unknown_risks_require_nothing():
     assert required_care([("42", "health_promotion"), ("99", "actual")], RULES) == {}
 
 
-def test_a_prescription_raises_but_never_lowers_the_minimum():
-    assert required_care([("24", "potential")], RULES, {("24", "H03"): 21})["H03"].min_per_week == 21
-    assert required_care([("24", "potential")], RULES, {("24", "H03"): 2})["H03"].min_per_week == 14
+def test_a_prescription_sets_the_minimum_above_or_below_the_rule():
+    raised = required_care([("24", "potential")], RULES, {("24", "H03"): 21})["H03"]
+    assert (raised.min_per_week, raised.rule_min, raised.lowered) == (21, 14, False)
+    lowered = required_care([("24", "potential")], RULES, {("24", "H03"): 2})["H03"]
+    assert (lowered.min_per_week, lowered.rule_min, lowered.lowered) == (2, 14, True)
+
+
+def test_a_lowering_for_one_risk_leaves_another_risks_minimum_for_the_same_service():
+    rules = [*RULES, RiskRuleSpec("30", "actual", "H03", 7)]
+    required = required_care([("24", "potential"), ("30", "actual")], rules, {("24", "H03"): 2})
+    assert required["H03"].min_per_week == 7 and required["H03"].omaha == ("24", "30")
+
+
+def test_health_lines_without_a_risk_that_requires_them_are_unfounded():
+    required = required_care([("42", "actual")], RULES)
+    health = {"H01", "H03", "H04"}
+    assert unfounded_health_lines({"H01": 21, "H03": 14, "H04": 0, "C01": 7}, health, required) == ["H03"]
+    assert unfounded_health_lines({"H01": 21, "C01": 7}, health, required) == []
 
 
 def test_coverage_gaps_and_auto_added_lines():

@@ -76,6 +76,7 @@ CLIENT_RULES = {
     Perm.PACKAGE_COMPOSE: (TEAM, set()),
     Perm.REVIEW_RECORD: (TEAM, set()),
     Perm.PACKAGE_SIGN: ({"nurse"}, set()),
+    Perm.PACKAGE_USE_SAVINGS: ({"family", "resident"}, set()),
     Perm.HEALTH_VIEW: ({"carer", "nurse", "resident", "family"}, set()),
     Perm.HEALTH_EDIT: ({"nurse"}, set()),
     Perm.HEALTH_ACCESS_LOG: ({"resident", "family"}, set()),
