@@ -10,11 +10,12 @@ from flask_login import current_user, login_required
 from care import clients
 from marketplace.core.api import json_body
 from marketplace.core.calendar import InvalidMonth, InvalidWeek
+from marketplace.core.db_types import local_today
 from marketplace.core.errors import ApiError, NotInScope
 from marketplace.core.extensions import csrf
 from marketplace.core.policy import Perm, authorize, load
 
-from . import invoices, payments, settlement, statements
+from . import history, invoices, payments, settlement, statements
 from .gateway import GatewayError
 from .ledger import verify
 from .models import CopayInvoice
@@ -25,10 +26,13 @@ csrf.exempt(bp)
 
 def invoice_json(invoice: CopayInvoice, weeks=None) -> dict:
     weeks = weeks if weeks is not None else invoices.invoice_weeks(invoice)
-    return {"id": invoice.id, "client_id": invoice.client_id, "month": invoice.month.isoformat()[:7],
-            "sequence": invoice.sequence, "amount_cents": invoice.amount_cents, "due_cents": invoice.due_cents,
-            "status": invoice.status,
-            "weeks": [{"week": w.week, "amount_cents": w.amount_cents} for w in weeks]}
+    return {"id": invoice.id, "number": invoice.number, "client_id": invoice.client_id,
+            "month": invoice.month.isoformat()[:7], "sequence": invoice.sequence,
+            "issued_on": invoice.issued_on.isoformat(), "due_on": invoice.due_on.isoformat(),
+            "overdue": invoice.overdue(local_today()), "amount_cents": invoice.amount_cents,
+            "due_cents": invoice.due_cents, "status": invoice.status,
+            "weeks": [{"week": w.week, "monday": w.booked_on.isoformat(), "amount_cents": w.amount_cents}
+                      for w in weeks]}
 
 
 @bp.get("/clients/<int:client_id>/invoices")
@@ -36,7 +40,26 @@ def invoice_json(invoice: CopayInvoice, weeks=None) -> dict:
 def list_invoices(client_id: int):
     client = clients.get_client(current_user, client_id)
     rows = invoices.invoices_of(current_user, client)
-    return jsonify(invoices=[invoice_json(i) for i in rows])
+    return jsonify(invoices=[invoice_json(i) for i in rows],
+                   statement_months=[m.isoformat()[:7] for m in statements.statement_months(current_user, client)])
+
+
+@bp.get("/clients/<int:client_id>/invoices/<int:invoice_id>")
+@login_required
+def get_invoice(client_id: int, invoice_id: int):
+    client = clients.get_client(current_user, client_id)
+    return jsonify(invoice=invoice_json(invoices.invoice_of(current_user, client, invoice_id)))
+
+
+@bp.get("/clients/<int:client_id>/budget/history")
+@login_required
+def budget_history(client_id: int):
+    client = clients.get_client(current_user, client_id)
+    return jsonify(weeks=[{
+        "monday": r.monday.isoformat(), "budget_cents": r.budget, "package_cost_cents": r.package_cost,
+        "copay_cents": r.copay, "from_savings_cents": r.from_savings, "to_savings_cents": r.to_savings,
+        "savings_balance_cents": r.savings_balance, "versions_started": list(r.versions),
+    } for r in history.budget_history(current_user, client)])
 
 
 @bp.post("/invoices/<int:invoice_id>/pay")

@@ -21,7 +21,7 @@ from marketplace.core.calendar import Month, month_start, next_month
 from marketplace.core.db_types import utcnow
 from marketplace.core.errors import Conflict, NotInScope
 from marketplace.core.extensions import db
-from marketplace.core.policy import Perm, authorize, load
+from marketplace.core.policy import Perm, authorize, can, load
 
 from . import payments
 from .domain import AccountKind, LineKind, Transfer, account_key, payment_transfers
@@ -122,6 +122,19 @@ def invoice_weeks(invoice: CopayInvoice) -> list[WeekCopay]:
     return [WeekCopay(line.week, line.booked_on, line.amount_cents) for line in invoice.lines]
 
 
+def invoice_of(actor, client: Client, invoice_id: int) -> CopayInvoice:
+    """One invoice of ``client``.
+
+    :raises AccessDenied: the actor may not see the client's payments.
+    :raises NotInScope: no such invoice of this client (another client's invoice is a 404 too).
+    """
+    authorize(actor, Perm.PAYMENT_VIEW, client)
+    invoice = load(CopayInvoice, invoice_id)
+    if invoice is None or invoice.client_id != client.id:
+        raise NotInScope()
+    return invoice
+
+
 def invoices_of(actor, client: Client) -> list[CopayInvoice]:
     authorize(actor, Perm.PAYMENT_VIEW, client)
     return list(db.session.scalars(select(CopayInvoice).where(CopayInvoice.client_id == client.id)
@@ -190,3 +203,23 @@ def pay_invoice(actor, invoice: CopayInvoice) -> Payment:
     :raises GatewayError: the provider refused; nothing is kept.
     """
     return payments.start_payment(actor, COPAY_INVOICE, invoice.id)
+
+
+@dataclass(frozen=True)
+class Unpaid:
+    count: int
+    due_cents: int
+
+
+def unpaid_of(actor, clients: list[Client]) -> dict[int, Unpaid]:
+    """The open invoices of those ``clients`` whose payments the actor may see, in two queries."""
+    ids = [c.id for c in clients if can(actor, Perm.PAYMENT_VIEW, c)]
+    if not ids:
+        return {}
+    result: dict[int, Unpaid] = {}
+    for invoice in db.session.scalars(select(CopayInvoice).where(
+            CopayInvoice.client_id.in_(ids), CopayInvoice.status == InvoiceStatus.OPEN.value)
+            .options(selectinload(CopayInvoice.payments))):
+        before = result.get(invoice.client_id, Unpaid(0, 0))
+        result[invoice.client_id] = Unpaid(before.count + 1, before.due_cents + invoice.due_cents)
+    return result

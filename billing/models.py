@@ -2,13 +2,13 @@
 co-payment invoices."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from marketplace.core.db_types import UTCDateTime, sql_in, utcnow
+from marketplace.core.db_types import LOCAL_ZONE, UTCDateTime, sql_in, utcnow
 from marketplace.core.extensions import db
 
 from .domain import AccountKind, LineKind
@@ -150,6 +150,10 @@ class Payment(db.Model):
         super().__init__(**fields)
 
 
+# Days a family has to pay a co-payment invoice.
+PAYMENT_TERM_DAYS = 14
+
+
 class InvoiceStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"
@@ -182,6 +186,22 @@ class CopayInvoice(db.Model):
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
     lines: Mapped[list[CopayInvoiceLine]] = relationship(back_populates="invoice", order_by="CopayInvoiceLine.booked_on",
                                                          lazy="selectin")
+
+    @property
+    def number(self) -> str:
+        """The invoice number people quote: the month and the invoice's own id (``202611-000042``)."""
+        return f"{self.month:%Y%m}-{self.id:06d}"
+
+    @property
+    def issued_on(self) -> date:
+        return self.created_at.astimezone(LOCAL_ZONE).date()
+
+    @property
+    def due_on(self) -> date:
+        return self.issued_on + timedelta(days=PAYMENT_TERM_DAYS)
+
+    def overdue(self, today: date) -> bool:
+        return self.status == InvoiceStatus.OPEN.value and today > self.due_on
 
     @property
     def paid_cents(self) -> int:

@@ -10,8 +10,15 @@ SCHEMAS = {
 def paths() -> dict:
     return {
         "/clients/{client_id}/invoices": {"get": op(
-            "Co-payment invoices with their weeks", {"200": ok("Invoices")}, params=[id_param("client_id")],
-            tag="money")},
+            "Co-payment invoices (number, dates, status) with their weeks, and the months with a statement",
+            {"200": ok("Invoices")}, params=[id_param("client_id")], tag="money")},
+        "/clients/{client_id}/invoices/{invoice_id}": {"get": op(
+            "One co-payment invoice of the resident (another resident's is not found)", {"200": ok("Invoice")},
+            params=[id_param("client_id"), id_param("invoice_id")], tag="money")},
+        "/clients/{client_id}/budget/history": {"get": op(
+            "The resident's settled weeks of the last months: budget, package cost, co-payment, savings "
+            "balance after the week, package versions that started", {"200": ok("Weeks")},
+            params=[id_param("client_id")], tag="money")},
         "/invoices/{invoice_id}/pay": {"post": op(
             "Start paying an invoice: returns the checkout URL; it is paid when the provider's signed event "
             "arrives", {"201": ok("Checkout")}, params=[id_param("invoice_id")], tag="money")},

@@ -54,6 +54,17 @@ def client_month(actor, client, month: date) -> ClientStatement:
                            get(LineKind.SAVINGS_DRAW), get(LineKind.EXTRA))
 
 
+def statement_months(actor, client) -> list[date]:
+    """The months with a settled week of ``client``, newest first (one query).
+
+    :raises AccessDenied: no relation to the client.
+    """
+    authorize(actor, Perm.STATEMENT_VIEW, client)
+    days = db.session.scalars(select(JournalEntry.booked_on).where(
+        JournalEntry.client_id == client.id, JournalEntry.kind == "settlement").distinct())
+    return sorted({day.replace(day=1) for day in days}, reverse=True)
+
+
 def client_csv(s: ClientStatement) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")

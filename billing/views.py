@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from care import clients
 from marketplace.core.calendar import InvalidMonth, InvalidWeek
+from marketplace.core.charts import DASHED_SQUARE, DOTTED_TRIANGLE, SOLID_CIRCLE, swatch
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import DomainError, NotInScope
 from marketplace.core.extensions import csrf
@@ -18,7 +19,7 @@ from marketplace.core.money import InvalidAmount, parse_euro
 from marketplace.core.policy import Perm, authorize, can, get_in_scope, load
 from teams.models import Team
 
-from . import invoices, payments, settlement, statements, webhooks
+from . import history, invoices, payments, settlement, statements, webhooks
 from .gateway import GatewayError, event_payload, is_demo, sign
 from .ledger import verify
 from .models import CopayInvoice, Payment, PaymentStatus
@@ -50,9 +51,19 @@ def stripe_webhook():
 def list_invoices(client_id: int):
     client = clients.get_client(current_user, client_id)
     rows = invoices.invoices_of(current_user, client)
-    weeks = {invoice.id: invoices.invoice_weeks(invoice) for invoice in rows}
-    return render_template("billing/invoices.html", client=client, invoices=rows, weeks=weeks,
+    return render_template("billing/invoices.html", client=client, invoices=rows, today=local_today(),
+                           months=statements.statement_months(current_user, client),
                            form=EmptyForm(), can_pay=_can_pay(client))
+
+
+@bp.route("/clients/<int:client_id>/invoices/<int:invoice_id>", endpoint="invoice")
+@login_required
+def show_invoice(client_id: int, invoice_id: int):
+    """One invoice as a printable page."""
+    client = clients.get_client(current_user, client_id)
+    invoice = invoices.invoice_of(current_user, client, invoice_id)
+    return render_template("billing/invoice.html", client=client, invoice=invoice, today=local_today(),
+                           weeks=invoices.invoice_weeks(invoice), form=EmptyForm(), can_pay=_can_pay(client))
 
 
 def _can_pay(client) -> bool:
@@ -140,6 +151,18 @@ def client_statement(client_id: int, month: str):
         return Response(statements.client_csv(data), mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename=overzicht-{client.id}-{data.month.isoformat()[:7]}.csv"})
     return render_template("billing/client_statement.html", client=client, s=data)
+
+
+@bp.route("/clients/<int:client_id>/budget/history", endpoint="budget_history")
+@login_required
+def budget_history(client_id: int):
+    """The family's budget over time: a chart and the same numbers as a table."""
+    client = clients.get_client(current_user, client_id)
+    rows = history.budget_history(current_user, client)
+    chart = history.history_chart(client, rows) if rows else None
+    return render_template("billing/budget_history.html", client=client, rows=rows, chart=chart,
+                           swatches={"cost": swatch(SOLID_CIRCLE), "budget": swatch(DASHED_SQUARE),
+                                     "savings": swatch(DOTTED_TRIANGLE)})
 
 
 @bp.route("/teams/<int:team_id>/statement")

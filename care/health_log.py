@@ -9,6 +9,8 @@ health content itself: the administrator reads the audit log, and has no care re
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from flask import g, has_request_context
@@ -17,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.core import audit
 from marketplace.core.audit import Action, AuditEvent
+from marketplace.core.db_types import LOCAL_ZONE
 from marketplace.core.extensions import db
 from marketplace.core.policy import Perm, authorize
 
@@ -82,10 +85,37 @@ def shown_detail(event: AuditEvent) -> str:
 
 
 
-def access_overview(actor, client: Client) -> list[AuditEvent]:
-    """Who accessed this client's health data and when, for the client and a representative."""
+def access_overview(actor, client: Client, limit: int = 200) -> list[AuditEvent]:
+    """Who accessed this client's health data and when, for the client and a representative;
+    the reader's own looks are left out (they know them)."""
     authorize(actor, Perm.HEALTH_ACCESS_LOG, client)
     return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.client_id == client.id, AuditEvent.health.is_(True))
-        .options(selectinload(AuditEvent.user)).order_by(AuditEvent.id.desc()).limit(200)
+        select(AuditEvent).where(AuditEvent.client_id == client.id, AuditEvent.health.is_(True),
+                                 ~((AuditEvent.user_id == actor.id) & (AuditEvent.action == Action.READ.value)))
+        .options(selectinload(AuditEvent.user)).order_by(AuditEvent.id.desc()).limit(limit)
     ))
+
+
+@dataclass(frozen=True)
+class AccessDay:
+    """What one person did with the health record on one day."""
+
+    day: date
+    user: object | None
+    role: str
+    what: tuple[str, ...]  # the kinds of access (HealthEvent values, or the action of older rows), first seen first
+    times: int
+
+
+def access_by_day(actor, client: Client) -> list[AccessDay]:
+    """:func:`access_overview` grouped per person per day, newest day first."""
+    groups: dict[tuple[date, int | None], list[AuditEvent]] = {}
+    for row in access_overview(actor, client, limit=1000):
+        groups.setdefault((row.at.astimezone(LOCAL_ZONE).date(), row.user_id), []).append(row)
+    result = []
+    for (day, _user_id), rows in groups.items():
+        what: dict[str, None] = {}
+        for row in reversed(rows):  # oldest first within the day
+            what[row.detail if row.detail in HEALTH_EVENT_VALUES else row.action] = None
+        result.append(AccessDay(day, rows[0].user, rows[0].role, tuple(what), len(rows)))
+    return sorted(result, key=lambda d: d.day, reverse=True)

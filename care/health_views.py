@@ -131,7 +131,7 @@ def end_observation(client_id: int, point_id: int):
 def access_log(client_id: int):
     client = clients.get_client(current_user, client_id)
     return render_template("care/access_log.html", client=client,
-                           rows=health_log.access_overview(current_user, client),
+                           days=health_log.access_by_day(current_user, client),
                            health_events=health_log.HEALTH_EVENT_VALUES)
 
 

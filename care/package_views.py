@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,6 +11,7 @@ from marketplace.core.db_types import local_today
 from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import csrf
 from marketplace.core.forms import EmptyForm
+from marketplace.core.i18n import long_date
 from marketplace.core.numbers import InvalidNumber, int_arg, parse_int
 from marketplace.core.policy import Perm, authorize, can
 
@@ -244,7 +245,7 @@ def sign(client_id: int, number: int):
         return _sign_off_page(client, number, form, _("Sign-off refused: not every health risk is covered.")), 422
     else:
         flash(_("Version %(n)d is active from %(day)s.", n=signed.number,
-                day=format_date(signed.active_from, "long")), "success")
+                day=long_date(signed.active_from)), "success")
     return redirect(url_for(".versions", client_id=client.id))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,6 +13,7 @@ from marketplace.core.audit import Action
 from marketplace.core.db_types import local_today, utcnow
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.extensions import db
+from marketplace.core.i18n import long_date
 from marketplace.core.policy import Perm, authorize
 
 from .domain import DUE_WITHIN_DAYS, next_review, review_due
@@ -33,13 +33,22 @@ class ReviewState:
     next_on: date | None  # None: no package has been active yet
     overdue: bool
     due: bool
+    today: date | None = None
+
+    @property
+    def days(self) -> int | None:
+        """Days until the review (negative: days overdue); None without a review date."""
+        if self.next_on is None or self.today is None:
+            return None
+        return (self.next_on - self.today).days
 
 
 def _state(client: Client, start: date | None, held: list[date], today: date) -> ReviewState:
     if start is None:
-        return ReviewState(client, None, False, False)
+        return ReviewState(client, None, False, False, today)
     next_on = next_review(start, client.target_group, held)
-    return ReviewState(client, next_on, next_on < today, today <= next_on <= today + timedelta(days=DUE_WITHIN_DAYS))
+    return ReviewState(client, next_on, next_on < today, today <= next_on <= today + timedelta(days=DUE_WITHIN_DAYS),
+                       today)
 
 
 def _starts_and_held(client_ids: list[int]) -> tuple[dict[int, date], dict[int, list[date]]]:
@@ -60,6 +69,13 @@ def _starts_and_held(client_ids: list[int]) -> tuple[dict[int, date], dict[int, 
     ):
         held.setdefault(client_id, []).append(held_on)
     return starts, held
+
+
+def review_states(clients: list[Client], today: date | None = None) -> dict[int, ReviewState]:
+    """:func:`review_state` for many clients in two queries."""
+    today = today or local_today()
+    starts, held = _starts_and_held([c.id for c in clients])
+    return {c.id: _state(c, starts.get(c.id), held.get(c.id, []), today) for c in clients}
 
 
 def review_state(client: Client, today: date | None = None) -> ReviewState:
@@ -111,7 +127,7 @@ def record_review(actor, client: Client, *, outcome: str, note: str, reason: str
         raise NoActivePackage()
     if not reason and not review_due(state.next_on, held_on):
         raise InvalidInput("reason", _("The next review is due on %(day)s. To hold an extra review now, give a "
-                                       "reason.", day=format_date(state.next_on, "long")))
+                                       "reason.", day=long_date(state.next_on)))
     kind = ReviewKind.EXTRA if reason else ReviewKind.REGULAR
     review = Review(client_id=client.id, package_version_id=active.id, kind=kind.value,
                     due_on=state.next_on if kind is ReviewKind.REGULAR else None, held_on=held_on,

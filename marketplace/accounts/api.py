@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from marketplace.core.api import json_body
 from marketplace.core.errors import ApiError
 from marketplace.core.extensions import csrf
+from marketplace.core.policy import Perm, authorize
 from marketplace.core.ratelimits import login_throttled, mark_login_failed, second_factor_throttled
 
 from . import second_factor, sessions, tokens
@@ -108,6 +109,7 @@ def list_tokens():
 @bp.post("/tokens")
 @login_required
 def create_token():
+    authorize(current_user, Perm.API_TOKEN_CREATE)
     data = json_body({"name"}, {"name"})
     if not isinstance(data["name"], str) or len(data["name"]) > 100:
         raise ApiError(422, "invalid", _("Some of what you entered is not valid."),

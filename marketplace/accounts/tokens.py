@@ -11,7 +11,7 @@ from marketplace.core.audit import Action
 from marketplace.core.db_types import utcnow
 from marketplace.core.errors import NotInScope
 from marketplace.core.extensions import db
-from marketplace.core.policy import load
+from marketplace.core.policy import Perm, can, load
 
 from .sessions import digest
 from .models import ApiToken, User
@@ -59,8 +59,10 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
 
 
 def user_for_token(secret: str) -> User:
-    """:raises TokenInvalid: unknown or revoked token, or an inactive user."""
+    """:raises TokenInvalid: unknown or revoked token, an inactive user, or a user who may no
+    longer use tokens (a family contact who withdrew the request in their settings)."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    if token is None or token.revoked_at is not None or not token.user.active \
+            or not can(token.user, Perm.API_TOKEN_CREATE):
         raise TokenInvalid()
     return token.user

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace.core.extensions import login_manager
 from marketplace.core.forms import EmptyForm
 from marketplace.core.http import safe_next
+from marketplace.core.policy import Perm, authorize
 from marketplace.core.ratelimits import PENDING_LOGIN, login_throttled, mark_login_failed, second_factor_throttled
 
 from . import invitations, second_factor, sessions, tokens
@@ -188,6 +189,8 @@ def accept_invitation(token: str):
 def manage_tokens():
     form = TokenForm()
     new_secret = None
+    if request.method == "POST":
+        authorize(current_user, Perm.API_TOKEN_CREATE)
     if form.validate_on_submit():
         new_secret = tokens.create_token(current_user._get_current_object(), form.name.data).secret
         form = TokenForm(formdata=None)

@@ -50,6 +50,16 @@ def euro(cents: int) -> str:
     return format_euro(cents, str(get_locale() or "nl"))
 
 
+def long_date(value) -> str:
+    """A date in words, day first in both languages: 3 december 2026, 3 December 2026."""
+    return format_date(value, "d MMMM y") if value else ""
+
+
+def week_of(monday) -> str:
+    """How families read a week: "week of 23 november" (staff views keep the ISO week number)."""
+    return str(_l("week of %(day)s", day=format_date(monday, "d MMMM"))) if monday else ""
+
+
 def register_labels(app: Flask, name: str, labels: dict) -> None:
     """A template filter ``name`` that shows a code in the user's language (the code itself if unknown)."""
     app.jinja_env.filters[name] = lambda code: str(labels.get(code, code))
@@ -58,8 +68,10 @@ def register_labels(app: Flask, name: str, labels: dict) -> None:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["euro"] = euro
     app.jinja_env.filters["percent"] = percent_tenths
-    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
-    app.jinja_env.filters["date_nl"] = lambda value: format_date(value, "long") if value else ""
+    # Day first in English too (the Netherlands' order), 24-hour clock: 3 Dec 2026, 14:05.
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM y, HH:mm") if value else ""
+    app.jinja_env.filters["date_nl"] = long_date
+    app.jinja_env.filters["week_of"] = week_of
     app.jinja_env.filters["month_nl"] = lambda value: format_date(value, "MMMM yyyy") if value else ""
     register_labels(app, "role_label", ROLE_LABELS)
     register_labels(app, "access_action", ACCESS_ACTIONS)

@@ -24,6 +24,7 @@ class Perm(StrEnum):
     CLIENT_VIEW = "client.view"
     CLIENT_INVITE_CONTACT = "client.invite_contact"
     TEAM_VIEW = "team.view"
+    API_TOKEN_CREATE = "api_token.create"
     TEAM_WORKLIST = "team.worklist"
     PACKAGE_VIEW = "package.view"
     PACKAGE_COMPOSE = "package.compose"

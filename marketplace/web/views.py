@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from billing.invoices import unpaid_of
+from care import status
 from care.clients import list_clients
 from care.health_log import shown_detail
 from marketplace.core import audit
@@ -14,6 +17,7 @@ from marketplace.core.forms import EmptyForm
 from marketplace.core.http import safe_next
 from marketplace.core.i18n import LANGUAGE_COOKIE
 from marketplace.core.numbers import date_arg, int_arg
+from marketplace.core.policy import Perm, can
 from marketplace.core.roles import Role
 from teams.services import list_teams, my_teams
 
@@ -24,14 +28,36 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     user = current_user
-    context = {"role": user.primary_role}
+    context = {"role": user.primary_role, "rows": []}
     if user.has_role(Role.BOARD, Role.ADMIN):
         context["teams"] = list_teams(user)
     if not user.has_role(Role.BOARD) or user.has_role(Role.ADMIN):
-        context["clients"] = list_clients(user)
+        context.update(_residents(user))
     if user.has_role(Role.CARER, Role.NURSE, Role.TEAM_LEAD, Role.FREELANCER):
         context["my_teams"] = my_teams(user)
-    return render_template("main/home.html", **context)
+    if user.has_role(Role.TEAM_LEAD):
+        context["team_counts"] = status.team_counts([t.id for t in context["my_teams"]], context["rows"])
+    return render_template("main/home.html", sort_label=_sort_label, sort_keys=status.SORT_KEYS, **context)
+
+
+def _residents(user) -> dict:
+    """The residents at a glance: cards with money for family and residents, a sortable table for staff."""
+    clients = list_clients(user)
+    rows = status.statuses(user, clients)
+    sort, descending = status.sort_key(request.args.get("sort")), request.args.get("dir") == "desc"
+    family_view = user.primary_role in (Role.FAMILY, Role.RESIDENT)
+    return {
+        "clients": clients, "sort": sort, "descending": descending,
+        "rows": status.sorted_statuses(rows, sort, descending),
+        "health_column": any(row.uncovered is not None for row in rows),
+        "unpaid": unpaid_of(user, clients) if family_view else {},
+        "pay_view_ids": {c.id for c in clients if family_view and can(user, Perm.PAYMENT_VIEW, c)},
+    }
+
+
+def _sort_label(key: str) -> str:
+    return str({"name": _("name"), "meter": _("meter"), "review": _("review date"), "proposal": _("proposal"),
+                "signoff": _("sign-off"), "uncovered": _("uncovered risks")}[key])
 
 
 @bp.route("/healthz")

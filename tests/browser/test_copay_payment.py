@@ -61,12 +61,12 @@ def test_family_pays_a_co_payment_in_the_demo_checkout(page: Page, live_server: 
     # The resident, then the own-contribution link.
     page.locator(".cards .card").filter(has_text=own.name).get_by_role("link", name=own.name).click()
     expect(page).to_have_url(f"{base}/clients/{own.id}")
-    page.get_by_role("link", name="Eigen bijdrage").click()
+    page.get_by_role("link", name="Facturen en overzichten").click()
     expect(page).to_have_url(f"{base}/clients/{own.id}/invoices")
-    card = page.locator("section.card").filter(has_text=AMOUNT)
+    card = page.locator("table.invoices tbody tr").filter(has_text=AMOUNT)
     expect(card).to_have_count(1)
-    expect(card.get_by_role("heading", level=2)).to_contain_text(AMOUNT)
-    expect(card).to_contain_text("2026-W48")
+    expect(card.get_by_role("rowheader")).to_contain_text(invoice.number)
+    expect(card).to_contain_text("november 2026")
     pay = card.get_by_role("button", name=re.compile(re.escape(AMOUNT)))
     expect(pay).to_be_visible()
     screenshot(page, "invoice")
@@ -97,7 +97,7 @@ def test_family_pays_a_co_payment_in_the_demo_checkout(page: Page, live_server: 
 
     # The invoices page shows it paid, without a Pay button.
     page.goto(f"{base}/clients/{own.id}/invoices")
-    card = page.locator("section.card").filter(has_text=AMOUNT)
+    card = page.locator("table.invoices tbody tr").filter(has_text=AMOUNT)
     expect(card.locator(".tag")).to_have_text(re.compile(r"^betaald$", re.I))
     expect(card.get_by_role("button")).to_have_count(0)
     assert db.session.get(CopayInvoice, invoice.id).status == "paid"

@@ -67,6 +67,8 @@ VIEWERS = {
     "other": frozenset({"admin", "client_supporter"}),
     "foreign": frozenset(),
 }
+# Perm.API_TOKEN_CREATE: staff; a family contact only after asking for it (none in this world has).
+TOKEN_MAKERS = frozenset(MATRIX_ROLES) - {"family", "resident"}
 # Perm.CLIENT_INVITE_CONTACT: the administrator, and the resident's team.
 INVITERS = {"own": frozenset({"admin", *TEAM}), "other": frozenset({"admin"})}
 # Perm.PACKAGE_PROPOSE: the team, the client supporter, family with *decide*, the resident.
@@ -595,7 +597,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("main.home", "GET"): Route(USER, fixed("/")),
     ("auth.logout", "POST"): Route(USER, fixed("/logout"), form=no_fields, redirect_to="/login", ends_session=True),
     ("auth.tokens", "GET"): Route(USER, fixed("/account/tokens")),
-    ("auth.tokens", "POST"): Route(USER, fixed("/account/tokens"), form=lambda case: {"name": "matrix"}),
+    # Tokens: staff, and family contacts who asked for them in their settings; never a resident.
+    ("auth.tokens", "POST"): Route(USER, fixed("/account/tokens"), form=lambda case: {"name": "matrix"},
+                                   roles=TOKEN_MAKERS),
     ("api.logout", "POST"): Route(USER, fixed("/api/v1/auth/logout"), ends_session=True),
     ("api.me", "GET"): Route(USER, fixed("/api/v1/me")),
     # The second factor's steps serve a half-logged-in session; a logged-in user is sent home
@@ -609,7 +613,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.second_factor_login", "POST"): Route(USER, fixed("/api/v1/auth/second-factor"),
                                                json=lambda case: {"code": "000000"}),
     ("api.list_tokens", "GET"): Route(USER, fixed("/api/v1/tokens")),
-    ("api.create_token", "POST"): Route(USER, fixed("/api/v1/tokens"), json=lambda case: {"name": "matrix"}),
+    ("api.create_token", "POST"): Route(USER, fixed("/api/v1/tokens"), json=lambda case: {"name": "matrix"},
+                                        roles=TOKEN_MAKERS),
     ("care_api.list_clients", "GET"): Route(USER, fixed("/api/v1/clients")),
     ("teams_api.list_teams", "GET"): Route(USER, fixed("/api/v1/teams")),
     ("care_api.catalogue", "GET"): Route(USER, fixed("/api/v1/catalogue")),
@@ -765,6 +770,8 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                             "min_per_week": "21"}),
     # -- co-payments, payments and statements
     ("billing.invoices", "GET"): resident_route("/clients/{id}/invoices", PAYMENT_VIEWERS, shows_name=True),
+    ("billing.invoice", "GET"): Route(TARGETED, lambda case: "/clients/{id}/invoices/{invoice}".format(
+        id=case.resident.id, invoice=case.object_id("invoice")), per_target=PAYMENT_VIEWERS, shows_name=True),
     ("billing.pay_invoice", "POST"): Route(TARGETED, lambda case: "/clients/{id}/invoices/{invoice}/pay".format(
         id=case.resident.id, invoice=case.object_id("invoice")), per_target=PAYERS, form=no_fields),
     ("billing.payment_return", "GET"): Route(TARGETED, on("payment", "/billing/payments/{id}"),
@@ -780,6 +787,7 @@ ROUTES: dict[tuple[str, str], Route] = {
                                              redirect_to="/billing/payments/{id}"),
     ("billing.client_statement", "GET"): resident_route("/clients/{id}/statements/2026-01", VIEWERS,
                                                         shows_name=True),
+    ("billing.budget_history", "GET"): resident_route("/clients/{id}/budget/history", VIEWERS, shows_name=True),
     ("billing.team_statement", "GET"): Route(TARGETED, on("team", "/teams/{id}/statement"), per_target=TEAM_STATEMENT,
                                              kind="team"),
     ("billing.admin", "GET"): Route(USER, fixed("/admin/billing"), roles=ADMIN_ONLY),
@@ -791,6 +799,9 @@ ROUTES: dict[tuple[str, str], Route] = {
                                             per_target=EDITORS, kind="payment", redirect_to="/admin/billing",
                                             form=lambda case: {"amount": "1,00"}),
     ("billing_api.list_invoices", "GET"): resident_route("/api/v1/clients/{id}/invoices", PAYMENT_VIEWERS),
+    ("billing_api.get_invoice", "GET"): Route(TARGETED, lambda case: "/api/v1/clients/{id}/invoices/{invoice}".format(
+        id=case.resident.id, invoice=case.object_id("invoice")), per_target=PAYMENT_VIEWERS),
+    ("billing_api.budget_history", "GET"): resident_route("/api/v1/clients/{id}/budget/history", VIEWERS),
     ("billing_api.pay_invoice", "POST"): Route(TARGETED, on("invoice", "/api/v1/invoices/{id}/pay"),
                                                per_target=PAYERS, kind="invoice"),
     ("billing_api.client_statement", "GET"): resident_route("/api/v1/clients/{id}/statements/2026-01", VIEWERS),

@@ -103,7 +103,7 @@ def test_an_extra_review_is_recorded_and_leaves_the_schedule_alone(priced_world,
         db.session.commit()
         page = client.get(f"/clients/{priced_world.own.id}/budget").get_data(as_text=True)
         assert "Extra review on" in page and "valpartij" in page
-        assert "March 12, 2026" in page  # still the next review
+        assert "12 March 2026" in page  # still the next review
 
 
 def test_the_form_says_a_review_not_due_yet_needs_a_reason(priced_world, client, auth, db):
@@ -115,7 +115,7 @@ def test_the_form_says_a_review_not_due_yet_needs_a_reason(priced_world, client,
         token = csrf_from(client.get(budget).get_data(as_text=True))
         posted = client.post(f"/clients/{priced_world.own.id}/reviews",
                              data={"csrf_token": token, "outcome": "confirmed", "note": ""}, follow_redirects=True)
-        assert "The next review is due on March 12, 2026. To hold an extra review now, give a reason." \
+        assert "The next review is due on 12 March 2026. To hold an extra review now, give a reason." \
             in posted.get_data(as_text=True)
         assert count(db) == 0
         posted = client.post(f"/clients/{priced_world.own.id}/reviews",

@@ -100,6 +100,8 @@ ORGANISATION_RULES = {
     Perm.BILLING_ADMIN: {"admin"},
     Perm.REINDICATION_VIEW: {"admin", "nurse"},
     Perm.CATALOGUE_VIEW: EVERYONE,
+    # Staff; a family contact only after asking in their settings (none of these has); never a resident.
+    Perm.API_TOKEN_CREATE: EVERYONE - {"family", "view_only_family", "resident"},
 }
 
 
