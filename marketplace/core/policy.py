@@ -45,6 +45,11 @@ class Perm(StrEnum):
     CATALOGUE_EDIT = "catalogue.edit"
     AUDIT_VIEW = "audit.view"
     ORG_AGGREGATES = "org.aggregates"
+    TEAM_OFFER_VIEW = "team_offer.view"
+    TEAM_OFFER_EDIT = "team_offer.edit"
+    RATING_GIVE = "rating.give"
+    RATING_REPLY = "rating.reply"
+    RATING_HIDE = "rating.hide"
 
 
 Check = Callable[[object, object], bool]
