@@ -14,6 +14,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from care.models import Client, Service
 from marketplace.accounts.models import User
@@ -213,3 +214,45 @@ def publish_offer(actor: User, team: Team, draft: OfferDraft, *, today: date | N
         raise Conflict(_l("Another version of this offer was published at the same moment. Reload and try again."),
                        code="offer_conflict") from None
     return offer
+
+
+@dataclass(frozen=True)
+class OfferCard:
+    """One team on the offers page."""
+
+    team: Team
+    offer: OfferSummary | None
+    rating: object  # rating_rules.RatingSummary, given by the caller (ratings import offers' neighbours)
+    residents: int
+    members: int
+
+
+def organisation_teams(organisation_id: int) -> list[Team]:
+    """The organisation's teams with their locations and target groups, in three queries."""
+    return list(db.session.scalars(select(Team).where(Team.organisation_id == organisation_id)
+                                   .options(selectinload(Team.locations)).order_by(Team.name)))
+
+
+def member_counts(team_ids: Sequence[int]) -> dict[int, int]:
+    """How many different people work in each team (continuity until routes exist: the team's size)."""
+    ids = list(team_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(TeamMembership.team_id, func.count(func.distinct(TeamMembership.user_id)))
+                                   .where(TeamMembership.team_id.in_(ids)).group_by(TeamMembership.team_id)).all())
+
+
+def initials(name: str) -> str:
+    """``"Team Lindehof"`` → ``"L"``; ``"Team Rode Beuk"`` → ``"RB"`` (the word "Team" is left out)."""
+    words = [word for word in name.split() if word.lower() != "team"] or name.split()
+    return "".join(word[0] for word in words[:2]).upper()
+
+
+def preview(team: Team, draft: OfferDraft, today: date | None = None) -> OfferSummary:
+    """The draft as families would see it once published today (version 0: not published)."""
+    english = current_locale().startswith("en")
+    names = {s.code: (s.name_en if english else s.name_nl) for s in catalogue_choices(team.organisation_id)}
+    return OfferSummary(team_id=team.id, version=0, published_on=today or local_today(),
+                        way_of_working=draft.way_of_working, languages=list(draft.languages),
+                        known_for=[names.get(code, code) for code in draft.known_for], text=draft.text,
+                        known_for_codes=list(draft.known_for))

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +42,11 @@ register_kind("rating_hidden", _l("Your rating of %(team)s was hidden by an admi
                                   "team's page."))
 
 
+def offer_path(team_id: int) -> str:
+    """The team's offer page (where its ratings are), for notifications; works outside a request."""
+    return f"/teams/{team_id}/offer"
+
+
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE)
 
@@ -68,7 +72,7 @@ def rating_summaries(team_ids: Sequence[int], today: date | None = None) -> dict
 
 
 def mark(rating: TeamRating) -> Decimal:
-    return rating_rules.mark_of(rating.scores).quantize(Decimal("0.1"))
+    return rating_rules.mark_of(rating.scores).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def periods_of(client: Client) -> list[Period]:
@@ -138,7 +142,7 @@ def give_rating(actor: User, team: Team, client: Client, *, scores: Mapping[str,
                         author_id=actor.id, status=RatingStatus.CURRENT.value, recommend=recommend,
                         comment=comment.strip(), created_at=now, **marks)
     db.session.add(rating)
-    notify(team_leads(team), "rating_received", link=url_for("offers.team_offer", team_id=team.id),
+    notify(team_leads(team), "rating_received", link=offer_path(team.id),
            params={"team": team.name})
     try:
         db.session.commit()
@@ -197,7 +201,7 @@ def reply_to_rating(actor: User, rating: TeamRating, text: object) -> TeamRating
         db.session.rollback()
         raise Conflict(_l("This rating has a reply already; a team replies once."), code="already_replied")
     notify([db.session.get(User, rating.author_id)], "rating_replied",
-           link=url_for("offers.team_offer", team_id=rating.team_id), params={"team": rating.team.name})
+           link=offer_path(rating.team_id), params={"team": rating.team.name})
     db.session.commit()
     db.session.refresh(rating)
     return rating
@@ -220,7 +224,7 @@ def hide_rating(actor: User, rating: TeamRating, reason: object) -> TeamRating:
         raise Conflict(_l("This rating is hidden already."), code="already_hidden")
     audit.record(Action.UPDATE, actor=actor, obj=rating, detail=f"rating hidden: {why}"[:500])
     notify([db.session.get(User, rating.author_id)], "rating_hidden",
-           link=url_for("offers.team_offer", team_id=rating.team_id), params={"team": rating.team.name})
+           link=offer_path(rating.team_id), params={"team": rating.team.name})
     db.session.commit()
     db.session.refresh(rating)
     return rating
