@@ -3,7 +3,7 @@ the team lead's editor with a preview, the history, rating a team, replying and 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -11,7 +11,8 @@ from marketplace.core.db_types import local_today
 from marketplace.core.errors import AccessDenied, Conflict, InvalidInput
 from marketplace.core.i18n import locale
 from marketplace.core.policy import Perm, authorize, can, get_in_scope
-from teams.models import Team
+from care.labels import target_group_label
+from teams.models import TargetGroup, Team
 
 from . import offers, ratings
 from .offer_forms import HideForm, OfferForm, RatingForm, ReplyForm
@@ -31,7 +32,20 @@ def index():
     residents, members = offers.residents_of(ids), offers.member_counts(ids)
     cards = [offers.OfferCard(team, published.get(team.id), summaries[team.id], residents.get(team.id, 0),
                               members.get(team.id, 0)) for team in teams]
-    return render_template("market/offers.html", cards=cards)
+    return render_template("market/offers.html", cards=cards, words=_card_words(),
+                           groups={group.value: target_group_label(group.value) for group in TargetGroup},
+                           dates={day: format_date(day, "long") for day in
+                                  {card.offer.published_on for card in cards if card.offer}})
+
+
+def _card_words() -> dict[str, str]:
+    """The words every card repeats, translated once per page (400 cards would translate them 400 times);
+    the ones with placeholders are filled in by the template."""
+    return {"languages": _("Languages"), "rating": _("Rating"), "capacity": _("Capacity"),
+            "published": _("Published"), "not_given": _("not given"),
+            "no_offer": _("This team has not published an offer yet."),
+            "of_residents": _("%(residents)d of %(capacity)d residents"),
+            "ratings": _("%(count)d ratings, last 24 months"), "too_few": _("too few ratings yet (n = %(count)d)")}
 
 
 def _page(team: Team, draft: offers.OfferDraft | None = None, **extra):
