@@ -1,1 +1,2 @@
-"""The market's access rules, registered with the policy (none yet: the market is the next wing)."""
+"""The market's access rules, registered with the policy (each part of the market in its own module)."""
+from . import access_choice  # noqa: F401  (choosing a team, the waiting list)

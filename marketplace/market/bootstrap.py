@@ -1,12 +1,45 @@
-"""The market's part of the app: its tables, access rules, pages, API, OpenAPI paths, commands
-and notification kinds."""
+"""The market's part of the app: its tables, access rules, pages, API, OpenAPI paths, commands,
+notification kinds and its hook into billing's settlement."""
 from __future__ import annotations
 
+import click
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from billing.settlement import before_settlement
+from marketplace.core import openapi
+from marketplace.core.i18n import register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
+from . import openapi_choice
+from .choice import apply_due_choices
+from .choice_api import bp as choice_api
+from .choice_views import bp as choice_views
+from .waiting_list import expire_offers
+
+CHOICE_STATUS = {"pending": _l("waiting for its Monday"), "applied": _l("in effect"), "withdrawn": _l("withdrawn"),
+                 "replaced": _l("replaced by a later choice")}
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to register yet."""
+    app.register_blueprint(choice_views)
+    app.register_blueprint(choice_api)
+    openapi.register(app, openapi_choice.paths, openapi_choice.SCHEMAS)
+    register_labels(app, "choice_status", CHOICE_STATUS)
+    # Each week is booked to the team of its Monday: choices whose Monday has come are applied first.
+    before_settlement(app, lambda today: apply_due_choices(today))
+    register_commands(app)
+
+
+def register_commands(app: Flask) -> None:
+    market = click.Group("market", help="The market: team choices and waiting lists.")
+
+    @market.command("expire-offers")
+    def expire_offers_command():
+        """Apply the team choices whose Monday has come, expire the waiting-list offers whose time is
+        up and offer open places to the next families (idempotent; for cron)."""
+        applied, expired, offered = expire_offers()
+        click.echo(f"choices applied: {applied}, offers expired: {expired}, offers made: {offered}")
+
+    app.cli.add_command(market)

@@ -8,7 +8,7 @@ place taken before, so two families can never take the last place together.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, literal_column, select, union_all, update
 
@@ -31,19 +31,19 @@ def lock_team(team_id: int) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def promised_places(team_ids: list[int], monday: date):
+def promised_places(team_ids: list[int], monday: date, now: datetime):
     """Rows ``(team_id, n)``: choices pending for ``monday`` (or before) plus open, unexpired offers."""
     pending = select(TeamChoice.team_id.label("team_id")).where(
         TeamChoice.team_id.in_(team_ids), TeamChoice.status == ChoiceStatus.PENDING.value,
         TeamChoice.effective_from <= monday)
     offers = select(PlaceOffer.team_id.label("team_id")).where(
         PlaceOffer.team_id.in_(team_ids), PlaceOffer.status == OfferStatus.OPEN.value,
-        PlaceOffer.expires_at > utcnow())
+        PlaceOffer.expires_at > now)
     both = union_all(pending, offers).subquery()
     return select(both.c.team_id, func.count()).group_by(both.c.team_id)
 
 
-def open_places(team_ids: list[int], monday: date) -> dict[int, int]:
+def open_places(team_ids: list[int], monday: date, *, now: datetime | None = None) -> dict[int, int]:
     """Per team: capacity − residents − places promised for ``monday``, never below 0. Two queries.
 
     Residents are the clients whose team it is now; a resident with a pending move away keeps
@@ -56,7 +56,7 @@ def open_places(team_ids: list[int], monday: date) -> dict[int, int]:
         select(Team.id, Team.capacity, func.count(Client.id))
         .outerjoin(Client, Client.team_id == Team.id)
         .where(Team.id.in_(team_ids)).group_by(Team.id, Team.capacity)).all()
-    promised = dict(db.session.execute(promised_places(team_ids, monday)).all())
+    promised = dict(db.session.execute(promised_places(team_ids, monday, now or utcnow())).all())
     return {team_id: places_left(capacity, residents, promised.get(team_id, 0))
             for team_id, capacity, residents in rows}
 
@@ -72,10 +72,10 @@ def waiting_lengths(team_ids: list[int]) -> dict[int, int]:
     return {team_id: counts.get(team_id, 0) for team_id in team_ids}
 
 
-def waiting_without_offer(team_id: int) -> int:
+def waiting_without_offer(team_id: int, *, now: datetime | None = None) -> int:
     """Families on the list that hold no open offer: they go before anyone who is not on the list."""
     open_offer = select(literal_column("1")).where(and_(
         PlaceOffer.entry_id == WaitingEntry.id, PlaceOffer.status == OfferStatus.OPEN.value,
-        PlaceOffer.expires_at > utcnow())).exists()
+        PlaceOffer.expires_at > (now or utcnow()))).exists()
     return db.session.scalar(select(func.count()).select_from(WaitingEntry).where(
         WaitingEntry.team_id == team_id, WaitingEntry.status == EntryStatus.WAITING.value, ~open_offer)) or 0

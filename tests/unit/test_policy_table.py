@@ -16,6 +16,7 @@ import billing.access  # noqa: F401  (registers the rules)
 import care.access  # noqa: F401
 import marketplace.accounts.access  # noqa: F401
 import marketplace.board.access  # noqa: F401
+import marketplace.market.access  # noqa: F401
 import teams.access  # noqa: F401
 from care.access import Relations
 from marketplace.core.policy import Perm, can, missing_rules
@@ -86,6 +87,9 @@ CLIENT_RULES = {
     Perm.PAYMENT_REFUND: ({"admin"}, {"admin"}),
     Perm.CATALOGUE_EDIT: ({"admin"}, {"admin"}),
     Perm.RISK_RULES_EDIT: ({"admin"}, {"admin"}),
+    # A family with *decide*, the resident, or the client supporter on the family's behalf; no staff.
+    Perm.TEAM_CHOOSE: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
+    Perm.WAITING_LIST_JOIN: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
 }
 TEAM_RULES = {
     Perm.TEAM_VIEW: (EVERYONE, EVERYONE),
