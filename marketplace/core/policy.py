@@ -47,6 +47,11 @@ class Perm(StrEnum):
     ORG_AGGREGATES = "org.aggregates"
     TEAM_CHOOSE = "team.choose"
     WAITING_LIST_JOIN = "waiting_list.join"
+    TEAM_OFFER_VIEW = "team_offer.view"
+    TEAM_OFFER_EDIT = "team_offer.edit"
+    RATING_GIVE = "rating.give"
+    RATING_REPLY = "rating.reply"
+    RATING_HIDE = "rating.hide"
 
 
 Check = Callable[[object, object], bool]

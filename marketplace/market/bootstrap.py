@@ -8,25 +8,36 @@ from flask_babel import lazy_gettext as _l
 
 from billing.settlement import before_settlement
 from marketplace.core import openapi
-from marketplace.core.i18n import register_labels
+from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
-from . import openapi_choice
+from . import openapi_choice, openapi_offers
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
 from .choice_views import bp as choice_views
+from .offer_api import bp as offer_api
+from .offer_views import bp as offer_views
+from .offers import initials
 from .waiting_list import expire_offers
 
+ASPECT_LABELS = {"care": _l("Care"), "attention": _l("Time and attention"), "communication": _l("Communication"),
+                 "reliability": _l("Reliability"), "atmosphere": _l("Atmosphere")}
 CHOICE_STATUS = {"pending": _l("waiting for its Monday"), "applied": _l("in effect"), "withdrawn": _l("withdrawn"),
                  "replaced": _l("replaced by a later choice")}
 
 
 def init_app(app: Flask) -> None:
+    app.register_blueprint(offer_views)
+    app.register_blueprint(offer_api)
     app.register_blueprint(choice_views)
     app.register_blueprint(choice_api)
+    openapi.register(app, openapi_offers.paths, openapi_offers.SCHEMAS)
     openapi.register(app, openapi_choice.paths, openapi_choice.SCHEMAS)
+    register_labels(app, "aspect_label", ASPECT_LABELS)
     register_labels(app, "choice_status", CHOICE_STATUS)
+    app.jinja_env.filters["mark"] = lambda average: percent_tenths(int(average * 10))
+    app.jinja_env.filters["team_initials"] = initials
     # Each week is booked to the team of its Monday: choices whose Monday has come are applied first.
     before_settlement(app, lambda today: apply_due_choices(today))
     register_commands(app)

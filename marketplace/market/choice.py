@@ -35,6 +35,9 @@ from .access_choice import on_behalf
 from .capacity import lock_team, open_places, waiting_lengths, waiting_without_offer
 from .domain import effective_monday, free_for_newcomers
 from .models import ChoiceStatus, TeamChoice
+from .offers import OfferSummary, published_offers
+from .rating_rules import RatingSummary
+from .ratings import rating_summaries
 from .recipients import deciders, options_link, team_leads
 
 register_kind("team_choice_incoming", _l("%(client)s moves to your team %(team)s from %(day)s."))
@@ -97,6 +100,8 @@ class TeamOption:
     waiting: int
     current: bool
     chosen: bool  # the pending choice
+    offer: OfferSummary | None  # the published offer (None: not published yet)
+    rating: RatingSummary
 
 
 @dataclass(frozen=True)
@@ -179,9 +184,12 @@ def team_options(actor: User, client: Client, *, now: datetime | None = None) ->
     ids = [team.id for team in teams]
     places = open_places(ids, monday, now=now)
     waiting = waiting_lengths(ids)
+    offers = published_offers(ids)
+    ratings = rating_summaries(ids, local_day(now))
     pending = pending_choice(client)
     return Options(client, [TeamOption(team, places.get(team.id, 0), waiting.get(team.id, 0),
-                                       team.id == client.team_id, pending is not None and pending.team_id == team.id)
+                                       team.id == client.team_id, pending is not None and pending.team_id == team.id,
+                                       offers.get(team.id), ratings[team.id])
                             for team in teams], pending, monday)
 
 

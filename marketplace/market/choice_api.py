@@ -58,8 +58,11 @@ def team_options(client_id: int):
         teams=[{
             "team_id": option.team.id, "name": option.team.name, "open_places": option.open_places,
             "waiting_list_length": option.waiting, "current": option.current, "chosen": option.chosen,
-            # The offers' own functions (published offer, ratings) fill these once merged.
-            "rating": {"average": None, "count": 0},
+            "rating": {"average": float(option.rating.average) if option.rating.average is not None else None,
+                       "count": option.rating.count},
+            "offer": {"published_on": option.offer.published_on.isoformat(),
+                      "way_of_working": option.offer.way_of_working, "languages": option.offer.languages,
+                      "known_for": option.offer.known_for} if option.offer else None,
         } for option in options.teams])
 
 

@@ -12,7 +12,12 @@ SCHEMAS = {
         "team_id": {"type": "integer"}, "name": {"type": "string"}, "open_places": {"type": "integer"},
         "rating": {"type": "object", "properties": {"average": {"type": ["number", "null"]},
                                                     "count": {"type": "integer"}}},
-        "waiting_list_length": {"type": "integer"}, "current": {"type": "boolean"}, "chosen": {"type": "boolean"}}},
+        "waiting_list_length": {"type": "integer"}, "current": {"type": "boolean"}, "chosen": {"type": "boolean"},
+        "offer": {"type": ["object", "null"], "description": "The published offer (null: none published yet)",
+                  "properties": {"published_on": {"type": "string", "format": "date"},
+                                 "way_of_working": {"type": "string"},
+                                 "languages": {"type": "array", "items": {"type": "string"}},
+                                 "known_for": {"type": "array", "items": {"type": "string"}}}}}},
     "TeamChoice": {"type": "object", "required": ["team_id", "effective_from", "status"], "properties": {
         "id": {"type": "integer"}, "team_id": {"type": "integer"}, "team": {"type": "string"},
         "previous_team_id": {"type": ["integer", "null"]},

@@ -2,7 +2,7 @@
 offers of a place.
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-03 16:03:09.043270
 
 """
@@ -14,7 +14,7 @@ from marketplace.core.db_types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0009'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -48,6 +48,7 @@ from marketplace.core.audit import Action, AuditEvent, Outcome
 from marketplace.core.extensions import db, limiter
 from marketplace.accounts.models import ApiToken, Invitation, User
 from marketplace.accounts.notifications import Notification
+from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
 from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
 
@@ -94,6 +95,13 @@ PAYMENT_VIEWERS = {"own": frozenset({"admin", "family", "resident"}), "other": f
 TEAM_STATEMENT = {"own": frozenset({"admin", "board", "team_lead"}), "other": frozenset({"admin", "board"})}
 # Perm.TEAM_WORKLIST: the administrator and the team's own members.
 WORKLIST = {"own": frozenset({"admin", *TEAM}), "other": frozenset({"admin"})}
+# Perm.TEAM_OFFER_VIEW: everyone of the organisation with a relation to residents, the client supporter
+# and the board; not a freelancer (no residents of their own).
+OFFER_VIEWERS = {"own": frozenset(MATRIX_ROLES) - {"freelancer"}, "other": frozenset(MATRIX_ROLES) - {"freelancer"}}
+# Perm.TEAM_OFFER_EDIT and Perm.RATING_REPLY: the team's own lead.
+TEAM_LEAD = {"own": frozenset({"team_lead"}), "other": frozenset()}
+# Rating a team: a family contact of a resident the team served (T1 serves ``own``); staff never.
+RATERS = {"own": frozenset({"family"}), "other": frozenset()}
 # Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
 LOGGED_IN = frozenset(MATRIX_ROLES)
@@ -186,6 +194,13 @@ def build_live_world() -> LiveWorld:
     foreign_notification, = notifications.notify([world.foreign_admin], "welcome")
     db.session.commit()
     foreign_token = tokens.create_token(world.foreign_admin, "organisation B's").token
+    # A rating of each team, by a family the matrix users are not (rated on behalf of another
+    # team's resident: the matrix's own ratings of T1 for ``own`` never replace these).
+    ratings = {target: new_rating(team_id, resident.organisation_id, resident.id, author.id)
+               for target, team_id, resident, author in (
+                   ("own", world.team.id, world.other, world.view_only_family),
+                   ("other", world.other_team.id, world.own, world.view_only_family),
+                   ("foreign", world.foreign_team.id, world.foreign, world.foreign_admin))}
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -205,6 +220,7 @@ def build_live_world() -> LiveWorld:
             "payment": {target: payment.id for target, payment in payments.items()},
             # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
             "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
+            "rating": ratings,
         },
         health_notes=notes,
         checkout_sessions={target: payment.provider_session_id for target, payment in payments.items()},
@@ -320,6 +336,17 @@ class Case:
             return self.in_app(mine)
         return self.live.foreign_notification_id if self.target == "foreign" else self.live.other_user_notification_id
 
+    def fresh_rating(self) -> int:
+        """For ``own`` and ``other``: a fresh rating of the target's team, without a reply and not hidden
+        (a reply or hiding is done once); B's is its fixed one."""
+        if self.target == "foreign":
+            return self.live.ids["rating"]["foreign"]
+
+        def work():
+            rating = db.session.get(TeamRating, self.live.ids["rating"][self.target])
+            return new_rating(rating.team_id, rating.organisation_id, rating.client_id, rating.author_id)
+        return self.in_app(work)
+
     def invitation_token(self) -> str:
         """A fresh, open invitation for the ``own`` resident, issued by the administrator."""
         def work():
@@ -422,6 +449,20 @@ def working_lines(resident) -> list[LineInput]:
     return [LineInput(code, per_week) for code, per_week in planned.items()]
 
 
+def new_rating(team_id: int, organisation_id: int, client_id: int, author_id: int) -> int:
+    """A new current rating of the team on behalf of the resident (the previous one becomes an earlier
+    one, still shown): written directly, as its eligibility is not what the matrix tests. Commits."""
+    db.session.execute(TeamRating.__table__.update().where(
+        TeamRating.team_id == team_id, TeamRating.client_id == client_id, TeamRating.status == "current")
+        .values(status="earlier"))
+    rating = TeamRating(organisation_id=organisation_id, team_id=team_id, client_id=client_id, author_id=author_id,
+                        recommend=True, comment="Matrixbeoordeling", care=8, attention=8, communication=8,
+                        reliability=8, atmosphere=8)
+    db.session.add(rating)
+    db.session.commit()
+    return rating.id
+
+
 def fresh_email() -> str:
     return f"matrix{next(_serial)}@example.org"
 
@@ -446,6 +487,20 @@ def fixed(path: str) -> Callable[[Case], str]:
 
 def invitation_path(case: Case) -> str:
     return f"/invite/{case.invitation_token()}"
+
+
+def rating_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.fresh_rating())
+
+
+def offer_form(_case: Case) -> dict:
+    return {"text": "Wij zijn het team.", "way_of_working": "Rustig.", "languages": "Nederlands", "capacity": "12",
+            "action": "preview"}
+
+
+def rating_form(case: Case) -> dict:
+    return {"client_id": str(case.resident.id), "care": "8", "attention": "8", "communication": "8",
+            "reliability": "8", "atmosphere": "8", "recommend": "yes", "comment": ""}
 
 
 def token_path(template: str) -> Callable[[Case], str]:
@@ -640,6 +695,40 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("notifications_api.get_settings", "GET"): Route(USER, fixed("/api/v1/settings")),
     ("notifications_api.change_settings", "PATCH"): Route(USER, fixed("/api/v1/settings"),
                                                           json=lambda case: {"email_notifications": True}),
+    # -- teams' offers and ratings (issue 11); nobody sees a resident's name with a rating
+    ("offers.index", "GET"): Route(USER, fixed("/offers"), roles=OFFER_VIEWERS["own"]),
+    ("offers.team_offer", "GET"): Route(TARGETED, on("team", "/teams/{id}/offer"), per_target=OFFER_VIEWERS,
+                                        kind="team"),
+    ("offers.offer_history", "GET"): Route(TARGETED, on("team", "/teams/{id}/offer/history"),
+                                           per_target=OFFER_VIEWERS, kind="team"),
+    ("offers.edit_offer", "GET"): Route(TARGETED, on("team", "/teams/{id}/offer/edit"), per_target=TEAM_LEAD,
+                                        kind="team"),
+    ("offers.edit_offer", "POST"): Route(TARGETED, on("team", "/teams/{id}/offer/edit"), per_target=TEAM_LEAD,
+                                         kind="team", form=offer_form),
+    ("offers.rate_team", "GET"): Route(TARGETED, on("team", "/teams/{id}/ratings/new"), per_target=RATERS,
+                                       kind="team"),
+    ("offers.rate_team", "POST"): Route(TARGETED, on("team", "/teams/{id}/ratings/new"), per_target=RATERS,
+                                        kind="team", form=rating_form, redirect_to="/teams/{id}/offer"),
+    ("offers.reply", "POST"): Route(TARGETED, rating_path("/ratings/{id}/reply"), per_target=TEAM_LEAD,
+                                    kind="rating", form=lambda case: {"reply": "Dank u wel."}),
+    ("offers.hide", "POST"): Route(TARGETED, rating_path("/ratings/{id}/hide"), per_target=EDITORS,
+                                   kind="rating", form=lambda case: {"reason": "Matrix"}),
+    ("offers_api.get_offer", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/offer"),
+                                           per_target=OFFER_VIEWERS, kind="team"),
+    ("offers_api.put_offer", "PUT"): Route(TARGETED, on("team", "/api/v1/teams/{id}/offer"), per_target=TEAM_LEAD,
+                                           kind="team", json=lambda case: {"text": "Wij", "capacity": 12}),
+    ("offers_api.list_ratings", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/ratings"),
+                                              per_target=OFFER_VIEWERS, kind="team"),
+    # The resident is named in the body: the target's resident, rating the target's team.
+    ("offers_api.give_rating", "POST"): Route(
+        TARGETED, on("team", "/api/v1/teams/{id}/ratings"), per_target=RATERS, kind="team",
+        json=lambda case: {"client_id": case.resident.id, "recommend": True,
+                           "scores": {a: 8 for a in ("care", "attention", "communication", "reliability",
+                                                     "atmosphere")}}),
+    ("offers_api.reply", "POST"): Route(TARGETED, rating_path("/api/v1/ratings/{id}/reply"), per_target=TEAM_LEAD,
+                                        kind="rating", json=lambda case: {"text": "Dank u wel."}),
+    ("offers_api.hide", "POST"): Route(TARGETED, rating_path("/api/v1/ratings/{id}/hide"), per_target=EDITORS,
+                                       kind="rating", json=lambda case: {"reason": "Matrix"}),
     # -- a team's review worklist
     ("teams.review_worklist", "GET"): Route(TARGETED, on("team", "/teams/{id}/reviews"), per_target=WORKLIST,
                                             kind="team"),

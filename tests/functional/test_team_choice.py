@@ -58,6 +58,8 @@ def test_the_options_are_the_teams_serving_the_resident_with_the_current_one_mar
     assert teams[market.other_team.id]["waiting_list_length"] == 0
     assert set(teams[market.team.id]) >= {"team_id", "name", "open_places", "rating", "waiting_list_length",
                                           "current"}
+    assert teams[market.other_team.id]["rating"] == {"average": None, "count": 0}  # too few ratings
+    assert teams[market.other_team.id]["offer"] is None  # none published
     assert body["effective_from"] == MONDAY.isoformat()
 
 

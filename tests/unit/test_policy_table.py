@@ -90,11 +90,18 @@ CLIENT_RULES = {
     # A family with *decide*, the resident, or the client supporter on the family's behalf; no staff.
     Perm.TEAM_CHOOSE: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
     Perm.WAITING_LIST_JOIN: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
+    # Family contacts of the resident, whatever their rights; staff never rate.
+    Perm.RATING_GIVE: ({"family", "view_only_family"}, set()),
 }
 TEAM_RULES = {
     Perm.TEAM_VIEW: (EVERYONE, EVERYONE),
     Perm.TEAM_WORKLIST: ({"admin", *TEAM}, {"admin"}),
     Perm.TEAM_STATEMENT: ({"admin", "board", "team_lead"}, {"admin", "board"}),
+    # Everyone with a relation to residents, the client supporter and the board; not a freelancer.
+    Perm.TEAM_OFFER_VIEW: (EVERYONE - {"freelancer"}, EVERYONE - {"freelancer"}),
+    Perm.TEAM_OFFER_EDIT: ({"team_lead"}, set()),
+    Perm.RATING_REPLY: ({"team_lead"}, set()),
+    Perm.RATING_HIDE: ({"admin"}, {"admin"}),
 }
 ORGANISATION_RULES = {
     Perm.AUDIT_VIEW: {"admin"},

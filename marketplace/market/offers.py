@@ -1,0 +1,258 @@
+"""The team's offer: who the team is, how it works, what it is known for, its capacity.
+
+The team lead previews a draft (nothing is stored) and publishes it as the next version; the
+versions are the history and the newest is the offer. :func:`published_offers` is what the
+other market pages read (the team-options page of the choice), in two queries for any number
+of teams.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from care.models import Client, Service
+from marketplace.accounts.models import User
+from marketplace.core.db_types import local_today
+from marketplace.core.errors import Conflict, InvalidInput
+from marketplace.core.extensions import db
+from marketplace.core.i18n import locale as current_locale
+from marketplace.core.policy import Perm, authorize
+from teams.models import Team, TeamMembership
+
+from .models import TeamOffer
+
+MAX_TEXT = 2000
+MAX_LANGUAGES = 10
+MAX_LANGUAGE = 40
+MAX_KNOWN_FOR = 12
+MAX_CAPACITY = 500
+
+
+@dataclass(frozen=True)
+class OfferDraft:
+    """What the team lead enters; checked by :func:`check_draft`."""
+
+    text: str
+    way_of_working: str
+    languages: list[str]
+    known_for: list[str]  # catalogue service codes
+    capacity: int
+
+
+@dataclass(frozen=True)
+class OfferSummary:
+    """The published offer of one team, as other pages show it (the contract with the choice)."""
+
+    team_id: int
+    version: int
+    published_on: date
+    way_of_working: str
+    languages: list[str]
+    known_for: list[str]  # service names in the reader's language
+    text: str
+    known_for_codes: list[str] = field(default_factory=list)
+
+
+def published_offers(team_ids: Sequence[int]) -> dict[int, OfferSummary]:
+    """The newest published version of each team's offer, by team id (teams without one are absent).
+
+    Two queries whatever the number of teams: the offers, then the names of the services they name.
+    """
+    ids = list(dict.fromkeys(team_ids))
+    if not ids:
+        return {}
+    newest = (select(TeamOffer.team_id, func.max(TeamOffer.version).label("version"))
+              .where(TeamOffer.team_id.in_(ids)).group_by(TeamOffer.team_id).subquery())
+    offers = list(db.session.scalars(select(TeamOffer).join(
+        newest, (TeamOffer.team_id == newest.c.team_id) & (TeamOffer.version == newest.c.version))))
+    names = _service_names(offers)
+    return {offer.team_id: _summary(offer, names) for offer in offers}
+
+
+def _service_names(offers: Sequence[TeamOffer]) -> dict[tuple[int, str], str]:
+    codes = {code for offer in offers for code in offer.known_for}
+    if not codes:
+        return {}
+    english = current_locale().startswith("en")
+    rows = db.session.execute(select(Service.organisation_id, Service.code, Service.name_nl, Service.name_en).where(
+        Service.organisation_id.in_({offer.organisation_id for offer in offers}), Service.code.in_(codes)))
+    return {(org, code): (name_en if english else name_nl) for org, code, name_nl, name_en in rows}
+
+
+def _summary(offer: TeamOffer, names: dict[tuple[int, str], str]) -> OfferSummary:
+    return OfferSummary(
+        team_id=offer.team_id, version=offer.version, published_on=offer.published_on,
+        way_of_working=offer.way_of_working, languages=list(offer.languages),
+        known_for=[names.get((offer.organisation_id, code), code) for code in offer.known_for],
+        text=offer.text, known_for_codes=list(offer.known_for))
+
+
+def offer_history(team: Team) -> list[TeamOffer]:
+    """Every published version, newest first."""
+    return list(db.session.scalars(select(TeamOffer).where(TeamOffer.team_id == team.id)
+                                   .order_by(TeamOffer.version.desc())))
+
+
+def residents_of(team_ids: Sequence[int]) -> dict[int, int]:
+    """How many residents each team has today (``Client.team_id``), in one query."""
+    ids = list(team_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Client.team_id, func.count()).where(Client.team_id.in_(ids))
+                                   .group_by(Client.team_id)).all())
+
+
+def members_of(team_ids: Sequence[int], today: date | None = None) -> dict[int, list[TeamMembership]]:
+    """The current members of each team (first the lead), in one query."""
+    ids = list(team_ids)
+    if not ids:
+        return {}
+    today = today or local_today()
+    rows = db.session.scalars(
+        select(TeamMembership).join(User).where(
+            TeamMembership.team_id.in_(ids), User.active.is_(True),
+            (TeamMembership.starts_on.is_(None)) | (TeamMembership.starts_on <= today),
+            (TeamMembership.ends_on.is_(None)) | (TeamMembership.ends_on > today))
+        .order_by(TeamMembership.team_id, TeamMembership.id))
+    result: dict[int, list[TeamMembership]] = {team_id: [] for team_id in ids}
+    order = {"team_lead": 0, "nurse": 1, "carer": 2}
+    for membership in rows:
+        result[membership.team_id].append(membership)
+    for members in result.values():
+        members.sort(key=lambda m: order.get(m.role, 3))
+    return result
+
+
+def catalogue_choices(organisation_id: int) -> list[Service]:
+    """The services a team may say it is known for: the organisation's active catalogue."""
+    return list(db.session.scalars(select(Service).where(Service.organisation_id == organisation_id,
+                                                         Service.active.is_(True)).order_by(Service.code)))
+
+
+def draft_from(offer: TeamOffer | None, team: Team) -> OfferDraft:
+    """The draft to start editing from: the published offer, or an empty one with the team's capacity."""
+    if offer is None:
+        return OfferDraft(text=team.description or "", way_of_working="", languages=["Nederlands"], known_for=[],
+                          capacity=team.capacity)
+    return OfferDraft(offer.text, offer.way_of_working, list(offer.languages), list(offer.known_for),
+                      team.capacity)
+
+
+def newest_offer(team: Team) -> TeamOffer | None:
+    return db.session.scalar(select(TeamOffer).where(TeamOffer.team_id == team.id)
+                             .order_by(TeamOffer.version.desc()).limit(1))
+
+
+def check_draft(team: Team, draft: OfferDraft, *, residents: int | None = None) -> OfferDraft:
+    """The draft, normalised.
+
+    :raises InvalidInput: texts too long, too many or too long languages, a service not in the
+        catalogue, a capacity below zero or below the team's current number of residents.
+    """
+    fields: dict[str, object] = {}
+    if len(draft.text) > MAX_TEXT:
+        fields["text"] = _l("Use at most %(max)d characters.", max=MAX_TEXT)
+    if len(draft.way_of_working) > MAX_TEXT:
+        fields["way_of_working"] = _l("Use at most %(max)d characters.", max=MAX_TEXT)
+    languages = list(dict.fromkeys(lang.strip() for lang in draft.languages if lang.strip()))
+    if len(languages) > MAX_LANGUAGES or any(len(lang) > MAX_LANGUAGE for lang in languages):
+        fields["languages"] = _l("Name at most %(count)d languages of at most %(max)d characters each.",
+                                 count=MAX_LANGUAGES, max=MAX_LANGUAGE)
+    known_for = list(dict.fromkeys(draft.known_for))
+    if len(known_for) > MAX_KNOWN_FOR:
+        fields["known_for"] = _l("Choose at most %(max)d services.", max=MAX_KNOWN_FOR)
+    elif known_for:
+        existing = set(db.session.scalars(select(Service.code).where(
+            Service.organisation_id == team.organisation_id, Service.active.is_(True),
+            Service.code.in_(known_for))))
+        if set(known_for) - existing:
+            fields["known_for"] = _l("Choose services of the catalogue.")
+    if draft.capacity < 0 or draft.capacity > MAX_CAPACITY:
+        fields["capacity"] = _l("Enter a whole number from 0 to %(max)d.", max=MAX_CAPACITY)
+    else:
+        if residents is None:
+            residents = residents_of([team.id]).get(team.id, 0)
+        if draft.capacity < residents:
+            fields["capacity"] = _l("The team has %(count)d residents now: the capacity cannot be lower.",
+                                    count=residents)
+    if fields:
+        field_name = next(iter(fields))
+        raise InvalidInput(field_name, fields[field_name], fields=fields)
+    return OfferDraft(draft.text.strip(), draft.way_of_working.strip(), languages, known_for, draft.capacity)
+
+
+def publish_offer(actor: User, team: Team, draft: OfferDraft, *, today: date | None = None) -> TeamOffer:
+    """Publish ``draft`` as the team's next offer version and set the team's capacity. Commits.
+
+    The team row is locked while the residents are counted, so a capacity is never set below the
+    residents of the moment; two publications at once cannot take the same version number.
+
+    :raises AccessDenied: the actor is not this team's lead.
+    :raises InvalidInput: see :func:`check_draft`.
+    :raises Conflict: another version was published at the same moment.
+    """
+    authorize(actor, Perm.TEAM_OFFER_EDIT, team)
+    db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+    draft = check_draft(team, draft)
+    version = (db.session.scalar(select(func.max(TeamOffer.version)).where(TeamOffer.team_id == team.id)) or 0) + 1
+    offer = TeamOffer(organisation_id=team.organisation_id, team_id=team.id, version=version,
+                      published_on=today or local_today(), published_by_id=actor.id, text=draft.text,
+                      way_of_working=draft.way_of_working, languages=draft.languages, known_for=draft.known_for,
+                      capacity=draft.capacity)
+    db.session.add(offer)
+    team.capacity = draft.capacity
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_l("Another version of this offer was published at the same moment. Reload and try again."),
+                       code="offer_conflict") from None
+    return offer
+
+
+@dataclass(frozen=True)
+class OfferCard:
+    """One team on the offers page."""
+
+    team: Team
+    offer: OfferSummary | None
+    rating: object  # rating_rules.RatingSummary, given by the caller (ratings import offers' neighbours)
+    residents: int
+    members: int
+
+
+def organisation_teams(organisation_id: int) -> list[Team]:
+    """The organisation's teams with their locations and target groups, in three queries."""
+    return list(db.session.scalars(select(Team).where(Team.organisation_id == organisation_id)
+                                   .options(selectinload(Team.locations)).order_by(Team.name)))
+
+
+def member_counts(team_ids: Sequence[int]) -> dict[int, int]:
+    """How many different people work in each team (continuity until routes exist: the team's size)."""
+    ids = list(team_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(TeamMembership.team_id, func.count(func.distinct(TeamMembership.user_id)))
+                                   .where(TeamMembership.team_id.in_(ids)).group_by(TeamMembership.team_id)).all())
+
+
+def initials(name: str) -> str:
+    """``"Team Lindehof"`` → ``"L"``; ``"Team Rode Beuk"`` → ``"RB"`` (the word "Team" is left out)."""
+    words = [word for word in name.split() if word.lower() != "team"] or name.split()
+    return "".join(word[0] for word in words[:2]).upper()
+
+
+def preview(team: Team, draft: OfferDraft, today: date | None = None) -> OfferSummary:
+    """The draft as families would see it once published today (version 0: not published)."""
+    english = current_locale().startswith("en")
+    names = {s.code: (s.name_en if english else s.name_nl) for s in catalogue_choices(team.organisation_id)}
+    return OfferSummary(team_id=team.id, version=0, published_on=today or local_today(),
+                        way_of_working=draft.way_of_working, languages=list(draft.languages),
+                        known_for=[names.get(code, code) for code in draft.known_for], text=draft.text,
+                        known_for_codes=list(draft.known_for))
