@@ -50,6 +50,7 @@ from marketplace.accounts.models import ApiToken, Invitation, User
 from marketplace.accounts.notifications import Notification
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
+from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_user
@@ -85,6 +86,9 @@ HEALTH_EDITORS = {"own": frozenset({"nurse"}), "other": frozenset()}
 ACCESS_LOG_READERS = {"own": frozenset({"resident", "family"}), "other": frozenset()}
 # Perm.PAYMENT_MAKE: family with *pay*, the resident.
 PAYERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
+# Perm.TEAM_CHOOSE and Perm.WAITING_LIST_JOIN: family with *decide*, the resident, the client supporter
+# on the family's behalf; no staff, no board.
+CHOOSERS = {"own": frozenset({"family", "resident", "client_supporter"}), "other": frozenset({"client_supporter"})}
 # Perm.PAYMENT_VIEW: the administrator and the payers.
 PAYMENT_VIEWERS = {"own": frozenset({"admin", "family", "resident"}), "other": frozenset({"admin"})}
 # Perm.TEAM_STATEMENT: administrator and board, and the team's own lead.
@@ -214,6 +218,8 @@ def build_live_world() -> LiveWorld:
             "point": points,
             "invoice": {target: invoice.id for target, invoice in invoices.items()},
             "payment": {target: payment.id for target, payment in payments.items()},
+            # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
+            "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
             "rating": ratings,
         },
         health_notes=notes,
@@ -388,6 +394,50 @@ class Case:
             return health.add_observation(nurse, db.session.get(Client, self.resident.id), "matrix").id
         return self.in_app(work)
 
+    def pending_choice(self) -> None:
+        """A choice of the target resident's other team waits for its Monday (there is one to withdraw)."""
+        def work():
+            resident = db.session.get(Client, self.resident.id)
+            if db.session.scalar(select(TeamChoice.id).where(TeamChoice.client_id == resident.id,
+                                                             TeamChoice.status == "pending")) is None:
+                db.session.add(TeamChoice(organisation_id=resident.organisation_id, client_id=resident.id,
+                                          team_id=self.object_id("alt_team"), previous_team_id=resident.team_id,
+                                          chosen_by_id=self.live.user_ids["admin"], effective_from=date(2099, 1, 5)))
+                db.session.commit()
+        self.in_app(work)
+
+    def waiting_entry(self) -> int:
+        """The target resident waits for its other team; its entry's id."""
+        def work():
+            resident = db.session.get(Client, self.resident.id)
+            entry = db.session.scalar(select(WaitingEntry).where(
+                WaitingEntry.client_id == resident.id, WaitingEntry.team_id == self.object_id("alt_team"),
+                WaitingEntry.status == "waiting"))
+            if entry is None:
+                entry = WaitingEntry(organisation_id=resident.organisation_id, client_id=resident.id,
+                                     team_id=self.object_id("alt_team"), joined_by_id=self.live.user_ids["admin"])
+                db.session.add(entry)
+                db.session.commit()
+            return entry.id
+        return self.in_app(work)
+
+    def open_offer(self) -> int:
+        """An open offer of a place in its other team to the target resident."""
+        entry_id = self.waiting_entry()
+
+        def work():
+            offer = db.session.scalar(select(PlaceOffer).where(PlaceOffer.entry_id == entry_id,
+                                                               PlaceOffer.status == "open"))
+            if offer is None:
+                entry = db.session.get(WaitingEntry, entry_id)
+                now = datetime.now(timezone.utc)
+                offer = PlaceOffer(organisation_id=entry.organisation_id, entry_id=entry.id, client_id=entry.client_id,
+                                   team_id=entry.team_id, offered_at=now, expires_at=now + timedelta(hours=48))
+                db.session.add(offer)
+                db.session.commit()
+            return offer.id
+        return self.in_app(work)
+
     def email(self) -> str:
         return self.live.emails["family" if self.role == ANONYMOUS else self.role]
 
@@ -471,6 +521,28 @@ def risk_path(template: str) -> Callable[[Case], str]:
 
 def point_path(template: str) -> Callable[[Case], str]:
     return lambda case: template.format(id=case.resident.id, point=case.open_point())
+
+
+def alt_team_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.resident.id, team=case.object_id("alt_team"))
+
+
+def pending_path(template: str) -> Callable[[Case], str]:
+    def path(case: Case) -> str:
+        case.pending_choice()
+        return template.format(id=case.resident.id)
+    return path
+
+
+def waiting_path(template: str) -> Callable[[Case], str]:
+    def path(case: Case) -> str:
+        case.waiting_entry()
+        return template.format(id=case.resident.id, team=case.object_id("alt_team"))
+    return path
+
+
+def offer_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(offer=case.open_offer())
 
 
 PUBLIC = "public"        # anyone, logged in or not; the target plays no part
@@ -783,6 +855,39 @@ ROUTES: dict[tuple[str, str], Route] = {
     # The resident is named in the body, not in the URL.
     ("care_api.meter", "POST"): Route(TARGETED, fixed("/api/v1/meter"), per_target=PROPOSERS,
                                       json=lambda case: {"client_id": case.resident.id, **lines_json(case)}),
+    # -- the team choice and the waiting list (issue 11): a family chooses only for its own resident
+    ("market.team_options", "GET"): resident_route("/clients/{id}/teams", VIEWERS, shows_name=True),
+    ("market.choose_team", "GET"): Route(TARGETED, alt_team_path("/clients/{id}/teams/{team}/choose"),
+                                         per_target=VIEWERS, shows_name=True),
+    ("market.choose_team", "POST"): Route(TARGETED, alt_team_path("/clients/{id}/teams/{team}/choose"),
+                                          per_target=CHOOSERS, form=no_fields, redirect_to="/clients/{id}/teams"),
+    ("market.withdraw_choice", "POST"): resident_route("/clients/{id}/teams/withdraw", CHOOSERS, form=no_fields,
+                                                       redirect_to="/clients/{id}/teams"),
+    ("market.join_waiting_list", "POST"): Route(TARGETED, alt_team_path("/clients/{id}/teams/{team}/waiting-list"),
+                                                per_target=CHOOSERS, form=no_fields,
+                                                redirect_to="/clients/{id}/teams"),
+    ("market.leave_waiting_list", "POST"): Route(TARGETED,
+                                                 alt_team_path("/clients/{id}/teams/{team}/waiting-list/leave"),
+                                                 per_target=CHOOSERS, form=no_fields,
+                                                 redirect_to="/clients/{id}/teams"),
+    ("market.decide_offer", "POST"): Route(TARGETED, offer_path("/waiting-list/offers/{offer}/accept"),
+                                           per_target=CHOOSERS, form=no_fields, kind="offer"),
+    ("choice_api.team_options", "GET"): resident_route("/api/v1/clients/{id}/team-options", VIEWERS),
+    ("choice_api.team_history", "GET"): resident_route("/api/v1/clients/{id}/team-history", VIEWERS),
+    ("choice_api.choose_team", "POST"): resident_route("/api/v1/clients/{id}/team-choice", CHOOSERS,
+                                                       json=lambda case: {"team_id": case.object_id("alt_team")}),
+    ("choice_api.withdraw_choice", "DELETE"): Route(TARGETED, pending_path("/api/v1/clients/{id}/team-choice"),
+                                                    per_target=CHOOSERS),
+    ("choice_api.waiting_entries", "GET"): resident_route("/api/v1/clients/{id}/waiting-list", VIEWERS),
+    ("choice_api.join_waiting_list", "POST"): resident_route(
+        "/api/v1/clients/{id}/waiting-list", CHOOSERS, json=lambda case: {"team_id": case.object_id("alt_team")}),
+    ("choice_api.leave_waiting_list", "DELETE"): Route(TARGETED,
+                                                       waiting_path("/api/v1/clients/{id}/waiting-list/{team}"),
+                                                       per_target=CHOOSERS),
+    ("choice_api.accept_offer", "POST"): Route(TARGETED, offer_path("/api/v1/waiting-list/offers/{offer}/accept"),
+                                               per_target=CHOOSERS, kind="offer"),
+    ("choice_api.decline_offer", "POST"): Route(TARGETED, offer_path("/api/v1/waiting-list/offers/{offer}/decline"),
+                                                per_target=CHOOSERS, kind="offer"),
 }
 
 

@@ -87,6 +87,9 @@ CLIENT_RULES = {
     Perm.PAYMENT_REFUND: ({"admin"}, {"admin"}),
     Perm.CATALOGUE_EDIT: ({"admin"}, {"admin"}),
     Perm.RISK_RULES_EDIT: ({"admin"}, {"admin"}),
+    # A family with *decide*, the resident, or the client supporter on the family's behalf; no staff.
+    Perm.TEAM_CHOOSE: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
+    Perm.WAITING_LIST_JOIN: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
     # Family contacts of the resident, whatever their rights; staff never rate.
     Perm.RATING_GIVE: ({"family", "view_only_family"}, set()),
 }
