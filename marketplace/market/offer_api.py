@@ -7,15 +7,16 @@ from flask_login import current_user, login_required
 
 from care.models import Client
 from marketplace.core.api import json_body
-from marketplace.core.db_types import local_today
-from marketplace.core.errors import ApiError
+from marketplace.core.db_types import local_today, utcnow
+from marketplace.core.errors import ApiError, NotInScope
 from marketplace.core.extensions import csrf
 from marketplace.core.numbers import json_int
 from marketplace.core.policy import Perm, authorize, get_in_scope, load
-from marketplace.core.errors import NotInScope
 from teams.models import Team
 
-from . import offers, ratings
+from . import offers, publishing, ratings
+from .capacity import open_places, waiting_lengths
+from .domain import effective_monday
 from .rating_rules import ASPECTS
 
 bp = Blueprint("offers_api", __name__, url_prefix="/api/v1")
@@ -28,6 +29,8 @@ def offer_json(team: Team, summary: offers.OfferSummary | None, residents: int) 
     rating = ratings.rating_summaries([team.id], local_today())[team.id]
     return {
         "team_id": team.id, "name": team.name, "capacity": team.capacity, "residents": residents,
+        "open_places": open_places([team.id], effective_monday(utcnow()))[team.id],
+        "waiting_list_length": waiting_lengths([team.id])[team.id],
         "locations": [{"id": loc.id, "name": loc.name} for loc in team.locations],
         "target_groups": team.target_groups,
         "members": [{"first_name": m.user.name.split(" ")[0], "role": m.role}
@@ -77,7 +80,7 @@ def put_offer(team_id: int):
                               languages=_strings(data.get("languages", []), "languages"),
                               known_for=_strings(data.get("known_for", []), "known_for"),
                               capacity=json_int(data["capacity"], "capacity", high=offers.MAX_CAPACITY))
-    offers.publish_offer(current_user._get_current_object(), team, draft)
+    publishing.publish_offer(current_user._get_current_object(), team, draft)
     return jsonify(offer_json(team, offers.published_offers([team.id]).get(team.id),
                               offers.residents_of([team.id]).get(team.id, 0)))
 

@@ -7,14 +7,16 @@ from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.core.db_types import local_today
+from marketplace.core.db_types import local_today, utcnow
 from marketplace.core.errors import AccessDenied, Conflict, InvalidInput
 from marketplace.core.i18n import locale
 from marketplace.core.policy import Perm, authorize, can, get_in_scope
 from care.labels import target_group_label
 from teams.models import TargetGroup, Team
 
-from . import offers, ratings
+from . import offers, publishing, ratings
+from .capacity import open_places, waiting_lengths
+from .domain import effective_monday
 from .offer_forms import HideForm, OfferForm, RatingForm, ReplyForm
 from .rating_rules import ASPECTS
 
@@ -30,8 +32,10 @@ def index():
     published = offers.published_offers(ids)
     summaries = ratings.rating_summaries(ids, local_today())
     residents, members = offers.residents_of(ids), offers.member_counts(ids)
+    places, waiting = open_places(ids, effective_monday(utcnow())), waiting_lengths(ids)
     cards = [offers.OfferCard(team, published.get(team.id), summaries[team.id], residents.get(team.id, 0),
-                              members.get(team.id, 0)) for team in teams]
+                              members.get(team.id, 0), places.get(team.id, 0), waiting.get(team.id, 0))
+             for team in teams]
     return render_template("market/offers.html", cards=cards, words=_card_words(),
                            groups={group.value: target_group_label(group.value) for group in TargetGroup},
                            dates={day: format_date(day, "long") for day in
@@ -45,6 +49,7 @@ def _card_words() -> dict[str, str]:
             "published": _("Published"), "not_given": _("not given"),
             "no_offer": _("This team has not published an offer yet."),
             "of_residents": _("%(residents)d of %(capacity)d residents"),
+            "places": _("Open places"), "waiting": _("Waiting list"),
             "ratings": _("%(count)d ratings, last 24 months"), "too_few": _("too few ratings yet (n = %(count)d)")}
 
 
@@ -56,6 +61,8 @@ def _page(team: Team, draft: offers.OfferDraft | None = None, **extra):
                 residents=offers.residents_of([team.id]).get(team.id, 0),
                 rating=ratings.rating_summaries([team.id], local_today())[team.id],
                 capacity=draft.capacity if draft else team.capacity,
+                open_places=open_places([team.id], effective_monday(utcnow()))[team.id],
+                waiting=waiting_lengths([team.id])[team.id],
                 initials=offers.initials(team.name), **extra)
 
 
@@ -88,7 +95,7 @@ def edit_offer(team_id: int):
     try:
         draft = offers.check_draft(team, form.draft())
         if action == "publish":
-            offer = offers.publish_offer(current_user, team, draft)
+            offer = publishing.publish_offer(current_user, team, draft)
             flash(_("Version %(version)d of the offer is published.", version=offer.version), "success")
             return redirect(url_for("offers.team_offer", team_id=team.id))
     except InvalidInput as refused:

@@ -1,7 +1,7 @@
 """The team's offer: who the team is, how it works, what it is known for, its capacity.
 
-The team lead previews a draft (nothing is stored) and publishes it as the next version; the
-versions are the history and the newest is the offer. :func:`published_offers` is what the
+The team lead previews a draft (nothing is stored) and publishes it as the next version
+(:mod:`.publishing`); the versions are the history and the newest is the offer. :func:`published_offers` is what the
 other market pages read (the team-options page of the choice), in two queries for any number
 of teams.
 """
@@ -13,19 +13,18 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from care.models import Client, Service
 from marketplace.accounts.models import User
 from marketplace.core.db_types import local_today
-from marketplace.core.errors import Conflict, InvalidInput
+from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.i18n import locale as current_locale
-from marketplace.core.policy import Perm, authorize
 from teams.models import Team, TeamMembership
 
 from .models import TeamOffer
+from .rating_rules import RatingSummary
 
 MAX_TEXT = 2000
 MAX_LANGUAGES = 10
@@ -187,44 +186,17 @@ def check_draft(team: Team, draft: OfferDraft, *, residents: int | None = None) 
     return OfferDraft(draft.text.strip(), draft.way_of_working.strip(), languages, known_for, draft.capacity)
 
 
-def publish_offer(actor: User, team: Team, draft: OfferDraft, *, today: date | None = None) -> TeamOffer:
-    """Publish ``draft`` as the team's next offer version and set the team's capacity. Commits.
-
-    The team row is locked while the residents are counted, so a capacity is never set below the
-    residents of the moment; two publications at once cannot take the same version number.
-
-    :raises AccessDenied: the actor is not this team's lead.
-    :raises InvalidInput: see :func:`check_draft`.
-    :raises Conflict: another version was published at the same moment.
-    """
-    authorize(actor, Perm.TEAM_OFFER_EDIT, team)
-    db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
-    draft = check_draft(team, draft)
-    version = (db.session.scalar(select(func.max(TeamOffer.version)).where(TeamOffer.team_id == team.id)) or 0) + 1
-    offer = TeamOffer(organisation_id=team.organisation_id, team_id=team.id, version=version,
-                      published_on=today or local_today(), published_by_id=actor.id, text=draft.text,
-                      way_of_working=draft.way_of_working, languages=draft.languages, known_for=draft.known_for,
-                      capacity=draft.capacity)
-    db.session.add(offer)
-    team.capacity = draft.capacity
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_l("Another version of this offer was published at the same moment. Reload and try again."),
-                       code="offer_conflict") from None
-    return offer
-
-
 @dataclass(frozen=True)
 class OfferCard:
     """One team on the offers page."""
 
     team: Team
     offer: OfferSummary | None
-    rating: object  # rating_rules.RatingSummary, given by the caller (ratings import offers' neighbours)
+    rating: RatingSummary
     residents: int
     members: int
+    open_places: int
+    waiting: int  # families on the waiting list
 
 
 def organisation_teams(organisation_id: int) -> list[Team]:

@@ -14,7 +14,8 @@ SUMMARY = {"type": "object", "properties": {
 SCHEMAS = {
     "TeamOffer": {"type": "object", "properties": {
         "team_id": {"type": "integer"}, "name": {"type": "string"}, "capacity": {"type": "integer"},
-        "residents": {"type": "integer"}, "locations": {"type": "array"},
+        "residents": {"type": "integer"}, "open_places": {"type": "integer"},
+        "waiting_list_length": {"type": "integer"}, "locations": {"type": "array"},
         "target_groups": {"type": "array", "items": {"type": "string"}},
         "members": {"type": "array", "items": {"type": "object", "properties": {
             "first_name": {"type": "string"}, "role": {"type": "string"}}}},

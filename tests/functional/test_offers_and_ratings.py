@@ -12,8 +12,8 @@ from marketplace.accounts.notifications import Notification
 from marketplace.core.audit import AuditEvent
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
-from marketplace.market import offers, ratings
-from marketplace.market.models import TeamOffer, TeamRating
+from marketplace.market import offers, publishing, ratings, waiting_list
+from marketplace.market.models import PlaceOffer, TeamOffer, TeamRating
 from teams.models import Team, TeamAssignment
 
 from ..conftest import csrf_from
@@ -133,8 +133,8 @@ def test_published_offers_reads_any_number_of_teams_in_two_queries(priced_world,
     world = priced_world
     lead = world.users["team_lead"]
     with app.test_request_context():
-        offers.publish_offer(lead, world.team, offers.OfferDraft("a", "b", ["Nederlands"], ["C01"], 12))
-        offers.publish_offer(lead, world.team, offers.OfferDraft("a", "c", ["Nederlands"], ["C01", "C02"], 12))
+        publishing.publish_offer(lead, world.team, offers.OfferDraft("a", "b", ["Nederlands"], ["C01"], 12))
+        publishing.publish_offer(lead, world.team, offers.OfferDraft("a", "c", ["Nederlands"], ["C01", "C02"], 12))
         ids = [world.team.id, world.other_team.id]
         with count_queries() as counter:
             found = offers.published_offers(ids)
@@ -386,3 +386,16 @@ def test_the_offers_page_keeps_a_constant_query_count_for_4_or_400_teams(priced_
         response = client.get(path)
     assert response.get_data(as_text=True).count('class="card offer-card"') == 400
     assert large.count == small.count, f"{small.count} statements for 4 teams, {large.count} for 400"
+
+
+def test_a_capacity_that_grows_offers_the_place_to_the_first_family_on_the_waiting_list(world, app):
+    other_lead = make_user(world.org, Role.TEAM_LEAD)
+    add_member(world.other_team, other_lead, "team_lead", "N4")
+    world.other_team.capacity = 1  # full: its one resident
+    db.session.commit()
+    with app.test_request_context():
+        waiting_list.join_waiting_list(world.users["family"], world.own, world.other_team.id)
+        assert db.session.scalar(select(func.count()).select_from(PlaceOffer)) == 0
+        publishing.publish_offer(other_lead, world.other_team, offers.OfferDraft("", "", [], [], 2))
+        offer = db.session.scalar(select(PlaceOffer))
+    assert (offer.client_id, offer.team_id, offer.status) == (world.own.id, world.other_team.id, "open")
