@@ -13,15 +13,14 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from care.models import Client, Service
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Location, User
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.i18n import locale as current_locale
-from teams.models import Team, TeamMembership
+from teams.models import Team, TeamMembership, TeamTargetGroup, team_locations
 
 from .models import TeamOffer
 from .rating_rules import RatingSummary
@@ -187,10 +186,21 @@ def check_draft(team: Team, draft: OfferDraft, *, residents: int | None = None) 
 
 
 @dataclass(frozen=True)
+class TeamRow:
+    """A team as the offers page lists it: plain values, however many teams (no ORM objects to track)."""
+
+    id: int
+    name: str
+    capacity: int
+    locations: list[str]
+    target_groups: list[str]
+
+
+@dataclass(frozen=True)
 class OfferCard:
     """One team on the offers page."""
 
-    team: Team
+    team: TeamRow
     offer: OfferSummary | None
     rating: RatingSummary
     residents: int
@@ -199,10 +209,23 @@ class OfferCard:
     waiting: int  # families on the waiting list
 
 
-def organisation_teams(organisation_id: int) -> list[Team]:
-    """The organisation's teams with their locations and target groups, in three queries."""
-    return list(db.session.scalars(select(Team).where(Team.organisation_id == organisation_id)
-                                   .options(selectinload(Team.locations)).order_by(Team.name)))
+def organisation_teams(organisation_id: int) -> list[TeamRow]:
+    """The organisation's teams by name, with their location names and target groups, in three queries."""
+    teams = db.session.execute(select(Team.id, Team.name, Team.capacity).where(
+        Team.organisation_id == organisation_id).order_by(Team.name)).all()
+    ids = [row.id for row in teams]
+    locations: dict[int, list[str]] = {team_id: [] for team_id in ids}
+    groups: dict[int, list[str]] = {team_id: [] for team_id in ids}
+    if ids:
+        for team_id, name in db.session.execute(
+                select(team_locations.c.team_id, Location.name).join(Location, Location.id == team_locations.c.location_id)
+                .where(team_locations.c.team_id.in_(ids)).order_by(Location.name)):
+            locations[team_id].append(name)
+        for team_id, group in db.session.execute(
+                select(TeamTargetGroup.team_id, TeamTargetGroup.target_group)
+                .where(TeamTargetGroup.team_id.in_(ids)).order_by(TeamTargetGroup.target_group)):
+            groups[team_id].append(group)
+    return [TeamRow(row.id, row.name, row.capacity, locations[row.id], groups[row.id]) for row in teams]
 
 
 def member_counts(team_ids: Sequence[int]) -> dict[int, int]:
