@@ -86,29 +86,41 @@ def edit_offer(team_id: int):
     english = locale().startswith("en")
     form.known_for.choices = [SelectChoice(s.code, s.name_en if english else s.name_nl)
                               for s in offers.catalogue_choices(team.organisation_id)]
+    members = list({m.user_id: m for m in offers.members_of([team.id])[team.id]}.values())
     if request.method == "GET":
-        form.fill(offers.draft_from(offers.newest_offer(team), team))
-        return render_template("market/offer_edit.html", team=team, form=form)
+        draft = offers.draft_from(offers.newest_offer(team), team)
+        form.fill(draft)
+        return _editor(team, form, members, draft.member_languages)
+    spoken = {m.user_id: request.form.get(f"member_{m.user_id}", "")[:450].split(",") for m in members}
     if not form.validate_on_submit():
-        return render_template("market/offer_edit.html", team=team, form=form), 422
+        return _editor(team, form, members, spoken, status=422)
     action = request.form.get("action", "preview")
     try:
-        draft = offers.check_draft(team, form.draft())
+        draft = offers.check_draft(team, form.draft(spoken))
         if action == "publish":
             offer = publishing.publish_offer(current_user, team, draft)
             flash(_("Version %(version)d of the offer is published.", version=offer.version), "success")
             return redirect(url_for("offers.team_offer", team_id=team.id))
     except InvalidInput as refused:
+        errors = {name: str(message) for name, message in refused.fields.items() if name.startswith("member_")}
         for name, message in refused.fields.items():
-            getattr(form, name, form.text).errors.append(str(message))
-        return render_template("market/offer_edit.html", team=team, form=form), 422
+            if not name.startswith("member_"):
+                getattr(form, name, form.text).errors.append(str(message))
+        return _editor(team, form, members, spoken, errors, status=422)
     except Conflict as clash:
         flash(str(clash.message), "error")
-        return render_template("market/offer_edit.html", team=team, form=form), 409
+        return _editor(team, form, members, spoken, status=409)
     if action == "edit":
-        return render_template("market/offer_edit.html", team=team, form=form)
+        return _editor(team, form, members, draft.member_languages)
     form.fill(draft)
     return render_template("market/offer_preview.html", form=form, **_page(team, draft))
+
+
+def _editor(team: Team, form: OfferForm, members, spoken: dict, errors: dict | None = None, status: int = 200):
+    """The editor; ``spoken``: per member's user id, the languages as entered (a list)."""
+    values = {user_id: ", ".join(lang.strip() for lang in langs if lang.strip()) for user_id, langs in spoken.items()}
+    return render_template("market/offer_edit.html", team=team, form=form, members=members, spoken=values,
+                           member_errors=errors or {}), status
 
 
 @bp.get("/teams/<int:team_id>/offer/history")

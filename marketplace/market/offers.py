@@ -13,6 +13,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from care.models import Client, Service
 from marketplace.accounts.models import Location, User
@@ -41,6 +42,8 @@ class OfferDraft:
     languages: list[str]
     known_for: list[str]  # catalogue service codes
     capacity: int
+    # Per member (user id), the languages they speak.
+    member_languages: dict[int, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class OfferSummary:
     known_for: list[str]  # service names in the reader's language
     text: str
     known_for_codes: list[str] = field(default_factory=list)
+    member_languages: dict[int, list[str]] = field(default_factory=dict)
 
 
 def published_offers(team_ids: Sequence[int]) -> dict[int, OfferSummary]:
@@ -88,7 +92,8 @@ def _summary(offer: TeamOffer, names: dict[tuple[int, str], str]) -> OfferSummar
         team_id=offer.team_id, version=offer.version, published_on=offer.published_on,
         way_of_working=offer.way_of_working, languages=list(offer.languages),
         known_for=[names.get((offer.organisation_id, code), code) for code in offer.known_for],
-        text=offer.text, known_for_codes=list(offer.known_for))
+        text=offer.text, known_for_codes=list(offer.known_for),
+        member_languages={int(user_id): list(langs) for user_id, langs in (offer.member_languages or {}).items()})
 
 
 def offer_history(team: Team) -> list[TeamOffer]:
@@ -117,7 +122,7 @@ def members_of(team_ids: Sequence[int], today: date | None = None) -> dict[int, 
             TeamMembership.team_id.in_(ids), User.active.is_(True),
             (TeamMembership.starts_on.is_(None)) | (TeamMembership.starts_on <= today),
             (TeamMembership.ends_on.is_(None)) | (TeamMembership.ends_on > today))
-        .order_by(TeamMembership.team_id, TeamMembership.id))
+        .options(contains_eager(TeamMembership.user)).order_by(TeamMembership.team_id, TeamMembership.id))
     result: dict[int, list[TeamMembership]] = {team_id: [] for team_id in ids}
     order = {"team_lead": 0, "nurse": 1, "carer": 2}
     for membership in rows:
@@ -139,7 +144,7 @@ def draft_from(offer: TeamOffer | None, team: Team) -> OfferDraft:
         return OfferDraft(text=team.description or "", way_of_working="", languages=["Nederlands"], known_for=[],
                           capacity=team.capacity)
     return OfferDraft(offer.text, offer.way_of_working, list(offer.languages), list(offer.known_for),
-                      team.capacity)
+                      team.capacity, {int(k): list(v) for k, v in (offer.member_languages or {}).items()})
 
 
 def newest_offer(team: Team) -> TeamOffer | None:
@@ -158,10 +163,21 @@ def check_draft(team: Team, draft: OfferDraft, *, residents: int | None = None) 
         fields["text"] = _l("Use at most %(max)d characters.", max=MAX_TEXT)
     if len(draft.way_of_working) > MAX_TEXT:
         fields["way_of_working"] = _l("Use at most %(max)d characters.", max=MAX_TEXT)
-    languages = list(dict.fromkeys(lang.strip() for lang in draft.languages if lang.strip()))
-    if len(languages) > MAX_LANGUAGES or any(len(lang) > MAX_LANGUAGE for lang in languages):
+    languages = clean_languages(draft.languages)
+    if languages is None:
         fields["languages"] = _l("Name at most %(count)d languages of at most %(max)d characters each.",
                                  count=MAX_LANGUAGES, max=MAX_LANGUAGE)
+    members = {m.user_id for m in members_of([team.id])[team.id]}
+    member_languages: dict[int, list[str]] = {}
+    for user_id, spoken in draft.member_languages.items():
+        cleaned = clean_languages(spoken)
+        if user_id not in members:
+            fields["member_languages"] = _l("Name languages of the team's members only.")
+        elif cleaned is None:
+            fields[f"member_{user_id}"] = _l("Name at most %(count)d languages of at most %(max)d characters each.",
+                                             count=MAX_LANGUAGES, max=MAX_LANGUAGE)
+        elif cleaned:
+            member_languages[user_id] = cleaned
     known_for = list(dict.fromkeys(draft.known_for))
     if len(known_for) > MAX_KNOWN_FOR:
         fields["known_for"] = _l("Choose at most %(max)d services.", max=MAX_KNOWN_FOR)
@@ -182,7 +198,16 @@ def check_draft(team: Team, draft: OfferDraft, *, residents: int | None = None) 
     if fields:
         field_name = next(iter(fields))
         raise InvalidInput(field_name, fields[field_name], fields=fields)
-    return OfferDraft(draft.text.strip(), draft.way_of_working.strip(), languages, known_for, draft.capacity)
+    return OfferDraft(draft.text.strip(), draft.way_of_working.strip(), languages, known_for, draft.capacity,
+                      member_languages)
+
+
+def clean_languages(spoken: Sequence[str]) -> list[str] | None:
+    """The languages without blanks and repeats; None when there are too many or one is too long."""
+    languages = list(dict.fromkeys(lang.strip() for lang in spoken if lang.strip()))
+    if len(languages) > MAX_LANGUAGES or any(len(lang) > MAX_LANGUAGE for lang in languages):
+        return None
+    return languages
 
 
 @dataclass(frozen=True)
@@ -250,4 +275,4 @@ def preview(team: Team, draft: OfferDraft, today: date | None = None) -> OfferSu
     return OfferSummary(team_id=team.id, version=0, published_on=today or local_today(),
                         way_of_working=draft.way_of_working, languages=list(draft.languages),
                         known_for=[names.get(code, code) for code in draft.known_for], text=draft.text,
-                        known_for_codes=list(draft.known_for))
+                        known_for_codes=list(draft.known_for), member_languages=dict(draft.member_languages))

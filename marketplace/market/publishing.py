@@ -45,6 +45,7 @@ def publish_offer(actor: User, team: Team, draft: OfferDraft, *, today: date | N
     offer = TeamOffer(organisation_id=team.organisation_id, team_id=team.id, version=version,
                       published_on=today or local_today(), published_by_id=actor.id, text=draft.text,
                       way_of_working=draft.way_of_working, languages=draft.languages, known_for=draft.known_for,
+                      member_languages={str(k): v for k, v in draft.member_languages.items()},
                       capacity=draft.capacity)
     db.session.add(offer)
     team.capacity = draft.capacity

@@ -68,12 +68,14 @@ def test_lead_publishes_the_offer_a_family_rates_the_team_and_the_lead_replies(
     page.get_by_label("Wie wij zijn").fill("Wij zijn een klein, vast team in de Noordvleugel.")
     page.get_by_label("Hoe wij werken").fill("Elke dag dezelfde gezichten; we koken samen in de huiskamer.")
     page.get_by_label("Talen die wij spreken").fill("Nederlands, Turks")
+    page.get_by_label("Talen van nurse").fill("Nederlands, Pools")
     page.get_by_label(re.compile("Ochtendzorg")).check()
     page.get_by_label("Capaciteit (hoogste aantal bewoners)").fill("14")
     page.get_by_role("button", name="Voorbeeld bekijken").click()
     expect(page.get_by_role("status").filter(has_text="Voorbeeld")).to_contain_text("nog niets gepubliceerd")
     expect(page.get_by_text("we koken samen in de huiskamer")).to_be_visible()
     expect(page.get_by_text("1 van 14 bewoners")).to_be_visible()
+    expect(page.locator(".members")).to_contain_text("Nederlands, Pools")
     check_both_widths(page, "preview", problems)
     screenshot(page, "preview")
 
@@ -81,6 +83,8 @@ def test_lead_publishes_the_offer_a_family_rates_the_team_and_the_lead_replies(
     expect(page).to_have_url(f"{base}/teams/{team.id}/offer")
     expect(page.get_by_text("Versie 1 van het aanbod is gepubliceerd.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Aanbod gepubliceerd op .* \(versie 1\)"))).to_be_visible()
+    expect(page.locator(".members")).to_contain_text("Nederlands, Pools")
+    expect(page.get_by_text("Vrije plaatsen")).to_be_visible()
     screenshot(page, "published")
     log_out(page)
 
