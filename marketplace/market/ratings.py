@@ -126,25 +126,27 @@ def give_rating(actor: User, team: Team, client: Client, *, scores: Mapping[str,
     if not rating_rules.served_within(periods_of(client), team.id, today):
         raise InvalidInput("team_id", _l("Only the family of a resident whom this team cared for in the last "
                                          "6 months can rate it."), code="not_served")
-    # One writer per resident at a time (PostgreSQL); the partial unique index catches the rest.
-    db.session.execute(select(Client.id).where(Client.id == client.id).with_for_update())
-    previous = db.session.scalar(select(TeamRating).where(
-        TeamRating.team_id == team.id, TeamRating.client_id == client.id,
-        TeamRating.status == RatingStatus.CURRENT.value))
-    now = utcnow()
-    if previous is not None:
-        if rating_rules.replaces(_local_date(previous.created_at), today):
-            previous.status, previous.replaced_at = RatingStatus.REPLACED.value, now
-        else:
-            previous.status = RatingStatus.EARLIER.value
-        db.session.flush()  # before the insert: the index allows one current rating
-    rating = TeamRating(organisation_id=team.organisation_id, team_id=team.id, client_id=client.id,
-                        author_id=actor.id, status=RatingStatus.CURRENT.value, recommend=recommend,
-                        comment=comment.strip(), created_at=now, **marks)
-    db.session.add(rating)
-    notify(team_leads(team), "rating_received", link=offer_path(team.id),
-           params={"team": team.name})
+    # One writer per resident at a time: an UPDATE that changes nothing locks the resident's row on
+    # PostgreSQL and takes SQLite's write lock as the transaction's first write, so the next
+    # writer waits and then sees (and replaces) this rating. The partial unique index backs it.
+    db.session.execute(update(Client).where(Client.id == client.id).values(id=Client.id)
+                       .execution_options(synchronize_session=False))
     try:
+        previous = db.session.scalar(select(TeamRating).where(
+            TeamRating.team_id == team.id, TeamRating.client_id == client.id,
+            TeamRating.status == RatingStatus.CURRENT.value))
+        now = utcnow()
+        if previous is not None:
+            if rating_rules.replaces(_local_date(previous.created_at), today):
+                previous.status, previous.replaced_at = RatingStatus.REPLACED.value, now
+            else:
+                previous.status = RatingStatus.EARLIER.value
+            db.session.flush()  # before the insert: the index allows one current rating
+        rating = TeamRating(organisation_id=team.organisation_id, team_id=team.id, client_id=client.id,
+                            author_id=actor.id, status=RatingStatus.CURRENT.value, recommend=recommend,
+                            comment=comment.strip(), created_at=now, **marks)
+        db.session.add(rating)
+        notify(team_leads(team), "rating_received", link=offer_path(team.id), params={"team": team.name})
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
