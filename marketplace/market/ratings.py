@@ -36,7 +36,7 @@ MAX_COMMENT = 2000
 MAX_REASON = 500
 COUNTED = (RatingStatus.CURRENT.value, RatingStatus.EARLIER.value)
 
-register_kind("rating_received", _l("Team %(team)s received a new rating from a family."))
+register_kind("rating_received", _l("%(team)s received a new rating from a family."))
 register_kind("rating_replied", _l("The team lead of %(team)s replied to your rating."))
 register_kind("rating_hidden", _l("Your rating of %(team)s was hidden by an administrator. See why on the "
                                   "team's page."))
