@@ -34,8 +34,9 @@ from teams.models import Team, TeamAssignment, TeamTargetGroup, team_locations
 from .access_choice import on_behalf
 from .capacity import lock_team, open_places, waiting_lengths, waiting_without_offer
 from .domain import effective_monday, free_for_newcomers
-from .models import ChoiceStatus, TeamChoice
+from .models import ChoiceStatus, EntryStatus, TeamChoice, WaitingEntry
 from .offers import OfferSummary, published_offers
+from .place_offers import refresh_teams
 from .rating_rules import RatingSummary
 from .ratings import rating_summaries
 from .recipients import deciders, options_link, team_leads
@@ -102,6 +103,7 @@ class TeamOption:
     chosen: bool  # the pending choice
     offer: OfferSummary | None  # the published offer (None: not published yet)
     rating: RatingSummary
+    on_list: bool  # the resident is on this team's waiting list
 
 
 @dataclass(frozen=True)
@@ -182,14 +184,18 @@ def team_options(actor: User, client: Client, *, now: datetime | None = None) ->
     monday = effective_monday(now)
     teams = list(db.session.scalars(serving_teams_query(client)))
     ids = [team.id for team in teams]
+    if refresh_teams(ids, now) != (0, 0):  # reading the lists settles them: offers expire and are made
+        db.session.commit()
     places = open_places(ids, monday, now=now)
     waiting = waiting_lengths(ids)
     offers = published_offers(ids)
     ratings = rating_summaries(ids, local_day(now))
     pending = pending_choice(client)
+    listed = set(db.session.scalars(select(WaitingEntry.team_id).where(
+        WaitingEntry.client_id == client.id, WaitingEntry.status == EntryStatus.WAITING.value)))
     return Options(client, [TeamOption(team, places.get(team.id, 0), waiting.get(team.id, 0),
                                        team.id == client.team_id, pending is not None and pending.team_id == team.id,
-                                       offers.get(team.id), ratings[team.id])
+                                       offers.get(team.id), ratings[team.id], team.id in listed)
                             for team in teams], pending, monday)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from care import clients
@@ -47,7 +47,7 @@ def choose_team(client_id: int, team_id: int):
             full = refused
         else:
             flash(_("You chose %(team)s. It takes effect on Monday %(day)s.", team=team.name,
-                    day=made.effective_from.strftime("%d-%m-%Y")), "success")
+                    day=format_date(made.effective_from, "long")), "success")
             return _back(client.id)
     return render_template("market/choice_confirm.html", client=client, team=team, option=option,
                            effective_from=options.effective_from, full=full, form=form,
@@ -108,7 +108,7 @@ def decide_offer(offer_id: int, decision: str):
         else:
             offer = result[0] if decision == "accept" else result
             flash(_("You accepted the place in %(team)s. It takes effect on Monday %(day)s.", team=offer.team.name,
-                    day=result[1].effective_from.strftime("%d-%m-%Y")) if decision == "accept" and result[1]
+                    day=format_date(result[1].effective_from, "long")) if decision == "accept" and result[1]
                   else _("You declined the place in %(team)s.", team=offer.team.name), "success")
     else:
         offer = waiting_list.offer_in_scope(current_user, offer_id)
