@@ -11,7 +11,7 @@ from marketplace.core.forms import EmptyForm
 from marketplace.core.policy import Perm, can
 
 from . import choice, waiting_list
-from .choice import TeamFull
+from .choice import AlreadyInTeam, TeamFull
 
 bp = Blueprint("market", __name__)
 
@@ -37,6 +37,8 @@ def choose_team(client_id: int, team_id: int):
     client = clients.get_client(current_user, client_id)
     form = EmptyForm()
     team = choice.serving_team(client, team_id)
+    if team.id == client.team_id:
+        raise AlreadyInTeam(team)
     options = choice.team_options(current_user, client)
     option = next(o for o in options.teams if o.team.id == team.id)
     full = None

@@ -16,6 +16,7 @@ from marketplace.core.roles import Role
 from marketplace.market import waiting_list
 from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
 from teams.models import TeamAssignment
+from tests.conftest import csrf_from
 from tests.factories import add_contact, add_member, make_client, make_location, make_team, make_user
 
 # Thursday 3 December 2026, noon in Amsterdam: a choice takes effect on Monday 7 December.
@@ -274,3 +275,23 @@ def test_expire_offers_is_idempotent(market, app, at_thursday):
     runner = app.test_cli_runner()
     assert "offers expired: 1" in runner.invoke(args=["market", "expire-offers"]).output
     assert "offers expired: 0, offers made: 0" in runner.invoke(args=["market", "expire-offers"]).output
+
+
+def test_the_pages_refuse_bad_choices_with_a_clear_message_and_never_a_500(market, client, auth, db):
+    auth.login(market.email("family"))
+    page = client.get(f"/clients/{market.own.id}/teams")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert market.other_team.name in html and market.elsewhere_team.name not in html
+    assert client.get(f"/clients/{market.own.id}/teams/{market.team.id}/choose").status_code == 422  # current team
+    assert client.get(f"/clients/{market.own.id}/teams/{market.elsewhere_team.id}/choose").status_code == 422
+    assert client.get(f"/clients/{market.own.id}/teams/{market.foreign_team.id}/choose").status_code == 422
+    confirm = client.get(f"/clients/{market.own.id}/teams/{market.other_team.id}/choose")
+    assert confirm.status_code == 200 and 'id="effective-from"' in confirm.get_data(as_text=True)
+
+    fill(market, market.other_team)
+    token = csrf_from(confirm.get_data(as_text=True))
+    full = client.post(f"/clients/{market.own.id}/teams/{market.other_team.id}/choose", data={"csrf_token": token})
+    assert full.status_code == 409
+    assert f"/clients/{market.own.id}/teams/{market.other_team.id}/waiting-list" in full.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(TeamChoice)) == 0
