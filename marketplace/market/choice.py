@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -74,7 +74,7 @@ class TeamFull(Conflict):
 
     def __init__(self, team: Team, monday: date):
         super().__init__(_l("%(team)s has no open place on %(day)s. You can join its waiting list.",
-                            team=team.name, day=monday.isoformat()), code="team_full")
+                            team=team.name, day=format_date(monday, "long")), code="team_full")
         self.team = team
 
 
@@ -168,6 +168,9 @@ def apply_due_choices(today: date, client_ids: list[int] | None = None, now: dat
         audit.record(Action.UPDATE, organisation_id=choice.organisation_id, client_id=client.id, obj=choice,
                      detail=f"team choice applied: team {choice.team_id} from {choice.effective_from}")
         applied.append(choice)
+    # The places these residents left go to the waiting lists when those are next read (the
+    # options pages read every serving team's list) or by `flask market expire-offers`; not here,
+    # where a second team lock could cross another request's.
     return applied
 
 
@@ -245,6 +248,9 @@ def place_choice(actor: User, client: Client, team: Team, monday: date, now: dat
         pending.ended_at = now
         pending.ended_by_id = actor.id
         db.session.flush()
+        notify(team_leads(pending.team_id, local_day(now)), "team_choice_withdrawn",
+               params={"client": client.name, "team": pending.team.name, "day": pending.effective_from.isoformat(),
+                       "who": actor.name})
     for_family = on_behalf(actor, client)
     choice = TeamChoice(organisation_id=client.organisation_id, client_id=client.id, team_id=team.id,
                         previous_team_id=client.team_id, chosen_by_id=actor.id, on_behalf=for_family,
@@ -294,6 +300,7 @@ def withdraw_choice(actor: User, client: Client, *, now: datetime | None = None)
     notify(team_leads(pending.team_id, today), "team_choice_withdrawn", params=params)
     notify([user for user in deciders(client) if user.id != actor.id], "team_choice_withdrawn",
            link=options_link(client.id), params=params)
+    refresh_teams([pending.team_id], now)  # the place it held is open again: the waiting list first
     db.session.commit()
     return pending
 

@@ -179,7 +179,7 @@ def test_a_full_team_is_refused_with_team_full_and_the_waiting_list_offered(mark
     response = post(client, auth, f"/api/v1/clients/{market.own.id}/team-choice", {"team_id": market.other_team.id})
     assert response.status_code == 409
     error = response.get_json()["error"]
-    assert error["code"] == "team_full" and "waiting list" in error["message"]
+    assert error["code"] == "team_full" and "wachtlijst" in error["message"]  # Dutch by default
     assert db.session.scalar(select(func.count()).select_from(TeamChoice)) == 0
 
     joined = post(client, auth, f"/api/v1/clients/{market.own.id}/waiting-list", {"team_id": market.other_team.id})
@@ -295,3 +295,21 @@ def test_the_pages_refuse_bad_choices_with_a_clear_message_and_never_a_500(marke
     assert full.status_code == 409
     assert f"/clients/{market.own.id}/teams/{market.other_team.id}/waiting-list" in full.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(TeamChoice)) == 0
+
+
+def test_a_withdrawn_choice_gives_its_place_to_the_waiting_list_at_once(market, client, auth, db):
+    team = market.other_team
+    fill(market, team, free=1)
+    auth.login(market.email("family"))
+    assert post(client, auth, f"/api/v1/clients/{market.own.id}/team-choice", {"team_id": team.id}).status_code == 201
+    waiting, waiting_user = family_of_new_resident(market, db, "wachtend@a.test")
+    auth.login(waiting_user.email)
+    assert post(client, auth, f"/api/v1/clients/{waiting.id}/waiting-list",
+                {"team_id": team.id}).get_json()["offer"] is None  # full: the last place is promised
+    auth.login(market.email("family"))
+    assert client.delete(f"/api/v1/clients/{market.own.id}/team-choice",
+                         headers={"X-CSRFToken": auth.csrf}).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(select(PlaceOffer.client_id).where(PlaceOffer.status == "open")) == waiting.id
+    assert db.session.scalar(select(Notification.kind).where(Notification.user_id == waiting_user.id)) \
+        == "place_offered"
