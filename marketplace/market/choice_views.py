@@ -99,20 +99,17 @@ def leave_waiting_list(client_id: int, team_id: int):
 @bp.route("/waiting-list/offers/<int:offer_id>/<any(accept, decline):decision>", methods=["POST"])
 @login_required
 def decide_offer(offer_id: int, decision: str):
-    act = waiting_list.accept_offer if decision == "accept" else waiting_list.decline_offer
-    offer, client_id = None, None
+    offer = waiting_list.offer_in_scope(current_user, offer_id)
     if EmptyForm().validate_on_submit():
         try:
-            result = act(current_user, offer_id)
+            if decision == "accept":
+                offer, made = waiting_list.accept_offer(current_user, offer.id)
+                flash(_("You accepted the place in %(team)s. It takes effect on Monday %(day)s.", team=offer.team.name,
+                        day=format_date(made.effective_from, "long")) if made else
+                      _("You accepted the place in %(team)s.", team=offer.team.name), "success")
+            else:
+                offer = waiting_list.decline_offer(current_user, offer.id)
+                flash(_("You declined the place in %(team)s.", team=offer.team.name), "success")
         except Conflict as refused:
             flash(str(refused.message), "warning")
-            offer = waiting_list.offer_in_scope(current_user, offer_id)
-        else:
-            offer = result[0] if decision == "accept" else result
-            flash(_("You accepted the place in %(team)s. It takes effect on Monday %(day)s.", team=offer.team.name,
-                    day=format_date(result[1].effective_from, "long")) if decision == "accept" and result[1]
-                  else _("You declined the place in %(team)s.", team=offer.team.name), "success")
-    else:
-        offer = waiting_list.offer_in_scope(current_user, offer_id)
-    client_id = offer.client_id
-    return _back(client_id)
+    return _back(offer.client_id)
