@@ -17,7 +17,7 @@ from datetime import date, datetime
 from flask_babel import format_date, lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from care.models import Client
 from marketplace.accounts.models import User
@@ -185,7 +185,8 @@ def team_options(actor: User, client: Client, *, now: datetime | None = None) ->
     if apply_due_choices(local_day(now), [client.id], now):
         db.session.commit()
     monday = effective_monday(now)
-    teams = list(db.session.scalars(serving_teams_query(client)))
+    # The target groups are already in the query's filter: not loaded again for every team.
+    teams = list(db.session.scalars(serving_teams_query(client).options(lazyload(Team.target_group_rows))))
     ids = [team.id for team in teams]
     if refresh_teams(ids, now) != (0, 0):  # reading the lists settles them: offers expire and are made
         db.session.commit()
