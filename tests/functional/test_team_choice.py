@@ -242,6 +242,11 @@ def test_the_waiting_list_offers_an_opened_place_first_come_first_served_for_48_
     assert twice.status_code == 409 and twice.get_json()["error"]["code"] == "offer_closed"
     statuses = dict(db.session.execute(select(PlaceOffer.client_id, PlaceOffer.status)).all())
     assert statuses == {first.id: "expired", second.id: "accepted"}
+    # Every offer, expiry and acceptance is logged.
+    logged = db.session.execute(select(AuditEvent.action, AuditEvent.detail).where(
+        AuditEvent.object_type == "place_offers").order_by(AuditEvent.id)).all()
+    assert [(action, detail.rsplit(" ", 1)[-1] if action == "update" else "offered") for action, detail in logged] \
+        == [("create", "offered"), ("update", "expired"), ("create", "offered"), ("update", "accepted")]
 
 
 def test_declining_passes_the_place_and_leaving_takes_the_family_off(market, client, auth, db):
