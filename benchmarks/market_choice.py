@@ -15,6 +15,7 @@ from pathlib import Path
 from marketplace import create_app
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
+from marketplace.market.domain import next_monday
 from marketplace.market.models import TeamChoice, WaitingEntry
 from tests.factories import add_contact, make_client, make_location, make_org, make_team, make_user
 
@@ -33,7 +34,7 @@ def _setup(app) -> int:
         resident = make_client(org, location, teams[0])
         add_contact(resident, family, view=True, decide=True)
         for number, team in enumerate(teams):
-            for _ in range(6):
+            for _ in range(10):
                 make_client(org, location, team)
             waiting = make_client(org, location, teams[(number + 1) % TEAMS])
             chooser = make_client(org, location, teams[(number + 1) % TEAMS])
@@ -41,7 +42,7 @@ def _setup(app) -> int:
                                         joined_by_id=family.id))
             db.session.add(TeamChoice(organisation_id=org.id, client_id=chooser.id, team_id=team.id,
                                       previous_team_id=chooser.team_id, chosen_by_id=family.id,
-                                      effective_from=date(2099, 1, 5)))
+                                      effective_from=next_monday(date.today())))
         db.session.commit()
         return resident.id
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from care.models import Client
 from marketplace.accounts.models import User
@@ -34,8 +34,9 @@ from teams.models import Team, TeamAssignment, TeamTargetGroup, team_locations
 from .access_choice import on_behalf
 from .capacity import lock_team, open_places, waiting_lengths, waiting_without_offer
 from .domain import effective_monday, free_for_newcomers
-from .models import ChoiceStatus, TeamChoice
+from .models import ChoiceStatus, EntryStatus, TeamChoice, WaitingEntry
 from .offers import OfferSummary, published_offers
+from .place_offers import refresh_teams
 from .rating_rules import RatingSummary
 from .ratings import rating_summaries
 from .recipients import deciders, options_link, team_leads
@@ -73,7 +74,7 @@ class TeamFull(Conflict):
 
     def __init__(self, team: Team, monday: date):
         super().__init__(_l("%(team)s has no open place on %(day)s. You can join its waiting list.",
-                            team=team.name, day=monday.isoformat()), code="team_full")
+                            team=team.name, day=format_date(monday, "long")), code="team_full")
         self.team = team
 
 
@@ -102,6 +103,7 @@ class TeamOption:
     chosen: bool  # the pending choice
     offer: OfferSummary | None  # the published offer (None: not published yet)
     rating: RatingSummary
+    on_list: bool  # the resident is on this team's waiting list
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ def apply_due_choices(today: date, client_ids: list[int] | None = None, now: dat
         audit.record(Action.UPDATE, organisation_id=choice.organisation_id, client_id=client.id, obj=choice,
                      detail=f"team choice applied: team {choice.team_id} from {choice.effective_from}")
         applied.append(choice)
+    # The places these residents left go to the waiting lists when those are next read (the
+    # options pages read every serving team's list) or by `flask market expire-offers`; not here,
+    # where a second team lock could cross another request's.
     return applied
 
 
@@ -180,16 +185,21 @@ def team_options(actor: User, client: Client, *, now: datetime | None = None) ->
     if apply_due_choices(local_day(now), [client.id], now):
         db.session.commit()
     monday = effective_monday(now)
-    teams = list(db.session.scalars(serving_teams_query(client)))
+    # The target groups are already in the query's filter: not loaded again for every team.
+    teams = list(db.session.scalars(serving_teams_query(client).options(lazyload(Team.target_group_rows))))
     ids = [team.id for team in teams]
+    if refresh_teams(ids, now) != (0, 0):  # reading the lists settles them: offers expire and are made
+        db.session.commit()
     places = open_places(ids, monday, now=now)
     waiting = waiting_lengths(ids)
     offers = published_offers(ids)
     ratings = rating_summaries(ids, local_day(now))
     pending = pending_choice(client)
+    listed = set(db.session.scalars(select(WaitingEntry.team_id).where(
+        WaitingEntry.client_id == client.id, WaitingEntry.status == EntryStatus.WAITING.value)))
     return Options(client, [TeamOption(team, places.get(team.id, 0), waiting.get(team.id, 0),
                                        team.id == client.team_id, pending is not None and pending.team_id == team.id,
-                                       offers.get(team.id), ratings[team.id])
+                                       offers.get(team.id), ratings[team.id], team.id in listed)
                             for team in teams], pending, monday)
 
 
@@ -239,6 +249,9 @@ def place_choice(actor: User, client: Client, team: Team, monday: date, now: dat
         pending.ended_at = now
         pending.ended_by_id = actor.id
         db.session.flush()
+        notify(team_leads(pending.team_id, local_day(now)), "team_choice_withdrawn",
+               params={"client": client.name, "team": pending.team.name, "day": pending.effective_from.isoformat(),
+                       "who": actor.name})
     for_family = on_behalf(actor, client)
     choice = TeamChoice(organisation_id=client.organisation_id, client_id=client.id, team_id=team.id,
                         previous_team_id=client.team_id, chosen_by_id=actor.id, on_behalf=for_family,
@@ -288,6 +301,7 @@ def withdraw_choice(actor: User, client: Client, *, now: datetime | None = None)
     notify(team_leads(pending.team_id, today), "team_choice_withdrawn", params=params)
     notify([user for user in deciders(client) if user.id != actor.id], "team_choice_withdrawn",
            link=options_link(client.id), params=params)
+    refresh_teams([pending.team_id], now)  # the place it held is open again: the waiting list first
     db.session.commit()
     return pending
 

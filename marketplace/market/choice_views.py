@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 
 from care import clients
@@ -11,7 +11,7 @@ from marketplace.core.forms import EmptyForm
 from marketplace.core.policy import Perm, can
 
 from . import choice, waiting_list
-from .choice import TeamFull
+from .choice import AlreadyInTeam, TeamFull
 
 bp = Blueprint("market", __name__)
 
@@ -37,6 +37,8 @@ def choose_team(client_id: int, team_id: int):
     client = clients.get_client(current_user, client_id)
     form = EmptyForm()
     team = choice.serving_team(client, team_id)
+    if team.id == client.team_id:
+        raise AlreadyInTeam(team)
     options = choice.team_options(current_user, client)
     option = next(o for o in options.teams if o.team.id == team.id)
     full = None
@@ -47,7 +49,7 @@ def choose_team(client_id: int, team_id: int):
             full = refused
         else:
             flash(_("You chose %(team)s. It takes effect on Monday %(day)s.", team=team.name,
-                    day=made.effective_from.strftime("%d-%m-%Y")), "success")
+                    day=format_date(made.effective_from, "long")), "success")
             return _back(client.id)
     return render_template("market/choice_confirm.html", client=client, team=team, option=option,
                            effective_from=options.effective_from, full=full, form=form,
@@ -97,20 +99,17 @@ def leave_waiting_list(client_id: int, team_id: int):
 @bp.route("/waiting-list/offers/<int:offer_id>/<any(accept, decline):decision>", methods=["POST"])
 @login_required
 def decide_offer(offer_id: int, decision: str):
-    act = waiting_list.accept_offer if decision == "accept" else waiting_list.decline_offer
-    offer, client_id = None, None
+    offer = waiting_list.offer_in_scope(current_user, offer_id)
     if EmptyForm().validate_on_submit():
         try:
-            result = act(current_user, offer_id)
+            if decision == "accept":
+                offer, made = waiting_list.accept_offer(current_user, offer.id)
+                flash(_("You accepted the place in %(team)s. It takes effect on Monday %(day)s.", team=offer.team.name,
+                        day=format_date(made.effective_from, "long")) if made else
+                      _("You accepted the place in %(team)s.", team=offer.team.name), "success")
+            else:
+                offer = waiting_list.decline_offer(current_user, offer.id)
+                flash(_("You declined the place in %(team)s.", team=offer.team.name), "success")
         except Conflict as refused:
             flash(str(refused.message), "warning")
-            offer = waiting_list.offer_in_scope(current_user, offer_id)
-        else:
-            offer = result[0] if decision == "accept" else result
-            flash(_("You accepted the place in %(team)s. It takes effect on Monday %(day)s.", team=offer.team.name,
-                    day=result[1].effective_from.strftime("%d-%m-%Y")) if decision == "accept" and result[1]
-                  else _("You declined the place in %(team)s.", team=offer.team.name), "success")
-    else:
-        offer = waiting_list.offer_in_scope(current_user, offer_id)
-    client_id = offer.client_id
-    return _back(client_id)
+    return _back(offer.client_id)

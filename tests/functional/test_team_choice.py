@@ -16,6 +16,7 @@ from marketplace.core.roles import Role
 from marketplace.market import waiting_list
 from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
 from teams.models import TeamAssignment
+from tests.conftest import csrf_from
 from tests.factories import add_contact, add_member, make_client, make_location, make_team, make_user
 
 # Thursday 3 December 2026, noon in Amsterdam: a choice takes effect on Monday 7 December.
@@ -178,7 +179,7 @@ def test_a_full_team_is_refused_with_team_full_and_the_waiting_list_offered(mark
     response = post(client, auth, f"/api/v1/clients/{market.own.id}/team-choice", {"team_id": market.other_team.id})
     assert response.status_code == 409
     error = response.get_json()["error"]
-    assert error["code"] == "team_full" and "waiting list" in error["message"]
+    assert error["code"] == "team_full" and "wachtlijst" in error["message"]  # Dutch by default
     assert db.session.scalar(select(func.count()).select_from(TeamChoice)) == 0
 
     joined = post(client, auth, f"/api/v1/clients/{market.own.id}/waiting-list", {"team_id": market.other_team.id})
@@ -241,6 +242,11 @@ def test_the_waiting_list_offers_an_opened_place_first_come_first_served_for_48_
     assert twice.status_code == 409 and twice.get_json()["error"]["code"] == "offer_closed"
     statuses = dict(db.session.execute(select(PlaceOffer.client_id, PlaceOffer.status)).all())
     assert statuses == {first.id: "expired", second.id: "accepted"}
+    # Every offer, expiry and acceptance is logged.
+    logged = db.session.execute(select(AuditEvent.action, AuditEvent.detail).where(
+        AuditEvent.object_type == "place_offers").order_by(AuditEvent.id)).all()
+    assert [(action, detail.rsplit(" ", 1)[-1] if action == "update" else "offered") for action, detail in logged] \
+        == [("create", "offered"), ("update", "expired"), ("create", "offered"), ("update", "accepted")]
 
 
 def test_declining_passes_the_place_and_leaving_takes_the_family_off(market, client, auth, db):
@@ -274,3 +280,41 @@ def test_expire_offers_is_idempotent(market, app, at_thursday):
     runner = app.test_cli_runner()
     assert "offers expired: 1" in runner.invoke(args=["market", "expire-offers"]).output
     assert "offers expired: 0, offers made: 0" in runner.invoke(args=["market", "expire-offers"]).output
+
+
+def test_the_pages_refuse_bad_choices_with_a_clear_message_and_never_a_500(market, client, auth, db):
+    auth.login(market.email("family"))
+    page = client.get(f"/clients/{market.own.id}/teams")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert market.other_team.name in html and market.elsewhere_team.name not in html
+    assert client.get(f"/clients/{market.own.id}/teams/{market.team.id}/choose").status_code == 422  # current team
+    assert client.get(f"/clients/{market.own.id}/teams/{market.elsewhere_team.id}/choose").status_code == 422
+    assert client.get(f"/clients/{market.own.id}/teams/{market.foreign_team.id}/choose").status_code == 422
+    confirm = client.get(f"/clients/{market.own.id}/teams/{market.other_team.id}/choose")
+    assert confirm.status_code == 200 and 'id="effective-from"' in confirm.get_data(as_text=True)
+
+    fill(market, market.other_team)
+    token = csrf_from(confirm.get_data(as_text=True))
+    full = client.post(f"/clients/{market.own.id}/teams/{market.other_team.id}/choose", data={"csrf_token": token})
+    assert full.status_code == 409
+    assert f"/clients/{market.own.id}/teams/{market.other_team.id}/waiting-list" in full.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(TeamChoice)) == 0
+
+
+def test_a_withdrawn_choice_gives_its_place_to_the_waiting_list_at_once(market, client, auth, db):
+    team = market.other_team
+    fill(market, team, free=1)
+    auth.login(market.email("family"))
+    assert post(client, auth, f"/api/v1/clients/{market.own.id}/team-choice", {"team_id": team.id}).status_code == 201
+    waiting, waiting_user = family_of_new_resident(market, db, "wachtend@a.test")
+    auth.login(waiting_user.email)
+    assert post(client, auth, f"/api/v1/clients/{waiting.id}/waiting-list",
+                {"team_id": team.id}).get_json()["offer"] is None  # full: the last place is promised
+    auth.login(market.email("family"))
+    assert client.delete(f"/api/v1/clients/{market.own.id}/team-choice",
+                         headers={"X-CSRFToken": auth.csrf}).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(select(PlaceOffer.client_id).where(PlaceOffer.status == "open")) == waiting.id
+    assert db.session.scalar(select(Notification.kind).where(Notification.user_id == waiting_user.id)) \
+        == "place_offered"

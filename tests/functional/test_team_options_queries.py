@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import pytest
 
+from marketplace.core.db_types import local_today
 from marketplace.core.extensions import db
+from marketplace.market.domain import next_monday
 from marketplace.market.models import TeamChoice, WaitingEntry
 from tests.factories import make_client, make_team
 
 
 def grow(world, teams: int) -> None:
-    """Add teams serving the own resident's location, each with a resident, a family on its list and
-    a pending choice of another resident."""
+    """Add full teams serving the own resident's location, each with a resident, a pending choice of
+    another resident for the next Monday and a family on its list."""
     location = world.own.location
     admin = world.users["admin"]
     for _ in range(teams):
         team = make_team(world.org, location, "Team", capacity=2)
-        resident = make_client(world.org, location, team)
+        make_client(world.org, location, team)  # one resident; with the pending choice the team is full
         waiting = make_client(world.org, location, world.other_team)
         chooser = make_client(world.org, location, world.other_team)
         db.session.add(WaitingEntry(organisation_id=world.org.id, client_id=waiting.id, team_id=team.id,
                                     joined_by_id=admin.id))
         db.session.add(TeamChoice(organisation_id=world.org.id, client_id=chooser.id, team_id=team.id,
                                   previous_team_id=world.other_team.id, chosen_by_id=admin.id,
-                                  effective_from=resident.start_date.replace(year=2099)))
+                                  effective_from=next_monday(local_today())))
     db.session.commit()
 
 
