@@ -27,15 +27,7 @@ bp = Blueprint("offers", __name__)
 @login_required
 def index():
     authorize(current_user, Perm.TEAM_OFFER_VIEW, current_user.organisation)
-    teams = offers.organisation_teams(current_user.organisation_id)
-    ids = [team.id for team in teams]
-    published = offers.published_offers(ids)
-    summaries = ratings.rating_summaries(ids, local_today())
-    residents, members = offers.residents_of(ids), offers.member_counts(ids)
-    places, waiting = open_places(ids, effective_monday(utcnow())), waiting_lengths(ids)
-    cards = [offers.OfferCard(team, published.get(team.id), summaries[team.id], residents.get(team.id, 0),
-                              members.get(team.id, 0), places.get(team.id, 0), waiting.get(team.id, 0))
-             for team in teams]
+    cards = offers.offer_cards(current_user.organisation_id, utcnow())
     return render_template("market/offers.html", cards=cards, words=_card_words(),
                            groups={group.value: target_group_label(group.value) for group in TargetGroup},
                            dates={day: format_date(day, "long") for day in

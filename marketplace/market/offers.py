@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -17,14 +17,17 @@ from sqlalchemy.orm import contains_eager
 
 from care.models import Client, Service
 from marketplace.accounts.models import Location, User
-from marketplace.core.db_types import local_today
+from marketplace.core.db_types import LOCAL_ZONE, local_today
 from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.i18n import locale as current_locale
 from teams.models import Team, TeamMembership, TeamTargetGroup, team_locations
 
+from .capacity import open_places, waiting_lengths
+from .domain import effective_monday
 from .models import TeamOffer
 from .rating_rules import RatingSummary
+from .ratings import rating_summaries
 
 MAX_TEXT = 2000
 MAX_LANGUAGES = 10
@@ -251,6 +254,19 @@ def organisation_teams(organisation_id: int) -> list[TeamRow]:
                 .where(TeamTargetGroup.team_id.in_(ids)).order_by(TeamTargetGroup.target_group)):
             groups[team_id].append(group)
     return [TeamRow(row.id, row.name, row.capacity, locations[row.id], groups[row.id]) for row in teams]
+
+
+def offer_cards(organisation_id: int, now: datetime) -> list[OfferCard]:
+    """Every team of the organisation with its offer, rating, residents, size, open places and waiting
+    list, in a constant number of queries however many teams there are."""
+    teams = organisation_teams(organisation_id)
+    ids = [team.id for team in teams]
+    published = published_offers(ids)
+    summaries = rating_summaries(ids, now.astimezone(LOCAL_ZONE).date())
+    residents, members = residents_of(ids), member_counts(ids)
+    places, waiting = open_places(ids, effective_monday(now), now=now), waiting_lengths(ids)
+    return [OfferCard(team, published.get(team.id), summaries[team.id], residents.get(team.id, 0),
+                      members.get(team.id, 0), places.get(team.id, 0), waiting.get(team.id, 0)) for team in teams]
 
 
 def member_counts(team_ids: Sequence[int]) -> dict[int, int]:
