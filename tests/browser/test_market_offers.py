@@ -116,6 +116,9 @@ def test_lead_publishes_the_offer_a_family_rates_the_team_and_the_lead_replies(
     expect(page.get_by_text(world.own.name)).to_have_count(0)  # no rating shows the resident's name
     check_both_widths(page, "team page", problems)
     screenshot(page, "rated")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "rated-390px")
+    page.set_viewport_size(DESKTOP)
     log_out(page)
 
     # The team lead is told, and replies once.

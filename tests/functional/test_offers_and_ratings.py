@@ -416,3 +416,29 @@ def test_a_capacity_that_grows_offers_the_place_to_the_first_family_on_the_waiti
         publishing.publish_offer(other_lead, world.other_team, offers.OfferDraft("", "", [], [], 2))
         offer = db.session.scalar(select(PlaceOffer))
     assert (offer.client_id, offer.team_id, offer.status) == (world.own.id, world.other_team.id, "open")
+
+
+def _grow_ratings(world, n: int) -> None:
+    """``n`` more residents of T1, each with a family that rated it (and a reply of the lead)."""
+    for _ in range(n):
+        resident = make_client(world.org, world.team.locations[0], world.team)
+        family = make_user(world.org, Role.FAMILY)
+        add_contact(resident, family)
+        db.session.add(TeamRating(organisation_id=world.org.id, team_id=world.team.id, client_id=resident.id,
+                                  author_id=family.id, recommend=True, reply="Dank u",
+                                  replied_at=datetime.now(timezone.utc), **GOOD))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/teams/{team}/offer", "/api/v1/teams/{team}/ratings", "/api/v1/teams/{team}/offer"])
+def test_a_teams_page_keeps_a_constant_query_count_however_many_ratings(world, client, auth, count_queries, path):
+    url = path.format(team=world.team.id)
+    auth.login(world.email("family"))
+    _grow_ratings(world, 2)
+    client.get(url)
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    _grow_ratings(world, 20)
+    with count_queries() as large:
+        assert client.get(url).status_code == 200
+    assert large.count == small.count, f"{url}: {small.count} statements for 2 ratings, {large.count} for 22"
