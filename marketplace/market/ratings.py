@@ -23,13 +23,14 @@ from marketplace.core.audit import Action
 from marketplace.core.db_types import LOCAL_ZONE, local_today, utcnow
 from marketplace.core.errors import Conflict, InvalidInput, NotInScope
 from marketplace.core.extensions import db
-from marketplace.core.policy import Perm, authorize
+from marketplace.core.policy import Perm, authorize, load
 from marketplace.core.roles import Role
-from teams.models import Team, TeamAssignment, TeamMembership
+from teams.models import Team, TeamAssignment
 
 from . import rating_rules
 from .access_offers import STAFF
 from .models import RatingStatus, TeamRating
+from .recipients import team_leads
 from .rating_rules import ASPECTS, Given, Period, RatingSummary, ScoreOutOfRange
 
 MAX_COMMENT = 2000
@@ -146,21 +147,13 @@ def give_rating(actor: User, team: Team, client: Client, *, scores: Mapping[str,
                             author_id=actor.id, status=RatingStatus.CURRENT.value, recommend=recommend,
                             comment=comment.strip(), created_at=now, **marks)
         db.session.add(rating)
-        notify(team_leads(team), "rating_received", link=offer_path(team.id), params={"team": team.name})
+        notify(team_leads(team.id, today), "rating_received", link=offer_path(team.id), params={"team": team.name})
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_l("A rating for this resident was saved at the same moment. Reload and try again."),
                        code="rating_conflict") from None
     return rating
-
-
-def team_leads(team: Team) -> list[User]:
-    today = local_today()
-    return list(db.session.scalars(select(User).join(TeamMembership).where(
-        TeamMembership.team_id == team.id, TeamMembership.role == "team_lead",
-        or_(TeamMembership.starts_on.is_(None), TeamMembership.starts_on <= today),
-        or_(TeamMembership.ends_on.is_(None), TeamMembership.ends_on > today))))
 
 
 def visible_ratings(actor: User, team: Team, limit: int = 50) -> list[TeamRating]:
@@ -173,7 +166,7 @@ def visible_ratings(actor: User, team: Team, limit: int = 50) -> list[TeamRating
 
 def load_rating(actor: User, rating_id: object) -> TeamRating:
     """:raises NotInScope: no such counted rating in the actor's organisation."""
-    rating = db.session.get(TeamRating, rating_id) if isinstance(rating_id, int) and 0 < rating_id < 2**63 else None
+    rating = load(TeamRating, rating_id)
     if rating is None or rating.organisation_id != actor.organisation_id or rating.status not in COUNTED:
         raise NotInScope()
     return rating
