@@ -58,7 +58,8 @@ def load_offers_and_ratings(org: Organisation) -> None:
         db.session.add(TeamOffer(organisation_id=org.id, team_id=team.id, version=2 if number == 0 else 1,
                                  published_on=today - timedelta(days=7 + number), published_at=_at(7 + number),
                                  published_by_id=leads.get(team.id), text=text, way_of_working=way,
-                                 languages=languages, known_for=known_for, capacity=team.capacity))
+                                 languages=languages, known_for=known_for, capacity=team.capacity,
+                                 member_languages={str(leads[team.id]): languages} if team.id in leads else {}))
     db.session.flush()
     for number, team in enumerate(teams):
         wanted = RATINGS_PER_TEAM[number] if number < len(RATINGS_PER_TEAM) else 0

@@ -7,30 +7,34 @@ from flask_login import current_user, login_required
 
 from care.models import Client
 from marketplace.core.api import json_body
-from marketplace.core.db_types import local_today
-from marketplace.core.errors import ApiError
+from marketplace.core.db_types import local_today, utcnow
+from marketplace.core.errors import ApiError, NotInScope
 from marketplace.core.extensions import csrf
 from marketplace.core.numbers import json_int
 from marketplace.core.policy import Perm, authorize, get_in_scope, load
-from marketplace.core.errors import NotInScope
 from teams.models import Team
 
-from . import offers, ratings
+from . import offers, publishing, ratings
+from .capacity import open_places, waiting_lengths
+from .domain import effective_monday
 from .rating_rules import ASPECTS
 
 bp = Blueprint("offers_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-OFFER_FIELDS = {"text", "way_of_working", "languages", "known_for", "capacity"}
+OFFER_FIELDS = {"text", "way_of_working", "languages", "known_for", "capacity", "member_languages"}
 
 
 def offer_json(team: Team, summary: offers.OfferSummary | None, residents: int) -> dict:
     rating = ratings.rating_summaries([team.id], local_today())[team.id]
     return {
         "team_id": team.id, "name": team.name, "capacity": team.capacity, "residents": residents,
+        "open_places": open_places([team.id], effective_monday(utcnow()))[team.id],
+        "waiting_list_length": waiting_lengths([team.id])[team.id],
         "locations": [{"id": loc.id, "name": loc.name} for loc in team.locations],
         "target_groups": team.target_groups,
-        "members": [{"first_name": m.user.name.split(" ")[0], "role": m.role}
+        "members": [{"user_id": m.user_id, "first_name": m.user.name.split(" ")[0], "role": m.role,
+                     "languages": summary.member_languages.get(m.user_id, []) if summary else []}
                     for m in offers.members_of([team.id])[team.id]],
         "rating": rating_json(rating),
         "offer": None if summary is None else {
@@ -67,6 +71,15 @@ def _text(data: dict, field: str) -> str:
     return value
 
 
+def _member_languages(value: object) -> dict[int, list[str]]:
+    """``{"<user id>": ["Nederlands"]}`` → ``{user id: [...]}``."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k.isascii() and k.isdigit() and len(k) < 19
+                                              for k in value):
+        raise ApiError(422, "invalid", _("Some of what you entered is not valid."),
+                       {"member_languages": _("Send languages per member's user id.")})
+    return {int(user_id): _strings(spoken, "member_languages") for user_id, spoken in value.items()}
+
+
 @bp.put("/teams/<int:team_id>/offer")
 @login_required
 def put_offer(team_id: int):
@@ -76,8 +89,9 @@ def put_offer(team_id: int):
     draft = offers.OfferDraft(text=_text(data, "text"), way_of_working=_text(data, "way_of_working"),
                               languages=_strings(data.get("languages", []), "languages"),
                               known_for=_strings(data.get("known_for", []), "known_for"),
-                              capacity=json_int(data["capacity"], "capacity", high=offers.MAX_CAPACITY))
-    offers.publish_offer(current_user._get_current_object(), team, draft)
+                              capacity=json_int(data["capacity"], "capacity", high=offers.MAX_CAPACITY),
+                              member_languages=_member_languages(data.get("member_languages", {})))
+    publishing.publish_offer(current_user._get_current_object(), team, draft)
     return jsonify(offer_json(team, offers.published_offers([team.id]).get(team.id),
                               offers.residents_of([team.id]).get(team.id, 0)))
 

@@ -29,10 +29,11 @@ class OfferForm(FlaskForm):
     capacity = AsciiIntegerField(_l("Capacity (maximum number of residents)"),
                                  validators=[InputRequired(), NumberRange(min=0, max=MAX_CAPACITY)])
 
-    def draft(self) -> OfferDraft:
+    def draft(self, member_languages: dict[int, list[str]]) -> OfferDraft:
         return OfferDraft(text=self.text.data or "", way_of_working=self.way_of_working.data or "",
                           languages=[part for part in (self.languages.data or "").split(",")],
-                          known_for=list(self.known_for.data or []), capacity=self.capacity.data)
+                          known_for=list(self.known_for.data or []), capacity=self.capacity.data,
+                          member_languages=member_languages)
 
     def fill(self, draft: OfferDraft) -> None:
         self.text.data, self.way_of_working.data = draft.text, draft.way_of_working

@@ -3,17 +3,20 @@ the team lead's editor with a preview, the history, rating a team, replying and 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.core.db_types import local_today
+from marketplace.core.db_types import local_today, utcnow
 from marketplace.core.errors import AccessDenied, Conflict, InvalidInput
 from marketplace.core.i18n import locale
 from marketplace.core.policy import Perm, authorize, can, get_in_scope
-from teams.models import Team
+from care.labels import target_group_label
+from teams.models import TargetGroup, Team
 
-from . import offers, ratings
+from . import offers, publishing, ratings
+from .capacity import open_places, waiting_lengths
+from .domain import effective_monday
 from .offer_forms import HideForm, OfferForm, RatingForm, ReplyForm
 from .rating_rules import ASPECTS
 
@@ -29,9 +32,25 @@ def index():
     published = offers.published_offers(ids)
     summaries = ratings.rating_summaries(ids, local_today())
     residents, members = offers.residents_of(ids), offers.member_counts(ids)
+    places, waiting = open_places(ids, effective_monday(utcnow())), waiting_lengths(ids)
     cards = [offers.OfferCard(team, published.get(team.id), summaries[team.id], residents.get(team.id, 0),
-                              members.get(team.id, 0)) for team in teams]
-    return render_template("market/offers.html", cards=cards)
+                              members.get(team.id, 0), places.get(team.id, 0), waiting.get(team.id, 0))
+             for team in teams]
+    return render_template("market/offers.html", cards=cards, words=_card_words(),
+                           groups={group.value: target_group_label(group.value) for group in TargetGroup},
+                           dates={day: format_date(day, "long") for day in
+                                  {card.offer.published_on for card in cards if card.offer}})
+
+
+def _card_words() -> dict[str, str]:
+    """The words every card repeats, translated once per page (400 cards would translate them 400 times);
+    the ones with placeholders are filled in by the template."""
+    return {"languages": _("Languages"), "rating": _("Rating"), "capacity": _("Capacity"),
+            "published": _("Published"), "not_given": _("not given"),
+            "no_offer": _("This team has not published an offer yet."),
+            "of_residents": _("%(residents)d of %(capacity)d residents"),
+            "places": _("Open places"), "waiting": _("Waiting list"),
+            "ratings": _("%(count)d ratings, last 24 months"), "too_few": _("too few ratings yet (n = %(count)d)")}
 
 
 def _page(team: Team, draft: offers.OfferDraft | None = None, **extra):
@@ -42,6 +61,8 @@ def _page(team: Team, draft: offers.OfferDraft | None = None, **extra):
                 residents=offers.residents_of([team.id]).get(team.id, 0),
                 rating=ratings.rating_summaries([team.id], local_today())[team.id],
                 capacity=draft.capacity if draft else team.capacity,
+                open_places=open_places([team.id], effective_monday(utcnow()))[team.id],
+                waiting=waiting_lengths([team.id])[team.id],
                 initials=offers.initials(team.name), **extra)
 
 
@@ -65,29 +86,41 @@ def edit_offer(team_id: int):
     english = locale().startswith("en")
     form.known_for.choices = [SelectChoice(s.code, s.name_en if english else s.name_nl)
                               for s in offers.catalogue_choices(team.organisation_id)]
+    members = list({m.user_id: m for m in offers.members_of([team.id])[team.id]}.values())
     if request.method == "GET":
-        form.fill(offers.draft_from(offers.newest_offer(team), team))
-        return render_template("market/offer_edit.html", team=team, form=form)
+        draft = offers.draft_from(offers.newest_offer(team), team)
+        form.fill(draft)
+        return _editor(team, form, members, draft.member_languages)
+    spoken = {m.user_id: request.form.get(f"member_{m.user_id}", "")[:450].split(",") for m in members}
     if not form.validate_on_submit():
-        return render_template("market/offer_edit.html", team=team, form=form), 422
+        return _editor(team, form, members, spoken, status=422)
     action = request.form.get("action", "preview")
     try:
-        draft = offers.check_draft(team, form.draft())
+        draft = offers.check_draft(team, form.draft(spoken))
         if action == "publish":
-            offer = offers.publish_offer(current_user, team, draft)
+            offer = publishing.publish_offer(current_user, team, draft)
             flash(_("Version %(version)d of the offer is published.", version=offer.version), "success")
             return redirect(url_for("offers.team_offer", team_id=team.id))
     except InvalidInput as refused:
+        errors = {name: str(message) for name, message in refused.fields.items() if name.startswith("member_")}
         for name, message in refused.fields.items():
-            getattr(form, name, form.text).errors.append(str(message))
-        return render_template("market/offer_edit.html", team=team, form=form), 422
+            if not name.startswith("member_"):
+                getattr(form, name, form.text).errors.append(str(message))
+        return _editor(team, form, members, spoken, errors, status=422)
     except Conflict as clash:
         flash(str(clash.message), "error")
-        return render_template("market/offer_edit.html", team=team, form=form), 409
+        return _editor(team, form, members, spoken, status=409)
     if action == "edit":
-        return render_template("market/offer_edit.html", team=team, form=form)
+        return _editor(team, form, members, draft.member_languages)
     form.fill(draft)
     return render_template("market/offer_preview.html", form=form, **_page(team, draft))
+
+
+def _editor(team: Team, form: OfferForm, members, spoken: dict, errors: dict | None = None, status: int = 200):
+    """The editor; ``spoken``: per member's user id, the languages as entered (a list)."""
+    values = {user_id: ", ".join(lang.strip() for lang in langs if lang.strip()) for user_id, langs in spoken.items()}
+    return render_template("market/offer_edit.html", team=team, form=form, members=members, spoken=values,
+                           member_errors=errors or {}), status
 
 
 @bp.get("/teams/<int:team_id>/offer/history")

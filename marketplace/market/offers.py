@@ -1,7 +1,7 @@
 """The team's offer: who the team is, how it works, what it is known for, its capacity.
 
-The team lead previews a draft (nothing is stored) and publishes it as the next version; the
-versions are the history and the newest is the offer. :func:`published_offers` is what the
+The team lead previews a draft (nothing is stored) and publishes it as the next version
+(:mod:`.publishing`); the versions are the history and the newest is the offer. :func:`published_offers` is what the
 other market pages read (the team-options page of the choice), in two queries for any number
 of teams.
 """
@@ -13,19 +13,18 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from care.models import Client, Service
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Location, User
 from marketplace.core.db_types import local_today
-from marketplace.core.errors import Conflict, InvalidInput
+from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.i18n import locale as current_locale
-from marketplace.core.policy import Perm, authorize
-from teams.models import Team, TeamMembership
+from teams.models import Team, TeamMembership, TeamTargetGroup, team_locations
 
 from .models import TeamOffer
+from .rating_rules import RatingSummary
 
 MAX_TEXT = 2000
 MAX_LANGUAGES = 10
@@ -43,6 +42,8 @@ class OfferDraft:
     languages: list[str]
     known_for: list[str]  # catalogue service codes
     capacity: int
+    # Per member (user id), the languages they speak.
+    member_languages: dict[int, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class OfferSummary:
     known_for: list[str]  # service names in the reader's language
     text: str
     known_for_codes: list[str] = field(default_factory=list)
+    member_languages: dict[int, list[str]] = field(default_factory=dict)
 
 
 def published_offers(team_ids: Sequence[int]) -> dict[int, OfferSummary]:
@@ -90,7 +92,8 @@ def _summary(offer: TeamOffer, names: dict[tuple[int, str], str]) -> OfferSummar
         team_id=offer.team_id, version=offer.version, published_on=offer.published_on,
         way_of_working=offer.way_of_working, languages=list(offer.languages),
         known_for=[names.get((offer.organisation_id, code), code) for code in offer.known_for],
-        text=offer.text, known_for_codes=list(offer.known_for))
+        text=offer.text, known_for_codes=list(offer.known_for),
+        member_languages={int(user_id): list(langs) for user_id, langs in (offer.member_languages or {}).items()})
 
 
 def offer_history(team: Team) -> list[TeamOffer]:
@@ -119,7 +122,7 @@ def members_of(team_ids: Sequence[int], today: date | None = None) -> dict[int, 
             TeamMembership.team_id.in_(ids), User.active.is_(True),
             (TeamMembership.starts_on.is_(None)) | (TeamMembership.starts_on <= today),
             (TeamMembership.ends_on.is_(None)) | (TeamMembership.ends_on > today))
-        .order_by(TeamMembership.team_id, TeamMembership.id))
+        .options(contains_eager(TeamMembership.user)).order_by(TeamMembership.team_id, TeamMembership.id))
     result: dict[int, list[TeamMembership]] = {team_id: [] for team_id in ids}
     order = {"team_lead": 0, "nurse": 1, "carer": 2}
     for membership in rows:
@@ -141,7 +144,7 @@ def draft_from(offer: TeamOffer | None, team: Team) -> OfferDraft:
         return OfferDraft(text=team.description or "", way_of_working="", languages=["Nederlands"], known_for=[],
                           capacity=team.capacity)
     return OfferDraft(offer.text, offer.way_of_working, list(offer.languages), list(offer.known_for),
-                      team.capacity)
+                      team.capacity, {int(k): list(v) for k, v in (offer.member_languages or {}).items()})
 
 
 def newest_offer(team: Team) -> TeamOffer | None:
@@ -160,10 +163,21 @@ def check_draft(team: Team, draft: OfferDraft, *, residents: int | None = None) 
         fields["text"] = _l("Use at most %(max)d characters.", max=MAX_TEXT)
     if len(draft.way_of_working) > MAX_TEXT:
         fields["way_of_working"] = _l("Use at most %(max)d characters.", max=MAX_TEXT)
-    languages = list(dict.fromkeys(lang.strip() for lang in draft.languages if lang.strip()))
-    if len(languages) > MAX_LANGUAGES or any(len(lang) > MAX_LANGUAGE for lang in languages):
+    languages = clean_languages(draft.languages)
+    if languages is None:
         fields["languages"] = _l("Name at most %(count)d languages of at most %(max)d characters each.",
                                  count=MAX_LANGUAGES, max=MAX_LANGUAGE)
+    members = {m.user_id for m in members_of([team.id])[team.id]}
+    member_languages: dict[int, list[str]] = {}
+    for user_id, spoken in draft.member_languages.items():
+        cleaned = clean_languages(spoken)
+        if user_id not in members:
+            fields["member_languages"] = _l("Name languages of the team's members only.")
+        elif cleaned is None:
+            fields[f"member_{user_id}"] = _l("Name at most %(count)d languages of at most %(max)d characters each.",
+                                             count=MAX_LANGUAGES, max=MAX_LANGUAGE)
+        elif cleaned:
+            member_languages[user_id] = cleaned
     known_for = list(dict.fromkeys(draft.known_for))
     if len(known_for) > MAX_KNOWN_FOR:
         fields["known_for"] = _l("Choose at most %(max)d services.", max=MAX_KNOWN_FOR)
@@ -184,53 +198,59 @@ def check_draft(team: Team, draft: OfferDraft, *, residents: int | None = None) 
     if fields:
         field_name = next(iter(fields))
         raise InvalidInput(field_name, fields[field_name], fields=fields)
-    return OfferDraft(draft.text.strip(), draft.way_of_working.strip(), languages, known_for, draft.capacity)
+    return OfferDraft(draft.text.strip(), draft.way_of_working.strip(), languages, known_for, draft.capacity,
+                      member_languages)
 
 
-def publish_offer(actor: User, team: Team, draft: OfferDraft, *, today: date | None = None) -> TeamOffer:
-    """Publish ``draft`` as the team's next offer version and set the team's capacity. Commits.
+def clean_languages(spoken: Sequence[str]) -> list[str] | None:
+    """The languages without blanks and repeats; None when there are too many or one is too long."""
+    languages = list(dict.fromkeys(lang.strip() for lang in spoken if lang.strip()))
+    if len(languages) > MAX_LANGUAGES or any(len(lang) > MAX_LANGUAGE for lang in languages):
+        return None
+    return languages
 
-    The team row is locked while the residents are counted, so a capacity is never set below the
-    residents of the moment; two publications at once cannot take the same version number.
 
-    :raises AccessDenied: the actor is not this team's lead.
-    :raises InvalidInput: see :func:`check_draft`.
-    :raises Conflict: another version was published at the same moment.
-    """
-    authorize(actor, Perm.TEAM_OFFER_EDIT, team)
-    db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
-    draft = check_draft(team, draft)
-    version = (db.session.scalar(select(func.max(TeamOffer.version)).where(TeamOffer.team_id == team.id)) or 0) + 1
-    offer = TeamOffer(organisation_id=team.organisation_id, team_id=team.id, version=version,
-                      published_on=today or local_today(), published_by_id=actor.id, text=draft.text,
-                      way_of_working=draft.way_of_working, languages=draft.languages, known_for=draft.known_for,
-                      capacity=draft.capacity)
-    db.session.add(offer)
-    team.capacity = draft.capacity
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(_l("Another version of this offer was published at the same moment. Reload and try again."),
-                       code="offer_conflict") from None
-    return offer
+@dataclass(frozen=True)
+class TeamRow:
+    """A team as the offers page lists it: plain values, however many teams (no ORM objects to track)."""
+
+    id: int
+    name: str
+    capacity: int
+    locations: list[str]
+    target_groups: list[str]
 
 
 @dataclass(frozen=True)
 class OfferCard:
     """One team on the offers page."""
 
-    team: Team
+    team: TeamRow
     offer: OfferSummary | None
-    rating: object  # rating_rules.RatingSummary, given by the caller (ratings import offers' neighbours)
+    rating: RatingSummary
     residents: int
     members: int
+    open_places: int
+    waiting: int  # families on the waiting list
 
 
-def organisation_teams(organisation_id: int) -> list[Team]:
-    """The organisation's teams with their locations and target groups, in three queries."""
-    return list(db.session.scalars(select(Team).where(Team.organisation_id == organisation_id)
-                                   .options(selectinload(Team.locations)).order_by(Team.name)))
+def organisation_teams(organisation_id: int) -> list[TeamRow]:
+    """The organisation's teams by name, with their location names and target groups, in three queries."""
+    teams = db.session.execute(select(Team.id, Team.name, Team.capacity).where(
+        Team.organisation_id == organisation_id).order_by(Team.name)).all()
+    ids = [row.id for row in teams]
+    locations: dict[int, list[str]] = {team_id: [] for team_id in ids}
+    groups: dict[int, list[str]] = {team_id: [] for team_id in ids}
+    if ids:
+        for team_id, name in db.session.execute(
+                select(team_locations.c.team_id, Location.name).join(Location, Location.id == team_locations.c.location_id)
+                .where(team_locations.c.team_id.in_(ids)).order_by(Location.name)):
+            locations[team_id].append(name)
+        for team_id, group in db.session.execute(
+                select(TeamTargetGroup.team_id, TeamTargetGroup.target_group)
+                .where(TeamTargetGroup.team_id.in_(ids)).order_by(TeamTargetGroup.target_group)):
+            groups[team_id].append(group)
+    return [TeamRow(row.id, row.name, row.capacity, locations[row.id], groups[row.id]) for row in teams]
 
 
 def member_counts(team_ids: Sequence[int]) -> dict[int, int]:
@@ -255,4 +275,4 @@ def preview(team: Team, draft: OfferDraft, today: date | None = None) -> OfferSu
     return OfferSummary(team_id=team.id, version=0, published_on=today or local_today(),
                         way_of_working=draft.way_of_working, languages=list(draft.languages),
                         known_for=[names.get(code, code) for code in draft.known_for], text=draft.text,
-                        known_for_codes=list(draft.known_for))
+                        known_for_codes=list(draft.known_for), member_languages=dict(draft.member_languages))

@@ -14,10 +14,12 @@ SUMMARY = {"type": "object", "properties": {
 SCHEMAS = {
     "TeamOffer": {"type": "object", "properties": {
         "team_id": {"type": "integer"}, "name": {"type": "string"}, "capacity": {"type": "integer"},
-        "residents": {"type": "integer"}, "locations": {"type": "array"},
+        "residents": {"type": "integer"}, "open_places": {"type": "integer"},
+        "waiting_list_length": {"type": "integer"}, "locations": {"type": "array"},
         "target_groups": {"type": "array", "items": {"type": "string"}},
         "members": {"type": "array", "items": {"type": "object", "properties": {
-            "first_name": {"type": "string"}, "role": {"type": "string"}}}},
+            "user_id": {"type": "integer"}, "first_name": {"type": "string"}, "role": {"type": "string"},
+            "languages": {"type": "array", "items": {"type": "string"}}}}},
         "rating": SUMMARY,
         "offer": {"type": ["object", "null"], "properties": {
             "version": {"type": "integer"}, "published_on": {"type": "string", "format": "date"},
@@ -36,6 +38,9 @@ OFFER_BODY = {"type": "object", "required": ["capacity"], "additionalProperties"
     "way_of_working": {"type": "string", "maxLength": MAX_TEXT},
     "languages": {"type": "array", "maxItems": MAX_LANGUAGES, "items": {"type": "string", "maxLength": MAX_LANGUAGE}},
     "known_for": {"type": "array", "maxItems": MAX_KNOWN_FOR, "items": {"type": "string", "maxLength": 10}},
+    "member_languages": {"type": "object", "description": "per member's user id, the languages they speak",
+                         "additionalProperties": {"type": "array", "maxItems": MAX_LANGUAGES,
+                                                  "items": {"type": "string", "maxLength": MAX_LANGUAGE}}},
     "capacity": {"type": "integer", "minimum": 0, "maximum": MAX_CAPACITY,
                  "description": "never below the team's current number of residents"}}}
 RATING_BODY = {"type": "object", "required": ["client_id", "scores", "recommend"], "additionalProperties": False,

@@ -33,6 +33,7 @@ def upgrade():
         sa.Column('way_of_working', sa.String(length=2000), nullable=False),
         sa.Column('languages', sa.JSON(), nullable=False),
         sa.Column('known_for', sa.JSON(), nullable=False),
+        sa.Column('member_languages', sa.JSON(), nullable=False),
         sa.Column('capacity', sa.Integer(), nullable=False),
         sa.CheckConstraint('version >= 1', name=op.f('ck_team_offers_version_positive')),
         sa.CheckConstraint('capacity >= 0', name=op.f('ck_team_offers_capacity_not_negative')),

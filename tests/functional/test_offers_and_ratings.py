@@ -12,8 +12,8 @@ from marketplace.accounts.notifications import Notification
 from marketplace.core.audit import AuditEvent
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
-from marketplace.market import offers, ratings
-from marketplace.market.models import TeamOffer, TeamRating
+from marketplace.market import offers, publishing, ratings, waiting_list
+from marketplace.market.models import PlaceOffer, TeamOffer, TeamRating
 from teams.models import Team, TeamAssignment
 
 from ..conftest import csrf_from
@@ -22,6 +22,17 @@ from ..factories import add_contact, add_member, make_client, make_team, make_us
 GOOD = {"care": 9, "attention": 8, "communication": 7, "reliability": 8, "atmosphere": 7}
 OFFER = {"text": "Wij zijn een klein team.", "way_of_working": "Vaste gezichten.", "languages": ["Nederlands", "Fries"],
          "known_for": ["C01"], "capacity": 12}
+
+
+def test_member_languages_through_the_api(priced_world, client, auth):
+    world = priced_world
+    nurse = world.users["nurse"]
+    auth.login(world.email("team_lead"))
+    response = api(client, auth, "PUT", f"/api/v1/teams/{world.team.id}/offer",
+                   {**OFFER, "member_languages": {str(nurse.id): ["Nederlands", "Arabisch"]}})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    members = {m["user_id"]: m["languages"] for m in response.get_json()["members"]}
+    assert members[nurse.id] == ["Nederlands", "Arabisch"] and members[world.users["carer"].id] == []
 
 
 def api(client, auth, method: str, path: str, body=None):
@@ -48,7 +59,8 @@ def test_the_lead_previews_without_publishing_then_publishes_a_version_with_a_da
     assert page.status_code == 200
     form = {"csrf_token": csrf_from(page.get_data(as_text=True)), "text": "Wij zijn Team Eik.",
             "way_of_working": "Vaste gezichten in de huiskamer.", "languages": "Nederlands, Turks",
-            "known_for": ["C01", "C03"], "capacity": "14"}
+            "known_for": ["C01", "C03"], "capacity": "14",
+            f"member_{world.users['nurse'].id}": "Nederlands, Pools"}
 
     preview = client.post(f"/teams/{world.team.id}/offer/edit", data={**form, "action": "preview"})
     assert preview.status_code == 200
@@ -61,6 +73,7 @@ def test_the_lead_previews_without_publishing_then_publishes_a_version_with_a_da
     db.session.expire_all()
     offer = offers.published_offers([world.team.id])[world.team.id]
     assert (offer.version, offer.languages, offer.known_for_codes) == (1, ["Nederlands", "Turks"], ["C01", "C03"])
+    assert offer.member_languages == {world.users["nurse"].id: ["Nederlands", "Pools"]}
     assert offer.published_on == date.today() or abs((offer.published_on - date.today()).days) <= 1
     assert db.session.get(Team, world.team.id).capacity == 14
 
@@ -95,6 +108,9 @@ def test_an_offer_with_a_negative_capacity_or_below_the_residents_is_refused_on_
     ({"languages": "Nederlands"}, "languages"),
     ({"text": "x" * 2001}, "text"),
     ({"colour": "red"}, "colour"),
+    ({"member_languages": {"999999": ["Nederlands"]}}, "member_languages"),   # no member of the team
+    ({"member_languages": {"x": ["Nederlands"]}}, "member_languages"),
+    ({"member_languages": ["Nederlands"]}, "member_languages"),
 ])
 def test_bad_offers_through_the_api_change_nothing(priced_world, client, auth, change, field):
     world = priced_world
@@ -114,6 +130,7 @@ def test_the_api_publishes_and_reads_the_offer(priced_world, client, auth):
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["offer"]["version"] == 1 and body["capacity"] == 12 and body["residents"] == 1
+    assert body["open_places"] == 11 and body["waiting_list_length"] == 0
     assert body["offer"]["known_for"][0]["code"] == "C01"
     auth.login(world.email("family"))
     read = client.get(f"/api/v1/teams/{world.team.id}/offer").get_json()
@@ -133,8 +150,8 @@ def test_published_offers_reads_any_number_of_teams_in_two_queries(priced_world,
     world = priced_world
     lead = world.users["team_lead"]
     with app.test_request_context():
-        offers.publish_offer(lead, world.team, offers.OfferDraft("a", "b", ["Nederlands"], ["C01"], 12))
-        offers.publish_offer(lead, world.team, offers.OfferDraft("a", "c", ["Nederlands"], ["C01", "C02"], 12))
+        publishing.publish_offer(lead, world.team, offers.OfferDraft("a", "b", ["Nederlands"], ["C01"], 12))
+        publishing.publish_offer(lead, world.team, offers.OfferDraft("a", "c", ["Nederlands"], ["C01", "C02"], 12))
         ids = [world.team.id, world.other_team.id]
         with count_queries() as counter:
             found = offers.published_offers(ids)
@@ -386,3 +403,16 @@ def test_the_offers_page_keeps_a_constant_query_count_for_4_or_400_teams(priced_
         response = client.get(path)
     assert response.get_data(as_text=True).count('class="card offer-card"') == 400
     assert large.count == small.count, f"{small.count} statements for 4 teams, {large.count} for 400"
+
+
+def test_a_capacity_that_grows_offers_the_place_to_the_first_family_on_the_waiting_list(world, app):
+    other_lead = make_user(world.org, Role.TEAM_LEAD)
+    add_member(world.other_team, other_lead, "team_lead", "N4")
+    world.other_team.capacity = 1  # full: its one resident
+    db.session.commit()
+    with app.test_request_context():
+        waiting_list.join_waiting_list(world.users["family"], world.own, world.other_team.id)
+        assert db.session.scalar(select(func.count()).select_from(PlaceOffer)) == 0
+        publishing.publish_offer(other_lead, world.other_team, offers.OfferDraft("", "", [], [], 2))
+        offer = db.session.scalar(select(PlaceOffer))
+    assert (offer.client_id, offer.team_id, offer.status) == (world.own.id, world.other_team.id, "open")

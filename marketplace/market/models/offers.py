@@ -39,6 +39,8 @@ class TeamOffer(db.Model):
     languages: Mapped[list] = mapped_column(JSON, default=list)
     # Catalogue service codes the team is known for.
     known_for: Mapped[list] = mapped_column(JSON, default=list)
+    # Per member, the languages they speak: {"<user id>": ["Nederlands", "Turks"]}.
+    member_languages: Mapped[dict] = mapped_column(JSON, default=dict)
     # The capacity this version set on the team (kept for the history).
     capacity: Mapped[int]
 
