@@ -106,3 +106,17 @@ def make_invoices():
 def ledger_verify():
     authorize(current_user, Perm.BILLING_ADMIN)
     return jsonify(breaches=[{"rule": b.rule, "detail": b.detail} for b in verify(current_user.organisation_id)])
+
+
+@bp.get("/admin/payments")
+@login_required
+def list_payments():
+    """The latest payments with resident, invoice and date (the administrator's list)."""
+    return jsonify(payments=[{
+        "id": p.id, "status": p.status, "purpose": p.purpose, "amount_cents": p.amount_cents,
+        "refunded_cents": p.refunded_cents, "created_at": p.created_at.isoformat(),
+        "paid_at": p.paid_at.isoformat() if p.paid_at else None,
+        "client": {"id": p.client.id, "name": p.client.name} if p.client else None,
+        "invoice": {"id": p.invoice.id, "month": p.invoice.month.isoformat()[:7], "sequence": p.invoice.sequence}
+        if p.invoice else None,
+    } for p in payments.recent_payments(current_user)])

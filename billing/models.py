@@ -133,6 +133,7 @@ class Payment(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invoice = relationship("CopayInvoice", back_populates="payments")
+    client = relationship("Client")
 
     @property
     def kept_cents(self) -> int:

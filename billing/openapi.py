@@ -30,4 +30,6 @@ def paths() -> dict:
             tag="money")},
         "/admin/ledger/verify": {"get": op("Check the ledger's invariants", {"200": ok("Breaches")},
                                            tag="money")},
+        "/admin/payments": {"get": op("The latest 50 payments with resident, invoice and date",
+                                      {"200": ok("Payments")}, tag="money")},
     }

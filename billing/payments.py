@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import url_for
 from sqlalchemy import case, delete, select, update
+from sqlalchemy.orm import selectinload
 
 from marketplace.core import audit
 from marketplace.core.audit import Action
@@ -281,6 +282,8 @@ def overpayments_to_refund(payment_ids: list[int]) -> list[tuple[int, str, int]]
 
 
 def recent_payments(actor, limit: int = 50) -> list[Payment]:
+    """The latest payments with their resident and invoice, in three queries whatever the number."""
     authorize(actor, Perm.BILLING_ADMIN)
     return list(db.session.scalars(select(Payment).where(Payment.organisation_id == actor.organisation_id)
+                                   .options(selectinload(Payment.client), selectinload(Payment.invoice))
                                    .order_by(Payment.id.desc()).limit(limit)))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from billing.ledger import last_settled_monday
 from marketplace.accounts.models import Organisation
+from marketplace.accounts.org_settings import NotInTheFuture, settings_on
 from marketplace.core import audit
 from marketplace.core.audit import Action
 from marketplace.core.calendar import add_months
@@ -84,20 +85,24 @@ def price_list(organisation: Organisation, day: date) -> dict[str, PricedService
     latest = {}
     for row in rows:  # ordered, so the last row of a code has its latest version and rate
         latest[row.code] = row
+    overhead_pct = settings_on(organisation, day).overhead_pct
     return {code: PricedService(
         id=row.id, code=code, name_nl=row.name_nl, name_en=row.name_en, category=Category(row.category),
         omaha=row.omaha, active=row.active, default_per_week=row.default_per_week, minutes=row.minutes,
         level=row.level,
-        unit_cents=cost_price(row.minutes, row.base_hourly_cents, organisation.overhead_pct, row.material_cents),
+        unit_cents=cost_price(row.minutes, row.base_hourly_cents, overhead_pct, row.material_cents),
     ) for code, row in latest.items()}
 
 
-def thresholds_of(organisation: Organisation) -> Thresholds:
-    return Thresholds(organisation.orange_from_pct, organisation.red_above_pct)
+def thresholds_of(organisation: Organisation, day: date) -> Thresholds:
+    """The meter's thresholds that hold on ``day`` (settings are dated)."""
+    settings = settings_on(organisation, day)
+    return Thresholds(settings.orange_from_pct, settings.red_above_pct)
 
 
 def budget_table(organisation: Organisation, day: date) -> dict[str, int]:
-    """The weekly budget of every care profile for this organisation on ``day``, in three queries.
+    """The weekly budget of every care profile for this organisation on ``day``, in three queries
+    (and the overhead of that day).
 
     An organisation's own budget (override) wins; otherwise indicated hours × integral N3 rate.
     """
@@ -109,8 +114,9 @@ def budget_table(organisation: Organisation, day: date) -> dict[str, int]:
     )
     table = {}
     if n3 is not None:
+        overhead_pct = settings_on(organisation, day).overhead_pct
         for code, hours in db.session.execute(select(CareProfile.code, CareProfile.hours_per_week_centi)):
-            table[code] = weekly_budget(hours, n3, organisation.overhead_pct)
+            table[code] = weekly_budget(hours, n3, overhead_pct)
     overrides = db.session.execute(
         select(BudgetOverride.care_profile, BudgetOverride.weekly_cents)
         .where(BudgetOverride.organisation_id == organisation.id, BudgetOverride.valid_from <= day)
@@ -279,3 +285,94 @@ def set_budget_override(actor, organisation: Organisation, *, care_profile: str,
                  detail=f"budget {care_profile}: {weekly_cents} cents/week from {valid_from}")
     db.session.commit()
     return override
+
+
+# -- corrections of what has not yet taken effect ------------------------------------------
+
+def _not_yet_in_effect(valid_from: date, today: date | None) -> None:
+    """:raises NotInTheFuture: ``valid_from`` is today or earlier: the row is history."""
+    if valid_from <= (today or local_today()):
+        raise NotInTheFuture(_("This change is in effect since %(day)s: it stays as history. "
+                               "Enter a new change from a later date instead.", day=valid_from.isoformat()))
+
+
+def correct_rate(actor, rate: StaffLevelRate, *, base_hourly_cents: int, today: date | None = None) -> StaffLevelRate:
+    """Correct an hourly cost that has not yet taken effect.
+
+    :raises NotInTheFuture: it is in effect or past. :raises InvalidInput: an impossible amount."""
+    authorize(actor, Perm.CATALOGUE_EDIT, rate)
+    _not_yet_in_effect(rate.valid_from, today)
+    if not HOURLY_CENTS[0] <= base_hourly_cents <= HOURLY_CENTS[1]:
+        raise InvalidInput("rate", _("Enter an hourly cost from %(min)s to %(max)s.", **_range(HOURLY_CENTS)))
+    audit.record(Action.UPDATE, actor=actor, obj=rate,
+                 detail=f"{rate.level.code} from {rate.valid_from}: {rate.base_hourly_cents} -> {base_hourly_cents}")
+    rate.base_hourly_cents = base_hourly_cents
+    db.session.commit()
+    return rate
+
+
+def withdraw_rate(actor, rate: StaffLevelRate, today: date | None = None) -> None:
+    """:raises NotInTheFuture: it is in effect or past."""
+    authorize(actor, Perm.CATALOGUE_EDIT, rate)
+    _not_yet_in_effect(rate.valid_from, today)
+    audit.record(Action.DELETE, actor=actor, obj=rate,
+                 detail=f"withdrawn: {rate.level.code} {rate.base_hourly_cents} cents/h from {rate.valid_from}")
+    db.session.delete(rate)
+    db.session.commit()
+
+
+def correct_budget(actor, override: BudgetOverride, *, weekly_cents: int, today: date | None = None) -> BudgetOverride:
+    """:raises NotInTheFuture: it is in effect or past. :raises InvalidInput: an impossible amount."""
+    authorize(actor, Perm.CATALOGUE_EDIT, override)
+    _not_yet_in_effect(override.valid_from, today)
+    if not WEEKLY_CENTS[0] <= weekly_cents <= WEEKLY_CENTS[1]:
+        raise InvalidInput("weekly", _("Enter a weekly budget from %(min)s to %(max)s.", **_range(WEEKLY_CENTS)))
+    audit.record(Action.UPDATE, actor=actor, obj=override,
+                 detail=f"budget {override.care_profile} from {override.valid_from}: "
+                        f"{override.weekly_cents} -> {weekly_cents}")
+    override.weekly_cents = weekly_cents
+    db.session.commit()
+    return override
+
+
+def withdraw_budget(actor, override: BudgetOverride, today: date | None = None) -> None:
+    """:raises NotInTheFuture: it is in effect or past."""
+    authorize(actor, Perm.CATALOGUE_EDIT, override)
+    _not_yet_in_effect(override.valid_from, today)
+    audit.record(Action.DELETE, actor=actor, obj=override,
+                 detail=f"withdrawn: budget {override.care_profile} {override.weekly_cents} from {override.valid_from}")
+    db.session.delete(override)
+    db.session.commit()
+
+
+def correct_version(actor, version: ServiceVersion, *, minutes: int, level_code: str, material_cents: int,
+                    today: date | None = None) -> ServiceVersion:
+    """Correct a service's minutes, level or material that have not yet taken effect.
+
+    :raises NotInTheFuture: it is in effect or past. :raises InvalidInput: impossible values."""
+    authorize(actor, Perm.CATALOGUE_EDIT, version)
+    _not_yet_in_effect(version.valid_from, today)
+    if not MINUTES[0] <= minutes <= MINUTES[1]:
+        raise InvalidInput("minutes", _("Minutes must be between 1 and 1440."))
+    if not MATERIAL_CENTS[0] <= material_cents <= MATERIAL_CENTS[1]:
+        raise InvalidInput("material", _("Enter a material cost from %(min)s to %(max)s.", **_range(MATERIAL_CENTS)))
+    level = db.session.scalar(select(StaffLevel).where(StaffLevel.organisation_id == version.organisation_id,
+                                                      StaffLevel.code == level_code))
+    if level is None:
+        raise InvalidInput("level", _("Unknown staff level."))
+    audit.record(Action.UPDATE, actor=actor, obj=version,
+                 detail=f"{version.service.code} from {version.valid_from}: {version.minutes} min "
+                        f"{version.level.code} +{version.material_cents} -> {minutes} min {level_code} +{material_cents}")
+    version.minutes, version.staff_level_id, version.material_cents = minutes, level.id, material_cents
+    db.session.commit()
+    return version
+
+
+def withdraw_version(actor, version: ServiceVersion, today: date | None = None) -> None:
+    """:raises NotInTheFuture: it is in effect or past."""
+    authorize(actor, Perm.CATALOGUE_EDIT, version)
+    _not_yet_in_effect(version.valid_from, today)
+    audit.record(Action.DELETE, actor=actor, obj=version,
+                 detail=f"withdrawn: {version.service.code} {version.minutes} min from {version.valid_from}")
+    db.session.delete(version)
+    db.session.commit()

@@ -1,7 +1,7 @@
 """The administrator's catalogue: services, hourly rates and budgets per profile, each from a date."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,14 +9,15 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.core.db_types import local_today
-from marketplace.core.errors import InvalidInput
+from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.extensions import db
+from marketplace.core.forms import EmptyForm
 from marketplace.core.money import InvalidAmount, format_euro, parse_euro
 from marketplace.core.policy import Perm, authorize, get_in_scope
 
 from . import catalogue
 from .forms import BudgetOverrideForm, RateChangeForm, ServiceChangeForm
-from .models import BudgetOverride, CareProfile, Service, StaffLevel
+from .models import BudgetOverride, CareProfile, Service, ServiceVersion, StaffLevel, StaffLevelRate
 
 bp = Blueprint("catalogue", __name__, url_prefix="/admin/catalogue")
 
@@ -41,6 +42,7 @@ def _page(status=200, **forms):
         "prices": catalogue.price_list(org, local_today()), "levels": _levels(), "overrides": overrides,
         "locale": str(get_locale()), "rate_form": forms.get("rate_form") or RateChangeForm(),
         "budget_form": forms.get("budget_form") or _budget_form(), "rate_level": forms.get("rate_level"),
+        "today": local_today(),
     }
     return render_template("care/catalogue.html", **context), status
 
@@ -74,7 +76,7 @@ def edit_service(service_id: int):
             flash(_("The change to %(code)s is saved.", code=service.code), "success")
             return redirect(url_for(".index"))
     status = 422 if form.errors else 200
-    return render_template("care/service_edit.html", service=service, form=form), status
+    return render_template("care/service_edit.html", service=service, form=form, today=local_today()), status
 
 
 @bp.route("/levels/<int:level_id>", methods=["POST"])
@@ -113,3 +115,60 @@ def set_budget():
             flash(_("The budget for %(code)s is saved.", code=form.care_profile.data), "success")
             return redirect(url_for(".index"))
     return _page(422, budget_form=form)
+
+
+# -- corrections of what has not yet taken effect ------------------------------------------
+
+def _correct_or_withdraw(correct, withdraw, amount_field: str, example: str, what: str):
+    """One button row: ``action=withdraw`` withdraws; otherwise the amount in ``amount_field`` corrects.
+    A refusal (in effect already, a bad amount) is said in a flash; nothing is changed."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        if request.form.get("action") == "withdraw":
+            withdraw()
+            flash(_("%(what)s is withdrawn.", what=what), "success")
+        else:
+            correct(parse_euro(request.form.get(amount_field, "")))
+            flash(_("%(what)s is corrected.", what=what), "success")
+    except InvalidAmount:
+        flash(_("Enter an amount in euros, such as %(example)s.", example=example), "error")
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/rates/<int:rate_id>", methods=["POST"])
+@login_required
+def correct_rate(rate_id: int):
+    rate = get_in_scope(current_user, StaffLevelRate, rate_id, Perm.CATALOGUE_EDIT)
+    return _correct_or_withdraw(
+        lambda cents: catalogue.correct_rate(current_user, rate, base_hourly_cents=cents),
+        lambda: catalogue.withdraw_rate(current_user, rate), "rate", "41,00",
+        _("The hourly cost of %(code)s from %(day)s", code=rate.level.code, day=rate.valid_from.isoformat()))
+
+
+@bp.route("/budgets/<int:budget_id>", methods=["POST"])
+@login_required
+def correct_budget(budget_id: int):
+    override = get_in_scope(current_user, BudgetOverride, budget_id, Perm.CATALOGUE_EDIT)
+    return _correct_or_withdraw(
+        lambda cents: catalogue.correct_budget(current_user, override, weekly_cents=cents),
+        lambda: catalogue.withdraw_budget(current_user, override), "weekly", "885,60",
+        _("The budget for %(code)s from %(day)s", code=override.care_profile, day=override.valid_from.isoformat()))
+
+
+@bp.route("/versions/<int:version_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_version(version_id: int):
+    version = get_in_scope(current_user, ServiceVersion, version_id, Perm.CATALOGUE_EDIT)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        catalogue.withdraw_version(current_user, version)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("The change to %(code)s from %(day)s is withdrawn.", code=version.service.code,
+                day=version.valid_from.isoformat()), "success")
+    return redirect(url_for(".edit_service", service_id=version.service_id))

@@ -38,6 +38,12 @@ def lines_from_form(form) -> list[LineInput]:
     return lines
 
 
+def typed_lines(form) -> dict[str, str]:
+    """The ``n_<CODE>`` inputs exactly as typed (shortened), to show them again after an error."""
+    return {key[len(FIELD_PREFIX):].upper()[:10]: value[:10] for key, value in form.items()
+            if key.startswith(FIELD_PREFIX)}
+
+
 class InviteContactForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False),

@@ -36,10 +36,12 @@ def _back(client_id: int):
     return redirect(url_for(".profile", client_id=client_id))
 
 
-def _render_profile(client, error: str | None = None):
+def _render_profile(client, error: str | None = None, sent: dict | None = None):
+    """The page; after a refused form, ``sent`` brings back what was typed and where it went wrong."""
     return render_template(
         "care/health.html", client=client, profile=health.profile(current_user, client),
         locale=str(get_locale()), query=request.args.get("q", "").strip().lower(), error=error,
+        sent=sent or {"form": None, "values": {}, "errors": {}},
         editable=can(current_user, Perm.HEALTH_EDIT, client), modifiers=list(Modifier), scopes=list(Scope),
         prices=price_list(client.organisation, local_today()),
     )
@@ -51,15 +53,17 @@ def profile(client_id: int):
     return _render_profile(clients.get_client(current_user, client_id))
 
 
-def _run(client_id: int, action, success: str):
-    """Call a nurse's use case from a form; a bad value goes back as a message, nothing saved."""
+def _run(client_id: int, action, success: str, form_name: str):
+    """Call a nurse's use case from a form; a bad value goes back as a message next to its field,
+    with everything that was typed in the form ``form_name`` kept, and nothing saved."""
     client = clients.get_client(current_user, client_id)
     authorize(current_user, Perm.HEALTH_EDIT, client)
     try:
         action(client)
     except InvalidInput as exc:
         db.session.rollback()
-        return _render_profile(client, exc.message), 422
+        sent = {"form": form_name, "values": request.form.to_dict(), "errors": exc.fields or {exc.field: exc.message}}
+        return _render_profile(client, exc.message, sent), 422
     except health.RiskNotFound:
         flash(_("This risk is not open (any more)."), "warning")
     except ConcurrentChange:
@@ -80,7 +84,7 @@ def record_risk(client_id: int):
     return _run(client_id, lambda client: health.record_risk(
         current_user, client, omaha=form.get("omaha", ""), modifier=form.get("modifier", ""),
         scope=form.get("scope", "individual"), note=form.get("note", ""), rating=rating),
-        _("The health risk is saved. Required care is added to the draft."))
+        _("The health risk is saved. Required care is added to the draft."), "risk")
 
 
 @bp.route("/clients/<int:client_id>/health/risks/<int:risk_id>/rating", methods=["POST"])
@@ -88,14 +92,14 @@ def record_risk(client_id: int):
 def rate_risk(client_id: int, risk_id: int):
     return _run(client_id, lambda client: health.rate_risk(
         current_user, client, risk_id, _int_or_none("knowledge"), _int_or_none("behaviour"),
-        _int_or_none("status")), _("The rating is saved."))
+        _int_or_none("status")), _("The rating is saved."), f"rating-{risk_id}")
 
 
 @bp.route("/clients/<int:client_id>/health/risks/<int:risk_id>/end", methods=["POST"])
 @login_required
 def end_risk(client_id: int, risk_id: int):
     return _run(client_id, lambda client: health.end_risk(current_user, client, risk_id),
-                _("The health risk is closed."))
+                _("The health risk is closed."), f"end-{risk_id}")
 
 
 @bp.route("/clients/<int:client_id>/health/risks/<int:risk_id>/prescription", methods=["POST"])
@@ -104,7 +108,7 @@ def prescribe(client_id: int, risk_id: int):
     return _run(client_id, lambda client: health.prescribe(
         current_user, client, risk_id, service=request.form.get("service", ""),
         min_per_week=_int_or_none("min_per_week"), reason=request.form.get("reason", "")),
-        _("The higher minimum is saved."))
+        _("The higher minimum is saved."), f"prescription-{risk_id}")
 
 
 @bp.route("/clients/<int:client_id>/health/observations", methods=["POST"])
@@ -112,14 +116,14 @@ def prescribe(client_id: int, risk_id: int):
 def add_observation(client_id: int):
     return _run(client_id, lambda client: health.add_observation(current_user, client,
                                                                   request.form.get("text", "")),
-                _("The observation point is saved."))
+                _("The observation point is saved."), "observation")
 
 
 @bp.route("/clients/<int:client_id>/health/observations/<int:point_id>/end", methods=["POST"])
 @login_required
 def end_observation(client_id: int, point_id: int):
     return _run(client_id, lambda client: health.end_observation(current_user, client, point_id),
-                _("The observation point is closed."))
+                _("The observation point is closed."), f"end-observation-{point_id}")
 
 
 @bp.route("/clients/<int:client_id>/access-log")

@@ -62,7 +62,7 @@ def read_meter(client: Client, lines: list[LineInput], use_savings: bool, day: d
         raise ClientHasNoBudget()
     prices = prices if prices is not None else price_list(client.organisation, day)
     priced = price_lines(prices, lines, allow_inactive)
-    meter = measure_lines(priced, budget, thresholds_of(client.organisation))
+    meter = measure_lines(priced, budget, thresholds_of(client.organisation, day))
     balance = savings_balance_cents(client.id)
     return MeterReading(meter, settle(meter.health_cents, meter.core_cents, budget, balance, use_savings),
                         balance, use_savings)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from billing.savings import savings_balance_cents
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import InvalidInput
+from marketplace.core.extensions import csrf
 from marketplace.core.numbers import int_arg
 from marketplace.core.policy import Perm, authorize, can
 
@@ -16,12 +17,12 @@ from . import clients, health_log, meter, packages, requirements, reviews, versi
 from .catalogue import budget_on, price_list
 from .domain import Category
 from .lines import InvalidPackage
-from .forms import ComposerForm, ReviewForm, SignOffForm, lines_from_form
+from .forms import ComposerForm, ReviewForm, SignOffForm, lines_from_form, typed_lines
 
 bp = Blueprint("packages", __name__, url_prefix="/clients/<int:client_id>")
 
 
-def _composer_context(client, lines, form, reading=None, errors=None):
+def _composer_context(client, lines, form, reading=None, errors=None, typed=None, expired=False):
     prices = price_list(client.organisation, local_today())
     chosen = {line.service: line.per_week for line in lines}
     show_health = versions.shows_health(current_user, client)
@@ -34,7 +35,7 @@ def _composer_context(client, lines, form, reading=None, errors=None):
     return {
         "show_health": show_health, "required": required, "problems": problems,
         "client": client, "form": form, "prices": prices, "chosen": chosen, "reading": reading,
-        "errors": errors or {}, "locale": str(get_locale()),
+        "errors": errors or {}, "locale": str(get_locale()), "typed": typed or {}, "expired": expired,
         "composing": can(current_user, Perm.PACKAGE_COMPOSE, client),
         "nurse": can(current_user, Perm.PACKAGE_SIGN, client),
         "working": versions.working_version(client),
@@ -44,7 +45,11 @@ def _composer_context(client, lines, form, reading=None, errors=None):
     }
 
 
+# The form's own validate_on_submit checks the CSRF token, so that an expired one comes back as
+# this page with everything typed still in it (and the draft in the browser's storage), not as
+# a bare "form expired" page; an expired session goes to the login and back here.
 @bp.route("/package", methods=["GET", "POST"])
+@csrf.exempt
 @login_required
 def composer(client_id: int):
     client = clients.get_client(current_user, client_id)
@@ -52,6 +57,8 @@ def composer(client_id: int):
     working = versions.working_version(client)
     form = ComposerForm(use_savings=working.use_savings if working else False)
     lines, errors, reading, status = versions.lines_of(working), {}, None, 200
+    typed = typed_lines(request.form) if request.method == "POST" else {}
+    expired = False
     if form.validate_on_submit():
         try:
             lines = lines_from_form(request.form)
@@ -66,7 +73,12 @@ def composer(client_id: int):
         except versions.ConcurrentChange:
             errors, status = {"lines": _("Someone else saved at the same moment. Reload and try again.")}, 409
     elif request.method == "POST":
-        status = 400
+        expired = "csrf_token" in form.errors
+        status = 400 if expired else 422
+        try:
+            lines = lines_from_form(request.form)
+        except InvalidPackage as exc:
+            errors = exc.errors
     if reading is None and not errors:
         try:
             reading = meter.read_meter(client, lines, form.use_savings.data)
@@ -74,7 +86,8 @@ def composer(client_id: int):
             reading = None
         except InvalidPackage as exc:  # a service became inactive since the draft was saved
             errors = exc.errors
-    return render_template("care/composer.html", **_composer_context(client, lines, form, reading, errors)), status
+    return render_template("care/composer.html",
+                           **_composer_context(client, lines, form, reading, errors, typed, expired)), status
 
 
 @bp.route("/package/submit", methods=["POST"])

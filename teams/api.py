@@ -22,11 +22,12 @@ def list_teams():
         "id": s.team.id,
         "name": s.team.name,
         "capacity": s.team.capacity,
+        "active": s.team.active,
         "target_groups": s.team.target_groups,
         "locations": [{"id": loc.id, "name": loc.name} for loc in s.team.locations],
         "residents": s.clients,
         "members": s.members,
-        "open_places": max(s.team.capacity - s.clients, 0),
+        "open_places": max(s.team.capacity - s.clients, 0) if s.team.active else 0,
     } for s in services.list_teams(current_user)])
 
 

@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from care.models import Client
-from marketplace.core.errors import NotInScope
+from marketplace.core.errors import Conflict, NotInScope
 from marketplace.core.extensions import db
 
 from .models import Team, TeamAssignment
+
+
+class TeamInactive(Conflict):
+    """The team is deactivated: it keeps its residents but takes no new ones."""
+
+    code = "team_inactive"
 
 
 def move_to_team(client: Client, team: Team, day: date) -> TeamAssignment:
@@ -22,9 +29,12 @@ def move_to_team(client: Client, team: Team, day: date) -> TeamAssignment:
     since its start, so the history covers every day. Moving to the current team changes nothing.
 
     :raises NotInScope: the team belongs to another organisation.
+    :raises TeamInactive: the team is deactivated (and the client is not in it already).
     """
     if team.organisation_id != client.organisation_id:
         raise NotInScope()
+    if not team.active and client.team_id != team.id:
+        raise TeamInactive(_("This team takes no new residents."))
     current = db.session.scalar(select(TeamAssignment).where(
         TeamAssignment.client_id == client.id, TeamAssignment.ends_on.is_(None)).order_by(TeamAssignment.starts_on.desc())
         .limit(1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Column, CheckConstraint, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, CheckConstraint, ForeignKey, String, Table, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Location, Organisation, User
@@ -49,6 +49,8 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     capacity: Mapped[int] = mapped_column(default=16)
     description: Mapped[str] = mapped_column(String(2000), default="")
+    # A deactivated team keeps its history but is chosen by nobody new.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     organisation: Mapped[Organisation] = relationship()
     locations: Mapped[list[Location]] = relationship(secondary=team_locations, order_by="Location.name")

@@ -6,7 +6,7 @@ from marketplace.core.openapi import id_param, ok, op, ref
 SCHEMAS = {
     "Team": {"type": "object", "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}, "capacity": {"type": "integer"},
-        "target_groups": {"type": "array", "items": {"type": "string"}},
+        "active": {"type": "boolean"}, "target_groups": {"type": "array", "items": {"type": "string"}},
         "locations": {"type": "array"}, "residents": {"type": "integer"},
         "members": {"type": "integer"}, "open_places": {"type": "integer"}}},
 }

@@ -8,3 +8,9 @@ from marketplace.core.roles import Role
 @rule(Perm.AUDIT_VIEW, needs_target=False)
 def audit_view(user, _target) -> bool:
     return user.has_role(Role.ADMIN)
+
+
+@rule(Perm.ORG_ADMIN)
+def org_admin(user, _target) -> bool:
+    """Any object of the own organisation (scope is checked before): the administrator."""
+    return user.has_role(Role.ADMIN)

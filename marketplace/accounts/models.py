@@ -1,7 +1,7 @@
 """Tenants and accounts: organisations, locations, users, roles, invitations, API tokens."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint, false, true
@@ -19,8 +19,10 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(60), unique=True)
+    # The overhead and the meter thresholds (percent of the budget, DOMAIN.md §4) from the start;
+    # changes from a date are rows of OrganisationSetting. Read them through
+    # accounts.org_settings.settings_on(organisation, day), never here.
     overhead_pct: Mapped[int] = mapped_column(default=20)
-    # Meter thresholds in percent of the budget (DOMAIN.md §4).
     orange_from_pct: Mapped[int] = mapped_column(default=90, server_default="90")
     red_above_pct: Mapped[int] = mapped_column(default=100, server_default="100")
     # Carers, nurses, team leads and administrators log in with a second factor (TOTP).
@@ -44,8 +46,35 @@ class Location(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(100), default="")
+    # A deactivated location keeps its history (residents, teams) but takes no new ones.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     organisation: Mapped[Organisation] = relationship(back_populates="locations")
+
+
+class OrganisationSetting(db.Model):
+    """The meter thresholds and the overhead from a date (issue 10). Rows are history: the
+    organisation's own columns hold the values before the first row; each row holds from its
+    ``valid_from`` until the next one."""
+
+    __tablename__ = "organisation_settings"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "valid_from"),
+        CheckConstraint("orange_from_pct > 0 AND orange_from_pct < red_above_pct AND red_above_pct <= 200",
+                        name="thresholds_in_order"),
+        CheckConstraint("overhead_pct >= 0 AND overhead_pct <= 100", name="overhead_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    valid_from: Mapped[date]
+    orange_from_pct: Mapped[int]
+    red_above_pct: Mapped[int]
+    overhead_pct: Mapped[int]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
 
 
 class User(UserMixin, db.Model):
@@ -179,4 +208,4 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-__all__ = ["Organisation", "Location", "User", "UserRole", "Invitation", "ApiToken", "RecoveryCode"]
+__all__ = ["Organisation", "OrganisationSetting", "Location", "User", "UserRole", "Invitation", "ApiToken", "RecoveryCode"]

@@ -8,15 +8,15 @@ read is shown unlogged (indico's request handler does the same).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import CheckConstraint, ForeignKey, String, event, false, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, event, false, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
-from .db_types import UTCDateTime, sql_in, utcnow
+from .db_types import LOCAL_ZONE, UTCDateTime, sql_in, utcnow
 from .extensions import db
 from .policy import Perm, authorize
 
@@ -168,9 +168,18 @@ PAGE_SIZE = 50
 MAX_PAGE = 1_000_000  # (page - 1) * PAGE_SIZE stays far inside what OFFSET takes
 
 
+def _local_midnight(day: date) -> datetime:
+    """The start of ``day`` in the Netherlands, as an aware UTC datetime (the log stores UTC)."""
+    return datetime.combine(day, time(0), LOCAL_ZONE).astimezone(timezone.utc)
+
+
 def search(actor, *, action: str = "", user_id: int | None = None, client_id: int | None = None,
+           name: str = "", date_from: date | None = None, date_to: date | None = None,
            page: int = 1) -> tuple[list[AuditEvent], bool]:
     """One page of the actor's organisation's audit log, newest first; reading it is logged.
+
+    ``name`` matches part of the acting user's name or e-mail address (any case); ``date_from``
+    and ``date_to`` are days in the Netherlands, both included.
 
     :raises AccessDenied: the actor is not an administrator.
     :returns: the rows and whether there is a next page.
@@ -183,11 +192,26 @@ def search(actor, *, action: str = "", user_id: int | None = None, client_id: in
         query = query.where(AuditEvent.user_id == user_id)
     if client_id:
         query = query.where(AuditEvent.client_id == client_id)
+    name = name.strip()[:100]
+    if name:
+        # The users table is the accounts floor's; the kernel names it through the relationship.
+        actors = AuditEvent.user.property.mapper.class_
+        pattern = "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(AuditEvent.user_id.in_(
+            select(actors.id).where(actors.organisation_id == actor.organisation_id,
+                                    or_(func.lower(actors.name).like(pattern, escape="\\"),
+                                        func.lower(actors.email).like(pattern, escape="\\")))))
+    if date_from:
+        query = query.where(AuditEvent.at >= _local_midnight(date_from))
+    if date_to:
+        query = query.where(AuditEvent.at < _local_midnight(date_to + timedelta(days=1)))
     page = max(page, 1)
     # In a request the read is logged after the page is built (record_read); outside one its
     # row is in this transaction and left out of the page.
+    searched = "".join(f" {label}={value}" for label, value in (("name", name), ("from", date_from),
+                                                                  ("to", date_to)) if value)
     reading = record_read(actor=actor, object_type="audit_events",
-                          detail=f"action={action} user={user_id or ''} client={client_id or ''} page={page}")
+                          detail=f"action={action} user={user_id or ''} client={client_id or ''} page={page}{searched}")
     if reading in db.session:
         db.session.flush()
         query = query.where(AuditEvent.id != reading.id)

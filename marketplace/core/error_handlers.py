@@ -2,6 +2,8 @@
 ``{"error": {"code", "message", "fields"}}`` under /api/. Mapped once, here."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +14,7 @@ from . import audit
 from .audit import Action, Outcome
 from .errors import AccessDenied, ApiError, DomainError, NotInScope
 from .extensions import db
-from .http import is_api_request
+from .http import is_api_request, safe_next
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -31,7 +33,8 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def error_response(status: int, message: str | None = None, code: str | None = None, fields: dict | None = None):
+def error_response(status: int, message: str | None = None, code: str | None = None, fields: dict | None = None,
+                   back: str | None = None):
     default_code, default_message = _messages().get(status, ("error", _("Something went wrong.")))
     message = str(message) if message else default_message
     if is_api_request():
@@ -41,7 +44,16 @@ def error_response(status: int, message: str | None = None, code: str | None = N
         response = jsonify(error=body)
         response.status_code = status
         return response
-    return render_template("errors/error.html", status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message, back=back), status
+
+
+def _page_sent_from() -> str | None:
+    """The page of this site the refused form was sent from (a path), to go back to it."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if safe_next(path) == path else None
 
 
 def _record_denial(**fields) -> None:
@@ -79,8 +91,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
+        # The page's script (static/js/keep.js) still holds what was typed and puts it back
+        # in the form when the user goes back to it, after logging in again if need be.
         return error_response(400, _("Your form has expired or is not valid. Reload the page and try again."),
-                              code="csrf")
+                              code="csrf", back=None if is_api_request() else _page_sent_from())
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -73,6 +73,12 @@ def int_arg(name: str, default: int | None = None, *, low: int = 1, high: int = 
     return parse_int(value, name, low=low, high=high)
 
 
+def date_arg(name: str) -> date | None:
+    """A day from the query string (2026-11-30); None when absent or empty. :raises InvalidDate: (422)"""
+    value = request.args.get(name, "")
+    return parse_iso_date(value, name) if value else None
+
+
 class AsciiIntConverter(IntegerConverter):
     """``<int:id>`` for ASCII digits only, and no number a BIGINT cannot hold (a 404, not a 500)."""
 

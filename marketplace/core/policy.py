@@ -52,6 +52,8 @@ class Perm(StrEnum):
     RATING_GIVE = "rating.give"
     RATING_REPLY = "rating.reply"
     RATING_HIDE = "rating.hide"
+    # Running the organisation: settings, users, teams, locations (issue 10).
+    ORG_ADMIN = "org.admin"
 
 
 Check = Callable[[object, object], bool]

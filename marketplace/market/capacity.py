@@ -46,19 +46,20 @@ def promised_places(team_ids: list[int], monday: date, now: datetime):
 def open_places(team_ids: list[int], monday: date, *, now: datetime | None = None) -> dict[int, int]:
     """Per team: capacity − residents − places promised for ``monday``, never below 0. Two queries.
 
-    Residents are the clients whose team it is now; a resident with a pending move away keeps
+    A deactivated team has none. Residents are the clients whose team it is now; a resident with a pending move away keeps
     the place until the move takes effect (it may still be withdrawn). A choice that is due but
     not yet applied is still pending, so it is counted once either way.
     """
     if not team_ids:
         return {}
     rows = db.session.execute(
-        select(Team.id, Team.capacity, func.count(Client.id))
+        select(Team.id, Team.capacity, Team.active, func.count(Client.id))
         .outerjoin(Client, Client.team_id == Team.id)
-        .where(Team.id.in_(team_ids)).group_by(Team.id, Team.capacity)).all()
+        .where(Team.id.in_(team_ids)).group_by(Team.id, Team.capacity, Team.active)).all()
     promised = dict(db.session.execute(promised_places(team_ids, monday, now or utcnow())).all())
-    return {team_id: places_left(capacity, residents, promised.get(team_id, 0))
-            for team_id, capacity, residents in rows}
+    # A deactivated team keeps its residents but takes no new ones: no open place.
+    return {team_id: places_left(capacity, residents, promised.get(team_id, 0)) if active else 0
+            for team_id, capacity, active, residents in rows}
 
 
 def waiting_lengths(team_ids: list[int]) -> dict[int, int]:

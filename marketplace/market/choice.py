@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import format_date, lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -28,7 +28,7 @@ from marketplace.core.db_types import LOCAL_ZONE, utcnow
 from marketplace.core.errors import Conflict, InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.policy import Perm, authorize, load
-from teams.assignments import move_to_team
+from teams.assignments import TeamInactive, move_to_team
 from teams.models import Team, TeamAssignment, TeamTargetGroup, team_locations
 
 from .access_choice import on_behalf
@@ -47,6 +47,8 @@ register_kind("team_choice_outgoing", _l("%(client)s moves from your team %(team
 register_kind("team_choice_family", _l("%(who)s chose team %(team)s for %(client)s, from %(day)s."))
 register_kind("team_choice_on_behalf", _l("Client supporter %(who)s chose team %(team)s for %(client)s on the "
                                           "family's behalf, from %(day)s."))
+register_kind("team_choice_lapsed", _l("Team %(team)s takes no new residents any more: the choice of it for "
+                                       "%(client)s has lapsed. Please choose again."))
 register_kind("team_choice_withdrawn", _l("The choice of team %(team)s for %(client)s (from %(day)s) was "
                                           "withdrawn by %(who)s."))
 
@@ -124,7 +126,9 @@ def serving_teams_query(client: Client):
             .join(team_locations, team_locations.c.team_id == Team.id)
             .join(TeamTargetGroup, TeamTargetGroup.team_id == Team.id)
             .where(Team.organisation_id == client.organisation_id, team_locations.c.location_id == client.location_id,
-                   TeamTargetGroup.target_group == client.target_group)
+                   TeamTargetGroup.target_group == client.target_group,
+                   # A deactivated team takes no new residents; the resident's own is still shown.
+                   or_(Team.active.is_(True), Team.id == client.team_id))
             .order_by(Team.name, Team.id))
 
 
@@ -145,6 +149,9 @@ def pending_choice(client: Client) -> TeamChoice | None:
 def apply_due_choices(today: date, client_ids: list[int] | None = None, now: datetime | None = None) -> list[TeamChoice]:
     """Apply every pending choice whose Monday is ``today`` or earlier (of these residents, or all). Flushes.
 
+    A choice of a team deactivated since lapses (withdrawn; the family is told). :returns: the
+    choices settled either way.
+
     Each is claimed by a conditional update (pending → applied), so a choice is applied once
     even when two requests do this at the same moment.
     """
@@ -164,7 +171,17 @@ def apply_due_choices(today: date, client_ids: list[int] | None = None, now: dat
             continue
         db.session.refresh(choice)
         client = db.session.get(Client, choice.client_id)
-        move_to_team(client, choice.team, choice.effective_from)
+        try:
+            move_to_team(client, choice.team, choice.effective_from)
+        except TeamInactive:
+            # Deactivated after it was chosen: the choice lapses (move_to_team wrote nothing).
+            choice.status = ChoiceStatus.WITHDRAWN.value
+            audit.record(Action.UPDATE, organisation_id=choice.organisation_id, client_id=client.id, obj=choice,
+                         detail=f"team choice lapsed: team {choice.team_id} takes no new residents")
+            notify(deciders(client), "team_choice_lapsed", link=options_link(client.id),
+                   params={"client": client.name, "team": choice.team.name})
+            applied.append(choice)
+            continue
         audit.record(Action.UPDATE, organisation_id=choice.organisation_id, client_id=client.id, obj=choice,
                      detail=f"team choice applied: team {choice.team_id} from {choice.effective_from}")
         applied.append(choice)

@@ -9,9 +9,10 @@ from care.health_log import shown_detail
 from marketplace.core import audit
 from marketplace.core.audit import MAX_PAGE, Action
 from marketplace.core.errors import ApiError
-from marketplace.core.numbers import int_arg
+from marketplace.core.numbers import date_arg, int_arg
 from marketplace.core.extensions import csrf
 
+from .labels import ACTION_LABELS, OBJECT_LABELS
 from .openapi import build_document
 
 bp = Blueprint("web_api", __name__, url_prefix="/api/v1")
@@ -26,12 +27,16 @@ def audit_log():
         raise ApiError(422, "invalid", _("Unknown action."), {"action": _("Unknown action.")})
     rows, has_next = audit.search(
         current_user, action=action, user_id=int_arg("user"), client_id=int_arg("client"),
+        name=request.args.get("name", "")[:100], date_from=date_arg("from"), date_to=date_arg("to"),
         page=int_arg("page", 1, high=MAX_PAGE),
     )
     return jsonify(events=[{
         "id": row.id, "at": row.at.isoformat(), "user_id": row.user_id, "role": row.role,
         "client_id": row.client_id, "object_type": row.object_type, "object_id": row.object_id,
-        "action": row.action, "outcome": row.outcome, "ip": row.ip, "detail": shown_detail(row),
+        "user_name": row.user.name if row.user else None,
+        "action": row.action, "action_label": str(ACTION_LABELS.get(row.action, row.action)),
+        "outcome": row.outcome, "object_label": str(OBJECT_LABELS.get(row.object_type, row.object_type)),
+        "ip": row.ip, "detail": shown_detail(row),
     } for row in rows], has_next=has_next)
 
 

@@ -8,11 +8,12 @@ from care.clients import list_clients
 from care.health_log import shown_detail
 from marketplace.core import audit
 from marketplace.core.audit import MAX_PAGE, Action
+from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.forms import EmptyForm
 from marketplace.core.http import safe_next
 from marketplace.core.i18n import LANGUAGE_COOKIE
-from marketplace.core.numbers import int_arg
+from marketplace.core.numbers import date_arg, int_arg
 from marketplace.core.roles import Role
 from teams.services import list_teams, my_teams
 
@@ -63,6 +64,19 @@ def audit_log():
         action = ""
     user_id, client_id = int_arg("user"), int_arg("client")
     page = int_arg("page", 1, high=MAX_PAGE)
-    rows, has_next = audit.search(current_user, action=action, user_id=user_id, client_id=client_id, page=page)
+    name = request.args.get("name", "")[:100]
+    errors, dates = {}, {}
+    for field in ("from", "to"):
+        try:
+            dates[field] = date_arg(field)
+        except InvalidInput as exc:
+            errors[field], dates[field] = exc.message, None
+    date_from, date_to = dates["from"], dates["to"]
+    rows, has_next = audit.search(current_user, action=action, user_id=user_id, client_id=client_id, name=name,
+                                  date_from=date_from, date_to=date_to, page=page)
+    filters = {"action": action, "user": user_id, "client": client_id, "name": name or None,
+               "from": date_from.isoformat() if date_from else None, "to": date_to.isoformat() if date_to else None}
     return render_template("main/audit.html", rows=rows, has_next=has_next, page=page, shown_detail=shown_detail,
-                           action=action, user_id=user_id, client_id=client_id, actions=list(Action))
+                           filters=filters, action=action, user_id=user_id, client_id=client_id, name=name,
+                           date_from=date_from, date_to=date_to, actions=list(Action),
+                           errors=errors), 422 if errors else 200

@@ -1,7 +1,7 @@
 """The market: teams' published offers (versions) and families' ratings of teams.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03 16:30:00
 
 """
@@ -12,7 +12,7 @@ from marketplace.core.db_types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,11 @@
 // The live meter: every change of a frequency asks the server (POST /api/v1/meter) for the
 // meter, so the page and the API share one calculation. Without JavaScript the form's
 // "Recalculate" button does the same.
+//
+// A line that is not a whole number from 0 to 99 is marked where it is (message beside it,
+// aria-invalid) and the meter says it is out of date instead of showing the last figure as if
+// it were current. What is typed is kept in the browser (localStorage) until it is saved, so an
+// expired session or form token loses nothing: after logging in again the page puts it back.
 (function () {
   "use strict";
   const form = document.querySelector("form.composer");
@@ -11,14 +16,59 @@
   const money = new Intl.NumberFormat(locale, { style: "currency", currency: "EUR" });
   const words = JSON.parse(document.getElementById("meter-words").textContent);
   const field = (name) => meter.querySelector(`[data-field="${name}"]`);
+  const lineInputs = () => Array.from(form.querySelectorAll("[data-line]"));
+  const editable = () => lineInputs().filter((input) => input.type !== "hidden");
+  const useSavings = form.querySelector("[data-use-savings]");
+  const reason = form.querySelector("#reason");
   let timer = null;
   let sequence = 0;
 
+  // ---- lines: what the browser can already tell is wrong ----
+
+  function localError(input) {
+    if (input.type === "hidden") return "";
+    if (input.validity && input.validity.badInput) return words.invalid;
+    const value = input.value.trim();
+    return value === "" || /^[0-9]{1,2}$/.test(value) ? "" : words.invalid;
+  }
+
+  function markLine(input, message) {
+    const error = document.getElementById(`${input.id}-error`);
+    const row = input.closest("tr");
+    if (message) {
+      input.setAttribute("aria-invalid", "true");
+      if (error) input.setAttribute("aria-describedby", error.id);
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+    if (error) {
+      error.textContent = message || "";
+      error.hidden = !message;
+    }
+    if (row) row.classList.toggle("has-error", Boolean(message));
+  }
+
   function lines() {
-    return Array.from(form.querySelectorAll("[data-line]")).map((input) => ({
+    return lineInputs().map((input) => ({
       service: input.dataset.line,
       per_week: input.value.trim() === "" ? 0 : Number(input.value),
     }));
+  }
+
+  // ---- the meter's states: current, computing, out of date ----
+
+  function setStale(message) {
+    const note = field("stale");
+    meter.classList.toggle("is-stale", Boolean(message));
+    note.textContent = message || "";
+    note.hidden = !message;
+  }
+
+  function setComputing(on) {
+    meter.classList.toggle("is-computing", on);
+    if (on) meter.setAttribute("aria-busy", "true");
+    else meter.removeAttribute("aria-busy");
   }
 
   function show(reading) {
@@ -42,7 +92,8 @@
 
   async function update() {
     const mine = ++sequence;
-    const busy = setTimeout(() => { field("busy").hidden = false; }, 300);
+    setComputing(true);
+    const busy = setTimeout(() => { if (mine === sequence) field("busy").hidden = false; }, 300);
     try {
       const response = await fetch(form.dataset.meterUrl, {
         method: "POST",
@@ -51,29 +102,145 @@
         body: JSON.stringify({
           client_id: Number(form.dataset.clientId),
           lines: lines(),
-          use_savings: form.querySelector("[data-use-savings]").checked,
+          use_savings: useSavings.checked,
         }),
       });
-      const body = await response.json();
-      if (mine !== sequence) return;  // a newer request is on its way
+      const body = await response.json().catch(() => ({}));
+      if (mine !== sequence) return;  // a newer request is on its way, or the input became invalid
       if (response.ok) {
         show(body);
         showError("");
-        form.querySelectorAll("[data-line]").forEach((input) => input.removeAttribute("aria-invalid"));
+        setStale("");
+        editable().forEach((input) => markLine(input, ""));
       } else {
         const fields = (body.error && body.error.fields) || {};
-        form.querySelectorAll("[data-line]").forEach((input) => {
-          if (fields[input.dataset.line]) input.setAttribute("aria-invalid", "true");
-          else input.removeAttribute("aria-invalid");
-        });
-        showError([body.error && body.error.message].concat(Object.values(fields)).join(" "));
+        editable().forEach((input) => markLine(input, fields[input.dataset.line] || ""));
+        const general = Object.keys(fields).filter((name) => !form.querySelector(`[data-line="${name}"]`))
+          .map((name) => fields[name]);
+        showError([body.error && body.error.message].concat(general).filter(Boolean).join(" ")
+          || words.offline);
+        setStale(Object.keys(fields).length ? words.stale_invalid : words.stale_failed);
       }
     } catch (err) {
-      if (mine === sequence) showError(words.offline);
+      if (mine === sequence) {
+        showError(words.offline);
+        setStale(words.stale_failed);
+      }
     } finally {
       clearTimeout(busy);
-      if (mine === sequence) field("busy").hidden = true;
+      if (mine === sequence) {
+        field("busy").hidden = true;
+        setComputing(false);
+      }
     }
+  }
+
+  // Check the lines here first: a wrong line is marked at once and nothing is asked.
+  function changed() {
+    clearTimeout(timer);
+    let valid = true;
+    editable().forEach((input) => {
+      const message = localError(input);
+      if (message) {
+        valid = false;
+        markLine(input, message);
+      } else if (input.getAttribute("aria-invalid") === "true") {
+        markLine(input, "");  // the server's answer marks it again if it still finds it wrong
+      }
+    });
+    if (!valid) {
+      sequence++;  // an answer still on its way is about old input: drop it
+      field("busy").hidden = true;
+      setComputing(false);
+      setStale(words.stale_invalid);
+      return;
+    }
+    setComputing(true);
+    timer = setTimeout(update, 150);
+  }
+
+  // ---- the draft kept in the browser until it is saved ----
+
+  const storeKey = form.dataset.draftKey;
+  const MAX_AGE = 14 * 24 * 3600 * 1000;
+  const normal = (value) => {
+    const text = String(value).trim();
+    return /^[0-9]+$/.test(text) ? String(Number(text)) : text === "" ? "0" : text;
+  };
+
+  function snapshot() {
+    const values = {};
+    editable().forEach((input) => { values[input.dataset.line] = normal(input.value); });
+    return { lines: values, reason: reason ? reason.value : "", use_savings: useSavings.checked };
+  }
+
+  // The reason is not part of the package: after a save the page comes back with an empty one.
+  const same = (a, b) => JSON.stringify([a.lines, a.use_savings]) === JSON.stringify([b.lines, b.use_savings]);
+
+  function readStored() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(storeKey) || "null");
+      if (!stored || typeof stored.lines !== "object" || Date.now() - stored.saved_at > MAX_AGE) return null;
+      return stored;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function writeStored(state) {
+    try {
+      if (state) localStorage.setItem(storeKey, JSON.stringify({ ...state, saved_at: Date.now() }));
+      else localStorage.removeItem(storeKey);
+    } catch (err) { /* private mode or full: the form itself still holds the values */ }
+  }
+
+  function apply(state) {
+    editable().forEach((input) => {
+      if (Object.prototype.hasOwnProperty.call(state.lines, input.dataset.line)) {
+        input.value = state.lines[input.dataset.line];
+      }
+    });
+    if (reason) reason.value = state.reason || "";
+    useSavings.checked = Boolean(state.use_savings);
+  }
+
+  // What the page shows when it loads: the saved package, unless it comes back from a refused
+  // or recalculated post (``data-unsaved``), when it is typed work that is not saved yet.
+  const saved = form.hasAttribute("data-unsaved") ? null : snapshot();
+  const remember = () => writeStored(saved && same(snapshot(), saved) ? null : snapshot());
+  const notice = document.querySelector("[data-restored]");
+
+  const stored = readStored();
+  if (!saved) {
+    remember();
+  } else if (stored && !same(stored, saved)) {
+    apply(stored);
+    notice.hidden = false;
+    changed();
+  } else {
+    writeStored(null);
+  }
+
+  notice.querySelector("[data-discard]").addEventListener("click", () => {
+    apply(saved);
+    writeStored(null);
+    notice.hidden = true;
+    changed();
+    const first = editable()[0];
+    if (first) first.focus();
+  });
+
+  // ---- the compact bar on a phone: details behind a button ----
+
+  const toggle = meter.querySelector("[data-meter-toggle]");
+  const bar = form.querySelector("[data-composer-bar]");
+  if (toggle && bar) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      bar.classList.toggle("expanded", open);
+    });
   }
 
   form.addEventListener("input", (event) => {
@@ -84,12 +251,13 @@
       });
       return;
     }
-    if (event.target.matches("[data-line], [data-use-savings]")) {
-      clearTimeout(timer);
-      timer = setTimeout(update, 150);
-    }
+    if (event.target.matches("[data-line], [data-use-savings], #reason")) remember();
+    if (event.target.matches("[data-line]")) changed();
   });
   form.addEventListener("change", (event) => {
-    if (event.target.matches("[data-use-savings]")) update();
+    if (event.target.matches("[data-use-savings]")) {
+      remember();
+      changed();
+    }
   });
 })();

@@ -19,7 +19,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
+
+from billing.models import CopayInvoice
+from care.models import Client, PackageVersion, Service
+from marketplace.demo import DEMO_PASSWORD, load_demo
 
 from tests.conftest import require
 
@@ -114,3 +119,25 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture
+def demo(db) -> dict[str, str]:
+    """The demo organisations (``flask demo``); ids to fill in URLs, and the demo password.
+
+    ``client`` is De Linde's first resident (Johanna de Vries: an active package, health risks,
+    invoices), ``user`` her own account, ``location`` her location, ``team`` her team (teamleider1, verzorgende1, verpleegkundige1 and familie1 are
+    hers), ``version`` her first package version, ``service`` C07, ``month`` a month with an
+    invoice.
+    """
+    load_demo()
+    client = db.session.scalar(select(Client).where(Client.name == "Johanna de Vries"))
+    version = db.session.scalar(select(PackageVersion.number).where(PackageVersion.client_id == client.id)
+                                .order_by(PackageVersion.number))
+    service = db.session.scalar(select(Service.id).where(Service.organisation_id == client.organisation_id,
+                                                         Service.code == "C07"))
+    month = db.session.scalar(select(CopayInvoice.month).where(CopayInvoice.client_id == client.id))
+    return {"client": str(client.id), "team": str(client.team_id), "version": str(version),
+            "user": str(client.user_id), "location": str(client.location_id),
+            "service": str(service), "month": (month.isoformat()[:7] if month else "2026-11"),
+            "password": DEMO_PASSWORD}

@@ -41,19 +41,20 @@ from sqlalchemy import func, select
 from billing.gateway import event_payload, sign
 from billing.models import CopayInvoice, Payment
 from care import health, packages, risk_rules, versions
-from care.models import Client, RiskRule, Service, StaffLevel
+from care.models import BudgetOverride, Client, RiskRule, Service, ServiceVersion, StaffLevel, StaffLevelRate
 from care.lines import LineInput
 from marketplace.accounts import invitations, notifications, tokens
 from marketplace.core.audit import Action, AuditEvent, Outcome
 from marketplace.core.extensions import db, limiter
-from marketplace.accounts.models import ApiToken, Invitation, User
+from marketplace.accounts.models import ApiToken, Invitation, OrganisationSetting, User
 from marketplace.accounts.notifications import Notification
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
 from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
 
 from ..conftest import _empty_all_tables, csrf_from
-from ..factories import MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_user
+from ..factories import (MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_location, make_team,
+                         make_user)
 
 ANONYMOUS = "anonymous"
 ACTORS = (*MATRIX_ROLES, ANONYMOUS)
@@ -189,6 +190,24 @@ def build_live_world() -> LiveWorld:
         return db.session.scalar(select(RiskRule.id).where(RiskRule.organisation_id == org.id, RiskRule.omaha == omaha,
                                                            RiskRule.modifier == "actual"))
 
+    # Running the organisation (issue 10): spare staff, locations and teams without residents
+    # that the administrator's cases edit, and dated rows of organisation B that nobody may touch.
+    spare_users = [make_user(world.org, Role.CARER, email=f"spare{n}@a.test", name=f"Reserve {n}") for n in (1, 2)]
+    spare_locations = [make_location(world.org, "Reservelocatie") for _ in (1, 2)]
+    spare_teams = [make_team(world.org, spare_locations[0], "Reserveteam") for _ in (1, 2)]
+    far = date.today() + timedelta(days=3000)
+    b_level = db.session.scalar(select(StaffLevel).where(StaffLevel.organisation_id == world.other_org.id,
+                                                         StaffLevel.code == "N3"))
+    b_rate = StaffLevelRate(staff_level_id=b_level.id, base_hourly_cents=4100, valid_from=far)
+    b_budget = BudgetOverride(organisation_id=world.other_org.id, care_profile="5VV", weekly_cents=88560,
+                              valid_from=far)
+    b_service = db.session.scalar(select(Service).where(Service.organisation_id == world.other_org.id,
+                                                        Service.code == "C01"))
+    b_version = ServiceVersion(service=b_service, minutes=30, staff_level_id=b_level.id, valid_from=far)
+    b_setting = OrganisationSetting(organisation_id=world.other_org.id, valid_from=far, orange_from_pct=90,
+                                    red_above_pct=100, overhead_pct=20)
+    db.session.add_all([b_rate, b_budget, b_version, b_setting])
+    db.session.commit()
     other_user_token = tokens.create_token(world.view_only_family, "someone else's").token
     other_user_notification, = notifications.notify([world.view_only_family], "welcome")
     foreign_notification, = notifications.notify([world.foreign_admin], "welcome")
@@ -221,6 +240,14 @@ def build_live_world() -> LiveWorld:
             # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
             "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
             "rating": ratings,
+            "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
+            "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
+                         "foreign": world.foreign.location_id},
+            "spare_team": {"own": spare_teams[0].id, "other": spare_teams[1].id, "foreign": world.foreign_team.id},
+            # Dated rows: ``own`` and ``other`` get a fresh one per case (dated_row); 0 is never asked for.
+            **{kind: {"own": 0, "other": 0, "foreign": row.id}
+               for kind, row in (("rate", b_rate), ("budget", b_budget), ("version", b_version),
+                                 ("setting", b_setting))},
         },
         health_notes=notes,
         checkout_sessions={target: payment.provider_session_id for target, payment in payments.items()},
@@ -474,6 +501,48 @@ def fresh_date() -> str:
     """A date no catalogue change has yet: each allowed edit must be accepted, not refused as a duplicate.
     Within the two years ahead that the catalogue accepts (issue 9)."""
     return (date.today() + timedelta(days=next(_days_ahead) % 700)).isoformat()
+
+
+_settings_days = itertools.count(1)
+_far_days = itertools.count(3001)
+
+
+def fresh_settings_date() -> str:
+    """A date ahead that no settings change has yet (the values are the defaults: harmless)."""
+    return (date.today() + timedelta(days=next(_settings_days) % 700 + 1)).isoformat()
+
+
+def dated_row(case: Case, kind: str) -> int:
+    """For ``own`` and ``other``: a fresh row of organisation A dated years ahead (not yet in effect),
+    so that each allowed correction or withdrawal has its own; for ``foreign``: organisation B's."""
+    if case.target == "foreign":
+        return case.live.ids[kind]["foreign"]
+
+    def work():
+        day = date.today() + timedelta(days=next(_far_days))
+        org_id = db.session.get(User, case.live.user_ids["admin"]).organisation_id
+        code = {"own": "N3", "other": "N4"}[case.target]
+        level = db.session.scalar(select(StaffLevel).where(StaffLevel.organisation_id == org_id,
+                                                           StaffLevel.code == code))
+        if kind == "rate":
+            row = StaffLevelRate(staff_level_id=level.id, base_hourly_cents=4100, valid_from=day)
+        elif kind == "budget":
+            row = BudgetOverride(organisation_id=org_id, care_profile={"own": "5VV", "other": "6VV"}[case.target],
+                                 weekly_cents=88560, valid_from=day)
+        elif kind == "version":
+            row = ServiceVersion(service_id=case.live.ids["service"][case.target], minutes=30,
+                                 staff_level_id=level.id, valid_from=day)
+        else:
+            row = OrganisationSetting(organisation_id=org_id, valid_from=day, orange_from_pct=90,
+                                      red_above_pct=100, overhead_pct=20)
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+    return case.in_app(work)
+
+
+def on_dated(kind: str, template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=dated_row(case, kind))
 
 
 def on(kind: str, template: str) -> Callable[[Case], str]:
@@ -852,6 +921,96 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("billing_api.make_invoices", "POST"): Route(USER, fixed("/api/v1/admin/invoices"), roles=ADMIN_ONLY,
                                                  json=lambda case: {"month": "2026-01"}),
     ("billing_api.ledger_verify", "GET"): Route(USER, fixed("/api/v1/admin/ledger/verify"), roles=ADMIN_ONLY),
+    # -- running the organisation (issue 10): the administrator only, within the organisation
+    ("admin.settings", "GET"): Route(USER, fixed("/admin/settings"), roles=ADMIN_ONLY),
+    ("admin.settings", "POST"): Route(USER, fixed("/admin/settings"), roles=ADMIN_ONLY, redirect_to="/admin/settings",
+                                      form=lambda case: {"orange_from_pct": "90", "red_above_pct": "100",
+                                                         "overhead_pct": "20", "valid_from": fresh_settings_date()}),
+    ("admin.withdraw_settings", "POST"): Route(TARGETED, on_dated("setting", "/admin/settings/{id}/withdraw"),
+                                               per_target=EDITORS, kind="setting", form=no_fields,
+                                               redirect_to="/admin/settings"),
+    ("admin.users", "GET"): Route(USER, fixed("/admin/users"), roles=ADMIN_ONLY),
+    ("admin.users", "POST"): Route(USER, fixed("/admin/users"), roles=ADMIN_ONLY, redirect_to="/admin/users",
+                                   form=lambda case: {"name": "Matrix Nieuw", "email": fresh_email(), "roles": "carer",
+                                                      "password": "een-goed-wachtwoord"}),
+    ("admin.edit_user", "GET"): Route(TARGETED, on("user", "/admin/users/{id}"), per_target=EDITORS, kind="user"),
+    ("admin.edit_user", "POST"): Route(TARGETED, on("user", "/admin/users/{id}"), per_target=EDITORS, kind="user",
+                                       redirect_to="/admin/users",
+                                       form=lambda case: {"name": "Reserve", "email": fresh_email(), "roles": "carer",
+                                                          "active": "y"}),
+    ("admin.locations", "GET"): Route(USER, fixed("/admin/locations"), roles=ADMIN_ONLY),
+    ("admin.locations", "POST"): Route(USER, fixed("/admin/locations"), roles=ADMIN_ONLY,
+                                       redirect_to="/admin/locations",
+                                       form=lambda case: {"name": f"Matrixlocatie {next(_serial)}", "city": "Zwolle"}),
+    ("admin.edit_location", "GET"): Route(TARGETED, on("location", "/admin/locations/{id}"), per_target=EDITORS,
+                                          kind="location"),
+    ("admin.edit_location", "POST"): Route(TARGETED, on("location", "/admin/locations/{id}"), per_target=EDITORS,
+                                           kind="location", redirect_to="/admin/locations",
+                                           form=lambda case: {"name": f"Reservelocatie {next(_serial)}",
+                                                              "city": "Zwolle", "active": "y"}),
+    ("admin.teams", "GET"): Route(USER, fixed("/admin/teams"), roles=ADMIN_ONLY),
+    ("admin.teams", "POST"): Route(USER, fixed("/admin/teams"), roles=ADMIN_ONLY, redirect_to="/admin/teams",
+                                   form=lambda case: {"name": f"Matrixteam {next(_serial)}", "target_groups": "pg",
+                                                      "locations": str(case.live.ids["location"]["own"]),
+                                                      "capacity": "8"}),
+    ("admin.edit_team", "GET"): Route(TARGETED, on("spare_team", "/admin/teams/{id}"), per_target=EDITORS,
+                                      kind="spare_team"),
+    ("admin.edit_team", "POST"): Route(TARGETED, on("spare_team", "/admin/teams/{id}"), per_target=EDITORS,
+                                       kind="spare_team", redirect_to="/admin/teams",
+                                       form=lambda case: {"name": f"Reserveteam {next(_serial)}", "target_groups": "pg",
+                                                          "locations": str(case.live.ids["location"]["own"]),
+                                                          "capacity": "8", "active": "y"}),
+    ("admin_api.get_settings", "GET"): Route(USER, fixed("/api/v1/admin/settings"), roles=ADMIN_ONLY),
+    ("admin_api.change_settings", "POST"): Route(USER, fixed("/api/v1/admin/settings"), roles=ADMIN_ONLY,
+                                                 json=lambda case: {"orange_from_pct": 90, "red_above_pct": 100,
+                                                                    "overhead_pct": 20,
+                                                                    "valid_from": fresh_settings_date()}),
+    ("admin_api.withdraw_settings", "DELETE"): Route(TARGETED, on_dated("setting", "/api/v1/admin/settings/{id}"),
+                                                     per_target=EDITORS, kind="setting"),
+    ("admin_api.list_users", "GET"): Route(USER, fixed("/api/v1/admin/users"), roles=ADMIN_ONLY),
+    ("admin_api.create_user", "POST"): Route(USER, fixed("/api/v1/admin/users"), roles=ADMIN_ONLY,
+                                             json=lambda case: {"name": "Matrix Nieuw", "email": fresh_email(),
+                                                                "roles": ["carer"], "password": "een-goed-wachtwoord"}),
+    ("admin_api.update_user", "PATCH"): Route(TARGETED, on("user", "/api/v1/admin/users/{id}"), per_target=EDITORS,
+                                              kind="user", json=lambda case: {"name": "Reserve"}),
+    ("admin_api.list_locations", "GET"): Route(USER, fixed("/api/v1/admin/locations"), roles=ADMIN_ONLY),
+    ("admin_api.create_location", "POST"): Route(USER, fixed("/api/v1/admin/locations"), roles=ADMIN_ONLY,
+                                                 json=lambda case: {"name": f"Matrixlocatie {next(_serial)}"}),
+    ("admin_api.update_location", "PATCH"): Route(TARGETED, on("location", "/api/v1/admin/locations/{id}"),
+                                                  per_target=EDITORS, kind="location",
+                                                  json=lambda case: {"city": "Kampen"}),
+    ("admin_api.list_all_teams", "GET"): Route(USER, fixed("/api/v1/admin/teams"), roles=ADMIN_ONLY),
+    ("admin_api.create_team", "POST"): Route(USER, fixed("/api/v1/admin/teams"), roles=ADMIN_ONLY,
+                                             json=lambda case: {"name": f"Matrixteam {next(_serial)}",
+                                                                "locations": [case.live.ids["location"]["own"]],
+                                                                "target_groups": ["pg"], "capacity": 8}),
+    ("admin_api.update_team", "PATCH"): Route(TARGETED, on("spare_team", "/api/v1/admin/teams/{id}"),
+                                              per_target=EDITORS, kind="spare_team", json=lambda case: {"capacity": 9}),
+    ("admin_api.correct_rate", "PATCH"): Route(TARGETED, on_dated("rate", "/api/v1/admin/rates/{id}"),
+                                               per_target=EDITORS, kind="rate",
+                                               json=lambda case: {"base_hourly_cents": 4200}),
+    ("admin_api.withdraw_rate", "DELETE"): Route(TARGETED, on_dated("rate", "/api/v1/admin/rates/{id}"),
+                                                 per_target=EDITORS, kind="rate"),
+    ("admin_api.correct_budget", "PATCH"): Route(TARGETED, on_dated("budget", "/api/v1/admin/budgets/{id}"),
+                                                 per_target=EDITORS, kind="budget",
+                                                 json=lambda case: {"weekly_cents": 90000}),
+    ("admin_api.withdraw_budget", "DELETE"): Route(TARGETED, on_dated("budget", "/api/v1/admin/budgets/{id}"),
+                                                   per_target=EDITORS, kind="budget"),
+    ("admin_api.correct_version", "PATCH"): Route(TARGETED, on_dated("version", "/api/v1/admin/service-versions/{id}"),
+                                                  per_target=EDITORS, kind="version", json=lambda case: {"minutes": 35}),
+    ("admin_api.withdraw_version", "DELETE"): Route(TARGETED,
+                                                    on_dated("version", "/api/v1/admin/service-versions/{id}"),
+                                                    per_target=EDITORS, kind="version"),
+    ("catalogue.correct_rate", "POST"): Route(TARGETED, on_dated("rate", "/admin/catalogue/rates/{id}"),
+                                              per_target=EDITORS, kind="rate", redirect_to="/admin/catalogue",
+                                              form=lambda case: {"rate": "42,00", "action": "correct"}),
+    ("catalogue.correct_budget", "POST"): Route(TARGETED, on_dated("budget", "/admin/catalogue/budgets/{id}"),
+                                                per_target=EDITORS, kind="budget", redirect_to="/admin/catalogue",
+                                                form=lambda case: {"action": "withdraw"}),
+    ("catalogue.withdraw_version", "POST"): Route(TARGETED,
+                                                  on_dated("version", "/admin/catalogue/versions/{id}/withdraw"),
+                                                  per_target=EDITORS, kind="version", form=no_fields),
+    ("billing_api.list_payments", "GET"): Route(USER, fixed("/api/v1/admin/payments"), roles=ADMIN_ONLY),
     # The resident is named in the body, not in the URL.
     ("care_api.meter", "POST"): Route(TARGETED, fixed("/api/v1/meter"), per_target=PROPOSERS,
                                       json=lambda case: {"client_id": case.resident.id, **lines_json(case)}),

@@ -318,3 +318,25 @@ def test_a_withdrawn_choice_gives_its_place_to_the_waiting_list_at_once(market, 
     assert db.session.scalar(select(PlaceOffer.client_id).where(PlaceOffer.status == "open")) == waiting.id
     assert db.session.scalar(select(Notification.kind).where(Notification.user_id == waiting_user.id)) \
         == "place_offered"
+
+
+def test_a_deactivated_team_is_no_option_and_a_choice_of_it_lapses_on_its_monday(market, client, auth, db,
+                                                                                   at_thursday):
+    auth.login(market.email("family"))
+    assert post(client, auth, f"/api/v1/clients/{market.own.id}/team-choice",
+                {"team_id": market.other_team.id}).status_code == 201
+    market.other_team.active = False  # the administrator deactivates it (issue 10)
+    db.session.commit()
+    options = client.get(f"/api/v1/clients/{market.own.id}/team-options").get_json()
+    assert [row["team_id"] for row in options["teams"]] == [market.team.id]
+    refused = post(client, auth, f"/api/v1/clients/{market.own.id}/team-choice", {"team_id": market.other_team.id})
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "team_not_serving"
+
+    at_thursday.move_to(datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc))  # its Monday
+    auth.login(market.email("family"))
+    history = client.get(f"/api/v1/clients/{market.own.id}/team-history")
+    assert history.status_code == 200
+    assert history.get_json()["current_team_id"] == market.team.id
+    assert history.get_json()["choices"][0]["status"] == "withdrawn"
+    assert "team_choice_lapsed" in set(db.session.scalars(select(Notification.kind).where(
+        Notification.user_id == market.users["family"].id)))

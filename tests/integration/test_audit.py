@@ -208,11 +208,13 @@ def test_the_audit_page_filters_and_records_the_reading(history, auth, db):
     assert response.status_code == 200
     rows = table_rows(response.get_data(as_text=True))
     assert len(rows) == 2
-    assert all(row[1] == world.email("nurse") and row[3] == "read" for row in rows)
+    # The actor by name and e-mail address, the action in words (Dutch by default).
+    assert all(world.email("nurse") in row[1] and world.users["nurse"].name in row[1] and row[3] == "bekeken"
+               for row in rows)
     assert {row[5] for row in rows} == {world.own.name, world.other.name}
 
     by_client = table_rows(auth.client.get(f"/admin/audit?client={world.other.id}").get_data(as_text=True))
-    assert {row[3] for row in by_client} == {"read", "denied"} and len(by_client) == 2
+    assert {row[3] for row in by_client} == {"bekeken", "toegang geweigerd"} and len(by_client) == 2
 
     reads = events(db, action="read", object_type="audit_events", user_id=world.users["admin"].id)
     assert [r.detail for r in reads] == [f"action=read user={world.users['nurse'].id} client= page=1",

@@ -92,6 +92,7 @@ CLIENT_RULES = {
     Perm.WAITING_LIST_JOIN: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
     # Family contacts of the resident, whatever their rights; staff never rate.
     Perm.RATING_GIVE: ({"family", "view_only_family"}, set()),
+    Perm.ORG_ADMIN: ({"admin"}, {"admin"}),
 }
 TEAM_RULES = {
     Perm.TEAM_VIEW: (EVERYONE, EVERYONE),
