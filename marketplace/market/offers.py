@@ -238,9 +238,10 @@ class OfferCard:
 
 
 def organisation_teams(organisation_id: int) -> list[TeamRow]:
-    """The organisation's teams by name, with their location names and target groups, in three queries."""
+    """The organisation's active teams by name, with their location names and target groups, in three
+    queries (a deactivated team takes no new residents: it is no offer)."""
     teams = db.session.execute(select(Team.id, Team.name, Team.capacity).where(
-        Team.organisation_id == organisation_id).order_by(Team.name)).all()
+        Team.organisation_id == organisation_id, Team.active.is_(True)).order_by(Team.name)).all()
     ids = [row.id for row in teams]
     locations: dict[int, list[str]] = {team_id: [] for team_id in ids}
     groups: dict[int, list[str]] = {team_id: [] for team_id in ids}

@@ -360,6 +360,14 @@ def test_the_board_sees_offers_and_counts_but_never_a_residents_name(world, clie
     assert "Fijn team" in client.get(f"/teams/{world.team.id}/offer").get_data(as_text=True)
 
 
+def test_a_deactivated_team_is_no_offer(world, client, auth):
+    world.other_team.active = False
+    db.session.commit()
+    auth.login(world.email("family"))
+    page = client.get("/offers").get_data(as_text=True)
+    assert world.team.name in page and world.other_team.name not in page
+
+
 def test_a_freelancer_and_another_organisation_see_no_offers(world, client, auth):
     auth.login(world.email("freelancer"))
     assert client.get("/offers").status_code == 403
