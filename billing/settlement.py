@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import Flask, current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,13 @@ from teams.models import TeamAssignment
 from .domain import settlement_transfers
 from .ledger import accounts_for, savings_balances
 from .models import JournalEntry, LedgerLine
+
+def before_settlement(app: Flask, hook) -> None:
+    """Register ``hook(today)``, run in the settlement's transaction before a week is booked: the
+    market applies the team choices whose Monday has come, so each week is booked to the team of
+    its Monday without billing importing the market."""
+    app.extensions.setdefault("before_settlement", []).append(hook)
+
 
 def monday_of(week: str) -> date:
     """``"2026-W48"`` → Monday 23 November 2026. :raises InvalidWeek:"""
@@ -150,7 +158,7 @@ def settle_week(week: str | Week, actor=None, organisation_id: int | None = None
     attempt = 1
     while True:
         try:
-            return _settle(str(value), actor, organisation_id)  # keys from the normalised week
+            return _settle(str(value), actor, organisation_id, today or local_today())  # keys from the normalised week
         except IntegrityError:
             # Another run booked (or opened the accounts of) the same week at the same moment:
             # start again; it skips what is done.
@@ -160,8 +168,10 @@ def settle_week(week: str | Week, actor=None, organisation_id: int | None = None
             attempt += 1
 
 
-def _settle(week: str, actor, organisation_id: int | None) -> SettlementRun:
+def _settle(week: str, actor, organisation_id: int | None, today: date) -> SettlementRun:
     run = SettlementRun(week)
+    for hook in current_app.extensions.get("before_settlement", ()) if has_app_context() else ():
+        hook(today)
     query = select(Organisation).order_by(Organisation.id)
     if organisation_id is not None:
         query = query.where(Organisation.id == organisation_id)

@@ -24,6 +24,8 @@ from marketplace.core.db_types import local_today
 from marketplace.core.extensions import db
 from marketplace.core.passwords import hash_password
 from marketplace.core.roles import Role
+from marketplace.market.demo_choice import load_choices
+from marketplace.market.demo_offers import load_offers_and_ratings
 from teams.models import Team, TeamMembership
 
 DEMO_PASSWORD = "demo"
@@ -258,6 +260,8 @@ def load_demo() -> list[str]:
             continue
         organisation = load_organisation(spec, password_hash)
         db.session.flush()
+        load_offers_and_ratings(organisation)
+        load_choices(organisation)
         notifications.notify(db.session.scalars(select(User).where(User.organisation_id == organisation.id)),
                              "welcome")
         created.append(spec.name)

@@ -99,6 +99,8 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "INVITATION_DAYS": _int("INVITATION_DAYS", 7),
+        # How long a family has to accept a place offered from a team's waiting list.
+        "WAITING_OFFER_HOURS": _int("WAITING_OFFER_HOURS", 48),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 587),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),

@@ -47,6 +47,13 @@ class Perm(StrEnum):
     CATALOGUE_EDIT = "catalogue.edit"
     AUDIT_VIEW = "audit.view"
     ORG_AGGREGATES = "org.aggregates"
+    TEAM_CHOOSE = "team.choose"
+    WAITING_LIST_JOIN = "waiting_list.join"
+    TEAM_OFFER_VIEW = "team_offer.view"
+    TEAM_OFFER_EDIT = "team_offer.edit"
+    RATING_GIVE = "rating.give"
+    RATING_REPLY = "rating.reply"
+    RATING_HIDE = "rating.hide"
     # Running the organisation: settings, users, teams, locations (issue 10).
     ORG_ADMIN = "org.admin"
 

@@ -1,11 +1,56 @@
-"""The market's part of the app. Empty while the market is being built: its access rules,
-pages and payment purposes (``fulfilment.register``) come in here."""
+"""The market's part of the app: its tables, access rules, pages, API, OpenAPI paths, commands,
+notification kinds and its hook into billing's settlement."""
 from __future__ import annotations
 
+import click
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from billing.settlement import before_settlement
+from marketplace.core import openapi
+from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
+from . import models  # noqa: F401  (the market's tables)
+from . import openapi_choice, openapi_offers
+from .choice import apply_due_choices
+from .choice_api import bp as choice_api
+from .choice_views import bp as choice_views
+from .offer_api import bp as offer_api
+from .offer_views import bp as offer_views
+from .offers import initials
+from .waiting_list import expire_offers
+
+ASPECT_LABELS = {"care": _l("Care"), "attention": _l("Time and attention"), "communication": _l("Communication"),
+                 "reliability": _l("Reliability"), "atmosphere": _l("Atmosphere")}
+CHOICE_STATUS = {"pending": _l("waiting for its Monday"), "applied": _l("in effect"), "withdrawn": _l("withdrawn"),
+                 "replaced": _l("replaced by a later choice")}
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to register yet."""
+    app.register_blueprint(offer_views)
+    app.register_blueprint(offer_api)
+    app.register_blueprint(choice_views)
+    app.register_blueprint(choice_api)
+    openapi.register(app, openapi_offers.paths, openapi_offers.SCHEMAS)
+    openapi.register(app, openapi_choice.paths, openapi_choice.SCHEMAS)
+    register_labels(app, "aspect_label", ASPECT_LABELS)
+    register_labels(app, "choice_status", CHOICE_STATUS)
+    app.jinja_env.filters["mark"] = lambda average: percent_tenths(int(average * 10))
+    app.jinja_env.filters["team_initials"] = initials
+    # Each week is booked to the team of its Monday: choices whose Monday has come are applied first.
+    before_settlement(app, lambda today: apply_due_choices(today))
+    register_commands(app)
+
+
+def register_commands(app: Flask) -> None:
+    market = click.Group("market", help="The market: team choices and waiting lists.")
+
+    @market.command("expire-offers")
+    def expire_offers_command():
+        """Apply the team choices whose Monday has come, expire the waiting-list offers whose time is
+        up and offer open places to the next families (idempotent; for cron)."""
+        applied, expired, offered = expire_offers()
+        click.echo(f"choices applied: {applied}, offers expired: {expired}, offers made: {offered}")
+
+    app.cli.add_command(market)

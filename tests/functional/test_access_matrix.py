@@ -48,7 +48,9 @@ from marketplace.core.audit import Action, AuditEvent, Outcome
 from marketplace.core.extensions import db, limiter
 from marketplace.accounts.models import ApiToken, Invitation, OrganisationSetting, User
 from marketplace.accounts.notifications import Notification
+from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
+from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import (MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_location, make_team,
@@ -89,12 +91,22 @@ HEALTH_EDITORS = {"own": frozenset({"nurse"}), "other": frozenset()}
 ACCESS_LOG_READERS = {"own": frozenset({"resident", "family"}), "other": frozenset()}
 # Perm.PAYMENT_MAKE: family with *pay*, the resident.
 PAYERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
+# Perm.TEAM_CHOOSE and Perm.WAITING_LIST_JOIN: family with *decide*, the resident, the client supporter
+# on the family's behalf; no staff, no board.
+CHOOSERS = {"own": frozenset({"family", "resident", "client_supporter"}), "other": frozenset({"client_supporter"})}
 # Perm.PAYMENT_VIEW: the administrator and the payers.
 PAYMENT_VIEWERS = {"own": frozenset({"admin", "family", "resident"}), "other": frozenset({"admin"})}
 # Perm.TEAM_STATEMENT: administrator and board, and the team's own lead.
 TEAM_STATEMENT = {"own": frozenset({"admin", "board", "team_lead"}), "other": frozenset({"admin", "board"})}
 # Perm.TEAM_WORKLIST: the administrator and the team's own members.
 WORKLIST = {"own": frozenset({"admin", *TEAM}), "other": frozenset({"admin"})}
+# Perm.TEAM_OFFER_VIEW: everyone of the organisation with a relation to residents, the client supporter
+# and the board; not a freelancer (no residents of their own).
+OFFER_VIEWERS = {"own": frozenset(MATRIX_ROLES) - {"freelancer"}, "other": frozenset(MATRIX_ROLES) - {"freelancer"}}
+# Perm.TEAM_OFFER_EDIT and Perm.RATING_REPLY: the team's own lead.
+TEAM_LEAD = {"own": frozenset({"team_lead"}), "other": frozenset()}
+# Rating a team: a family contact of a resident the team served (T1 serves ``own``); staff never.
+RATERS = {"own": frozenset({"family"}), "other": frozenset()}
 # Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
 LOGGED_IN = frozenset(MATRIX_ROLES)
@@ -205,6 +217,13 @@ def build_live_world() -> LiveWorld:
     foreign_notification, = notifications.notify([world.foreign_admin], "welcome")
     db.session.commit()
     foreign_token = tokens.create_token(world.foreign_admin, "organisation B's").token
+    # A rating of each team, by a family the matrix users are not (rated on behalf of another
+    # team's resident: the matrix's own ratings of T1 for ``own`` never replace these).
+    ratings = {target: new_rating(team_id, resident.organisation_id, resident.id, author.id)
+               for target, team_id, resident, author in (
+                   ("own", world.team.id, world.other, world.view_only_family),
+                   ("other", world.other_team.id, world.own, world.view_only_family),
+                   ("foreign", world.foreign_team.id, world.foreign, world.foreign_admin))}
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -222,6 +241,9 @@ def build_live_world() -> LiveWorld:
             "point": points,
             "invoice": {target: invoice.id for target, invoice in invoices.items()},
             "payment": {target: payment.id for target, payment in payments.items()},
+            # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
+            "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
+            "rating": ratings,
             "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
                          "foreign": world.foreign.location_id},
@@ -345,6 +367,17 @@ class Case:
             return self.in_app(mine)
         return self.live.foreign_notification_id if self.target == "foreign" else self.live.other_user_notification_id
 
+    def fresh_rating(self) -> int:
+        """For ``own`` and ``other``: a fresh rating of the target's team, without a reply and not hidden
+        (a reply or hiding is done once); B's is its fixed one."""
+        if self.target == "foreign":
+            return self.live.ids["rating"]["foreign"]
+
+        def work():
+            rating = db.session.get(TeamRating, self.live.ids["rating"][self.target])
+            return new_rating(rating.team_id, rating.organisation_id, rating.client_id, rating.author_id)
+        return self.in_app(work)
+
     def invitation_token(self) -> str:
         """A fresh, open invitation for the ``own`` resident, issued by the administrator."""
         def work():
@@ -403,6 +436,50 @@ class Case:
             return health.add_observation(nurse, db.session.get(Client, self.resident.id), "matrix").id
         return self.in_app(work)
 
+    def pending_choice(self) -> None:
+        """A choice of the target resident's other team waits for its Monday (there is one to withdraw)."""
+        def work():
+            resident = db.session.get(Client, self.resident.id)
+            if db.session.scalar(select(TeamChoice.id).where(TeamChoice.client_id == resident.id,
+                                                             TeamChoice.status == "pending")) is None:
+                db.session.add(TeamChoice(organisation_id=resident.organisation_id, client_id=resident.id,
+                                          team_id=self.object_id("alt_team"), previous_team_id=resident.team_id,
+                                          chosen_by_id=self.live.user_ids["admin"], effective_from=date(2099, 1, 5)))
+                db.session.commit()
+        self.in_app(work)
+
+    def waiting_entry(self) -> int:
+        """The target resident waits for its other team; its entry's id."""
+        def work():
+            resident = db.session.get(Client, self.resident.id)
+            entry = db.session.scalar(select(WaitingEntry).where(
+                WaitingEntry.client_id == resident.id, WaitingEntry.team_id == self.object_id("alt_team"),
+                WaitingEntry.status == "waiting"))
+            if entry is None:
+                entry = WaitingEntry(organisation_id=resident.organisation_id, client_id=resident.id,
+                                     team_id=self.object_id("alt_team"), joined_by_id=self.live.user_ids["admin"])
+                db.session.add(entry)
+                db.session.commit()
+            return entry.id
+        return self.in_app(work)
+
+    def open_offer(self) -> int:
+        """An open offer of a place in its other team to the target resident."""
+        entry_id = self.waiting_entry()
+
+        def work():
+            offer = db.session.scalar(select(PlaceOffer).where(PlaceOffer.entry_id == entry_id,
+                                                               PlaceOffer.status == "open"))
+            if offer is None:
+                entry = db.session.get(WaitingEntry, entry_id)
+                now = datetime.now(timezone.utc)
+                offer = PlaceOffer(organisation_id=entry.organisation_id, entry_id=entry.id, client_id=entry.client_id,
+                                   team_id=entry.team_id, offered_at=now, expires_at=now + timedelta(hours=48))
+                db.session.add(offer)
+                db.session.commit()
+            return offer.id
+        return self.in_app(work)
+
     def email(self) -> str:
         return self.live.emails["family" if self.role == ANONYMOUS else self.role]
 
@@ -412,6 +489,20 @@ def working_lines(resident) -> list[LineInput]:
     planned = {line.service: line.per_week for line in versions.lines_of(versions.working_version(resident))}
     planned["C01"] = 7
     return [LineInput(code, per_week) for code, per_week in planned.items()]
+
+
+def new_rating(team_id: int, organisation_id: int, client_id: int, author_id: int) -> int:
+    """A new current rating of the team on behalf of the resident (the previous one becomes an earlier
+    one, still shown): written directly, as its eligibility is not what the matrix tests. Commits."""
+    db.session.execute(TeamRating.__table__.update().where(
+        TeamRating.team_id == team_id, TeamRating.client_id == client_id, TeamRating.status == "current")
+        .values(status="earlier"))
+    rating = TeamRating(organisation_id=organisation_id, team_id=team_id, client_id=client_id, author_id=author_id,
+                        recommend=True, comment="Matrixbeoordeling", care=8, attention=8, communication=8,
+                        reliability=8, atmosphere=8)
+    db.session.add(rating)
+    db.session.commit()
+    return rating.id
 
 
 def fresh_email() -> str:
@@ -482,6 +573,20 @@ def invitation_path(case: Case) -> str:
     return f"/invite/{case.invitation_token()}"
 
 
+def rating_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.fresh_rating())
+
+
+def offer_form(_case: Case) -> dict:
+    return {"text": "Wij zijn het team.", "way_of_working": "Rustig.", "languages": "Nederlands", "capacity": "12",
+            "action": "preview"}
+
+
+def rating_form(case: Case) -> dict:
+    return {"client_id": str(case.resident.id), "care": "8", "attention": "8", "communication": "8",
+            "reliability": "8", "atmosphere": "8", "recommend": "yes", "comment": ""}
+
+
 def token_path(template: str) -> Callable[[Case], str]:
     return lambda case: template.format(id=case.token_id())
 
@@ -504,6 +609,28 @@ def risk_path(template: str) -> Callable[[Case], str]:
 
 def point_path(template: str) -> Callable[[Case], str]:
     return lambda case: template.format(id=case.resident.id, point=case.open_point())
+
+
+def alt_team_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.resident.id, team=case.object_id("alt_team"))
+
+
+def pending_path(template: str) -> Callable[[Case], str]:
+    def path(case: Case) -> str:
+        case.pending_choice()
+        return template.format(id=case.resident.id)
+    return path
+
+
+def waiting_path(template: str) -> Callable[[Case], str]:
+    def path(case: Case) -> str:
+        case.waiting_entry()
+        return template.format(id=case.resident.id, team=case.object_id("alt_team"))
+    return path
+
+
+def offer_path(template: str) -> Callable[[Case], str]:
+    return lambda case: template.format(offer=case.open_offer())
 
 
 PUBLIC = "public"        # anyone, logged in or not; the target plays no part
@@ -659,6 +786,40 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("notifications_api.get_settings", "GET"): Route(USER, fixed("/api/v1/settings")),
     ("notifications_api.change_settings", "PATCH"): Route(USER, fixed("/api/v1/settings"),
                                                           json=lambda case: {"email_notifications": True}),
+    # -- teams' offers and ratings (issue 11); nobody sees a resident's name with a rating
+    ("offers.index", "GET"): Route(USER, fixed("/offers"), roles=OFFER_VIEWERS["own"]),
+    ("offers.team_offer", "GET"): Route(TARGETED, on("team", "/teams/{id}/offer"), per_target=OFFER_VIEWERS,
+                                        kind="team"),
+    ("offers.offer_history", "GET"): Route(TARGETED, on("team", "/teams/{id}/offer/history"),
+                                           per_target=OFFER_VIEWERS, kind="team"),
+    ("offers.edit_offer", "GET"): Route(TARGETED, on("team", "/teams/{id}/offer/edit"), per_target=TEAM_LEAD,
+                                        kind="team"),
+    ("offers.edit_offer", "POST"): Route(TARGETED, on("team", "/teams/{id}/offer/edit"), per_target=TEAM_LEAD,
+                                         kind="team", form=offer_form),
+    ("offers.rate_team", "GET"): Route(TARGETED, on("team", "/teams/{id}/ratings/new"), per_target=RATERS,
+                                       kind="team"),
+    ("offers.rate_team", "POST"): Route(TARGETED, on("team", "/teams/{id}/ratings/new"), per_target=RATERS,
+                                        kind="team", form=rating_form, redirect_to="/teams/{id}/offer"),
+    ("offers.reply", "POST"): Route(TARGETED, rating_path("/ratings/{id}/reply"), per_target=TEAM_LEAD,
+                                    kind="rating", form=lambda case: {"reply": "Dank u wel."}),
+    ("offers.hide", "POST"): Route(TARGETED, rating_path("/ratings/{id}/hide"), per_target=EDITORS,
+                                   kind="rating", form=lambda case: {"reason": "Matrix"}),
+    ("offers_api.get_offer", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/offer"),
+                                           per_target=OFFER_VIEWERS, kind="team"),
+    ("offers_api.put_offer", "PUT"): Route(TARGETED, on("team", "/api/v1/teams/{id}/offer"), per_target=TEAM_LEAD,
+                                           kind="team", json=lambda case: {"text": "Wij", "capacity": 12}),
+    ("offers_api.list_ratings", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/ratings"),
+                                              per_target=OFFER_VIEWERS, kind="team"),
+    # The resident is named in the body: the target's resident, rating the target's team.
+    ("offers_api.give_rating", "POST"): Route(
+        TARGETED, on("team", "/api/v1/teams/{id}/ratings"), per_target=RATERS, kind="team",
+        json=lambda case: {"client_id": case.resident.id, "recommend": True,
+                           "scores": {a: 8 for a in ("care", "attention", "communication", "reliability",
+                                                     "atmosphere")}}),
+    ("offers_api.reply", "POST"): Route(TARGETED, rating_path("/api/v1/ratings/{id}/reply"), per_target=TEAM_LEAD,
+                                        kind="rating", json=lambda case: {"text": "Dank u wel."}),
+    ("offers_api.hide", "POST"): Route(TARGETED, rating_path("/api/v1/ratings/{id}/hide"), per_target=EDITORS,
+                                       kind="rating", json=lambda case: {"reason": "Matrix"}),
     # -- a team's review worklist
     ("teams.review_worklist", "GET"): Route(TARGETED, on("team", "/teams/{id}/reviews"), per_target=WORKLIST,
                                             kind="team"),
@@ -903,6 +1064,39 @@ ROUTES: dict[tuple[str, str], Route] = {
     # The resident is named in the body, not in the URL.
     ("care_api.meter", "POST"): Route(TARGETED, fixed("/api/v1/meter"), per_target=PROPOSERS,
                                       json=lambda case: {"client_id": case.resident.id, **lines_json(case)}),
+    # -- the team choice and the waiting list (issue 11): a family chooses only for its own resident
+    ("market.team_options", "GET"): resident_route("/clients/{id}/teams", VIEWERS, shows_name=True),
+    ("market.choose_team", "GET"): Route(TARGETED, alt_team_path("/clients/{id}/teams/{team}/choose"),
+                                         per_target=VIEWERS, shows_name=True),
+    ("market.choose_team", "POST"): Route(TARGETED, alt_team_path("/clients/{id}/teams/{team}/choose"),
+                                          per_target=CHOOSERS, form=no_fields, redirect_to="/clients/{id}/teams"),
+    ("market.withdraw_choice", "POST"): resident_route("/clients/{id}/teams/withdraw", CHOOSERS, form=no_fields,
+                                                       redirect_to="/clients/{id}/teams"),
+    ("market.join_waiting_list", "POST"): Route(TARGETED, alt_team_path("/clients/{id}/teams/{team}/waiting-list"),
+                                                per_target=CHOOSERS, form=no_fields,
+                                                redirect_to="/clients/{id}/teams"),
+    ("market.leave_waiting_list", "POST"): Route(TARGETED,
+                                                 alt_team_path("/clients/{id}/teams/{team}/waiting-list/leave"),
+                                                 per_target=CHOOSERS, form=no_fields,
+                                                 redirect_to="/clients/{id}/teams"),
+    ("market.decide_offer", "POST"): Route(TARGETED, offer_path("/waiting-list/offers/{offer}/accept"),
+                                           per_target=CHOOSERS, form=no_fields, kind="offer"),
+    ("choice_api.team_options", "GET"): resident_route("/api/v1/clients/{id}/team-options", VIEWERS),
+    ("choice_api.team_history", "GET"): resident_route("/api/v1/clients/{id}/team-history", VIEWERS),
+    ("choice_api.choose_team", "POST"): resident_route("/api/v1/clients/{id}/team-choice", CHOOSERS,
+                                                       json=lambda case: {"team_id": case.object_id("alt_team")}),
+    ("choice_api.withdraw_choice", "DELETE"): Route(TARGETED, pending_path("/api/v1/clients/{id}/team-choice"),
+                                                    per_target=CHOOSERS),
+    ("choice_api.waiting_entries", "GET"): resident_route("/api/v1/clients/{id}/waiting-list", VIEWERS),
+    ("choice_api.join_waiting_list", "POST"): resident_route(
+        "/api/v1/clients/{id}/waiting-list", CHOOSERS, json=lambda case: {"team_id": case.object_id("alt_team")}),
+    ("choice_api.leave_waiting_list", "DELETE"): Route(TARGETED,
+                                                       waiting_path("/api/v1/clients/{id}/waiting-list/{team}"),
+                                                       per_target=CHOOSERS),
+    ("choice_api.accept_offer", "POST"): Route(TARGETED, offer_path("/api/v1/waiting-list/offers/{offer}/accept"),
+                                               per_target=CHOOSERS, kind="offer"),
+    ("choice_api.decline_offer", "POST"): Route(TARGETED, offer_path("/api/v1/waiting-list/offers/{offer}/decline"),
+                                                per_target=CHOOSERS, kind="offer"),
 }
 
 

@@ -16,6 +16,7 @@ import billing.access  # noqa: F401  (registers the rules)
 import care.access  # noqa: F401
 import marketplace.accounts.access  # noqa: F401
 import marketplace.board.access  # noqa: F401
+import marketplace.market.access  # noqa: F401
 import teams.access  # noqa: F401
 from care.access import Relations
 from marketplace.core.policy import Perm, can, missing_rules
@@ -87,12 +88,22 @@ CLIENT_RULES = {
     Perm.PAYMENT_REFUND: ({"admin"}, {"admin"}),
     Perm.CATALOGUE_EDIT: ({"admin"}, {"admin"}),
     Perm.RISK_RULES_EDIT: ({"admin"}, {"admin"}),
+    # A family with *decide*, the resident, or the client supporter on the family's behalf; no staff.
+    Perm.TEAM_CHOOSE: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
+    Perm.WAITING_LIST_JOIN: ({"family", "resident", "client_supporter"}, {"client_supporter"}),
+    # Family contacts of the resident, whatever their rights; staff never rate.
+    Perm.RATING_GIVE: ({"family", "view_only_family"}, set()),
     Perm.ORG_ADMIN: ({"admin"}, {"admin"}),
 }
 TEAM_RULES = {
     Perm.TEAM_VIEW: (EVERYONE, EVERYONE),
     Perm.TEAM_WORKLIST: ({"admin", *TEAM}, {"admin"}),
     Perm.TEAM_STATEMENT: ({"admin", "board", "team_lead"}, {"admin", "board"}),
+    # Everyone with a relation to residents, the client supporter and the board; not a freelancer.
+    Perm.TEAM_OFFER_VIEW: (EVERYONE - {"freelancer"}, EVERYONE - {"freelancer"}),
+    Perm.TEAM_OFFER_EDIT: ({"team_lead"}, set()),
+    Perm.RATING_REPLY: ({"team_lead"}, set()),
+    Perm.RATING_HIDE: ({"admin"}, {"admin"}),
 }
 ORGANISATION_RULES = {
     Perm.AUDIT_VIEW: {"admin"},
