@@ -318,6 +318,8 @@ def use_savings(client_id: int):
         savings_choice.set_use_savings(current_user, client, on)
     except savings_choice.NoActivePackage:
         flash(_("There is no active package yet."), "warning")
+    except versions.ConcurrentChange:
+        flash(_("Someone else saved at the same moment. Reload and try again."), "warning")
     else:
         flash(_("From now on, savings pay for what is above the budget first.") if on else
               _("Savings are no longer used for what is above the budget."), "success")

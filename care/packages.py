@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace.core import audit
 from marketplace.core.audit import Action
@@ -284,9 +284,19 @@ def sign_off(actor, client: Client, version_number: int, active_from: date | Non
     today = local_today()
     previous_active = active_version(client)
     before = reading_of(client, previous_active, today) if previous_active else None
+    # Claim the version with a conditional update before writing anything: two nurses (or one
+    # double click) signing at one moment sign once and tell the family once.
+    claimed = db.session.execute(
+        update(PackageVersion).where(PackageVersion.id == version.id,
+                                     PackageVersion.status == Status.SUBMITTED.value)
+        .values(status=Status.ACTIVE.value).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise NotSubmitted()
     log_access(actor, client, Action.UPDATE, HealthEvent.PACKAGE_CHECKED, version)
     for previous in db.session.scalars(select(PackageVersion).where(
-            PackageVersion.client_id == client.id, PackageVersion.status == Status.ACTIVE.value)):
+            PackageVersion.client_id == client.id, PackageVersion.status == Status.ACTIVE.value,
+            PackageVersion.id != version.id)):
         previous.status = Status.SUPERSEDED.value
     version.status = Status.ACTIVE.value
     version.signed_by_id = actor.id
