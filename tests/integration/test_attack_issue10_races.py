@@ -11,10 +11,13 @@ from care import packages, savings_choice
 from care.lines import LineInput
 from care.models import Client, PackageVersion
 from care.versions import ConcurrentChange, active_version
+from marketplace.accounts import admin as people
 from marketplace.accounts.models import User
 from marketplace.accounts.notifications import Notification
 from marketplace.core.extensions import db
+from marketplace.core.roles import Role
 from tests.conftest import together
+from tests.factories import make_user
 from tests.health_basis import record_risks
 
 CORE = {"C01": 7, "C02": 2, "C03": 7, "C07": 8, "C08": 3}
@@ -86,3 +89,20 @@ def test_a_savings_choice_on_a_package_the_nurse_replaced_meanwhile_keeps_her_pa
     db.session.expire_all()
     [active] = db.session.scalars(select(PackageVersion).where(PackageVersion.status == "active"))
     assert active.number == signed and {line.service.code: line.per_week for line in active.lines}["C08"] == 4
+
+
+def test_two_administrators_deactivating_each_other_at_once_leave_one(app, world):
+    first = world.users["admin"]
+    second = make_user(world.org, Role.ADMIN, email="second-admin@a.test")
+    db.session.commit()
+    pair = [(first.id, second.id), (second.id, first.id)]
+
+    def deactivate(i):
+        actor, target = (db.session.get(User, user_id) for user_id in pair[i])
+        return people.update_user(actor, target, name=target.name, email=target.email, roles=None,
+                                  active=False).id
+
+    results = together(app, 2, deactivate)
+    assert all(isinstance(r, (int, people.LastAdministrator)) for r in results), results
+    db.session.expire_all()
+    assert sum(db.session.get(User, user_id).active for user_id in (first.id, second.id)) == 1, results
