@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from care.models import PackageVersion
+from marketplace.accounts.models import User
 from marketplace.accounts.notifications import notify
 from marketplace.core.extensions import db
 from marketplace.core.outbox import OutboxMail
+from tests.health_basis import record_risks
 
 HUGE = "9" * 25  # more than any integer column holds (SQLite refuses to even bind it)
 
@@ -72,3 +74,48 @@ def test_a_deactivated_user_gets_no_mail_queued_before_and_a_new_address_gets_th
         "active": "y"})
     assert response.status_code == 302, response.status_code
     assert _unsent_to(old_nurse_address) == 0 and _unsent_to("nieuw-adres@a.test") == 1
+
+
+def _signed_package(world, client, auth) -> int:
+    """The nurse signs the worked example's package through the API; its number."""
+    record_risks(world.own, world.users["nurse"])
+    auth.login(world.email("nurse"))
+    own = world.own.id
+    body = {"lines": [{"service": c, "per_week": n} for c, n in
+                      {"H01": 21, "H04": 14, "H10": 14, "C01": 7, "C02": 2, "C03": 7, "C07": 8, "C08": 3}.items()]}
+    assert api(client, auth, "PUT", f"/api/v1/clients/{own}/package/draft", body).status_code == 200
+    number = api(client, auth, "POST", f"/api/v1/clients/{own}/package/draft/submit").get_json()["version"]["number"]
+    assert api(client, auth, "POST", f"/api/v1/clients/{own}/package/versions/{number}/sign").status_code == 200
+    auth.logout()
+    return number
+
+
+def test_a_view_only_family_contact_neither_uses_savings_nor_reads_the_sign_off(health_world, client, auth, db):
+    number = _signed_package(health_world, client, auth)
+    before = versions_count()
+    auth.login("viewonly@a.test")
+    own = health_world.own.id
+    answers = [
+        client.post(f"/clients/{own}/package/use-savings", data={"csrf_token": auth.csrf, "use_savings": "on"}),
+        api(client, auth, "PUT", f"/api/v1/clients/{own}/package/use-savings", {"use_savings": True}),
+        client.get(f"/clients/{own}/package/versions/{number}/sign"),
+        api(client, auth, "GET", f"/api/v1/clients/{own}/package/versions/{number}/sign-off"),
+    ]
+    assert [a.status_code for a in answers] == [403] * 4
+    for answer in answers:
+        assert not any(word in answer.get_data(as_text=True) for word in ("H01", "H04", "Medicatie", "Medication"))
+    assert versions_count() == before
+
+
+@pytest.mark.parametrize("address", ["admin@b.test", " ADMIN@B.test ", "Family@A.TEST"])
+def test_an_address_in_use_in_any_organisation_or_by_a_family_contact_makes_no_staff_account(
+        world, client, auth, db, address):
+    auth.login(world.email("admin"))
+    users = db.session.scalar(select(func.count()).select_from(User))
+    page = client.post("/admin/users", data={"csrf_token": auth.csrf, "name": "Nieuw", "email": address,
+                                             "roles": ["carer"], "password": "een-lang-wachtwoord"})
+    assert page.status_code == 422
+    answer = api(client, auth, "POST", "/api/v1/admin/users", {"name": "Nieuw", "email": address, "roles": ["carer"],
+                                                               "password": "een-lang-wachtwoord"})
+    assert answer.status_code == 422 and "email" in answer.get_json()["error"]["fields"]
+    assert db.session.scalar(select(func.count()).select_from(User)) == users

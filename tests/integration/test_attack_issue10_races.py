@@ -4,6 +4,8 @@ one version; a savings choice made on a package the nurse replaced meanwhile nev
 sign-off."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,9 +13,11 @@ from care import packages, savings_choice
 from care.lines import LineInput
 from care.models import Client, PackageVersion
 from care.versions import ConcurrentChange, active_version
-from marketplace.accounts import admin as people
-from marketplace.accounts.models import User
+from marketplace.accounts import admin as people, org_settings
+from marketplace.accounts.models import Organisation, OrganisationSetting, User
 from marketplace.accounts.notifications import Notification
+from marketplace.core.db_types import local_today
+from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
 from tests.conftest import together
@@ -106,3 +110,18 @@ def test_two_administrators_deactivating_each_other_at_once_leave_one(app, world
     assert all(isinstance(r, (int, people.LastAdministrator)) for r in results), results
     db.session.expire_all()
     assert sum(db.session.get(User, user_id).active for user_id in (first.id, second.id)) == 1, results
+
+
+def test_six_settings_changes_for_one_date_at_once_keep_one(app, world):
+    admin_id, org_id, day = world.users["admin"].id, world.org.id, local_today() + timedelta(days=7)
+
+    def change(i):
+        return org_settings.change_settings(db.session.get(User, admin_id), db.session.get(Organisation, org_id),
+                                            orange_from_pct=80 + i, red_above_pct=150, overhead_pct=20,
+                                            valid_from=day).id
+
+    results = together(app, 6, change)
+    assert all(isinstance(r, (int, InvalidInput)) for r in results), results
+    assert sum(isinstance(r, int) for r in results) == 1, results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(OrganisationSetting)) == 1
