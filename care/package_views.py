@@ -238,6 +238,9 @@ def sign(client_id: int, number: int):
         return redirect(url_for(".sign", client_id=client.id, number=exc.current.number))
     except packages.NotSubmitted:
         flash(_("Only a submitted version can be signed off."), "warning")
+    except InvalidInput as exc:
+        form.active_from.errors.append(exc.message)
+        return _sign_off_page(client, number, form, exc.message), 422
     except packages.HealthLineWithoutRisk as exc:
         return _sign_off_page(client, number, form, _unfounded_message(exc.codes)), 422
     except packages.PackageUncovered:

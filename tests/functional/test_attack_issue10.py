@@ -2,6 +2,8 @@
 column holds, other people's objects. Each answer is a clear 4xx and nothing changes; never a 500."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -119,3 +121,26 @@ def test_an_address_in_use_in_any_organisation_or_by_a_family_contact_makes_no_s
                                                                "password": "een-lang-wachtwoord"})
     assert answer.status_code == 422 and "email" in answer.get_json()["error"]["fields"]
     assert db.session.scalar(select(func.count()).select_from(User)) == users
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", (date.today() + timedelta(days=800)).isoformat()])
+def test_a_sign_off_date_more_than_two_years_ahead_is_refused(health_world, client, auth, db, day):
+    """A typo such as 9999-12-31 would supersede the active package and leave none for decades.
+    (A date in the past stays allowed: the team signs a package from the resident's start.)"""
+    record_risks(health_world.own, health_world.users["nurse"])
+    auth.login(health_world.email("nurse"))
+    own = health_world.own.id
+    body = {"lines": [{"service": c, "per_week": n} for c, n in
+                      {"H01": 21, "H04": 14, "H10": 14, "C01": 7, "C02": 2, "C03": 7, "C07": 8, "C08": 3}.items()]}
+    assert api(client, auth, "PUT", f"/api/v1/clients/{own}/package/draft", body).status_code == 200
+    number = api(client, auth, "POST", f"/api/v1/clients/{own}/package/draft/submit").get_json()["version"]["number"]
+    page = client.post(f"/clients/{own}/package/versions/{number}/sign",
+                       data={"csrf_token": auth.csrf, "active_from": day})
+    assert page.status_code == 422 and 'aria-describedby="active_from-error"' in page.get_data(as_text=True)
+    answer = api(client, auth, "POST", f"/api/v1/clients/{own}/package/versions/{number}/sign", {"active_from": day})
+    assert answer.status_code == 422 and "active_from" in answer.get_json()["error"]["fields"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(PackageVersion)
+                             .where(PackageVersion.status == "active")) == 0
+    for path in (f"/clients/{own}/budget", f"/clients/{own}/package", f"/clients/{own}/package/versions"):
+        assert client.get(path).status_code == 200, path
