@@ -239,6 +239,9 @@ def sign(client_id: int, number: int):
         return redirect(url_for(".sign", client_id=client.id, number=exc.current.number))
     except packages.NotSubmitted:
         flash(_("Only a submitted version can be signed off."), "warning")
+    except InvalidInput as exc:
+        form.active_from.errors.append(exc.message)
+        return _sign_off_page(client, number, form, exc.message), 422
     except packages.HealthLineWithoutRisk as exc:
         return _sign_off_page(client, number, form, _unfounded_message(exc.codes)), 422
     except packages.PackageUncovered:
@@ -319,6 +322,8 @@ def use_savings(client_id: int):
         savings_choice.set_use_savings(current_user, client, on)
     except savings_choice.NoActivePackage:
         flash(_("There is no active package yet."), "warning")
+    except versions.ConcurrentChange:
+        flash(_("Someone else saved at the same moment. Reload and try again."), "warning")
     else:
         flash(_("From now on, savings pay for what is above the budget first.") if on else
               _("Savings are no longer used for what is above the budget."), "success")

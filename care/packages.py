@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace.core import audit
 from marketplace.core.audit import Action
+from marketplace.core.calendar import add_months
 from marketplace.core.db_types import local_today, utcnow
 from marketplace.core.errors import AccessDenied, Conflict, DomainError, InvalidInput
 from marketplace.core.extensions import db
@@ -25,6 +26,8 @@ from .models import Client, PackageVersion
 from .models.packages import Status
 from .requirements import gaps_of, requirements
 from .versions import active_version, latest_with_status, lines_of, version_by_number, working_version, write_version
+
+SIGN_OFF_MONTHS_AHEAD = 24  # as the catalogue and the settings: a date further ahead is a typo
 
 
 class NothingToSubmit(DomainError):
@@ -260,12 +263,18 @@ def sign_off(actor, client: Client, version_number: int, active_from: date | Non
     contacts with *decide* or *pay* what it changes per week.
 
     :raises AccessDenied: the actor is not a nurse of the client's team.
+    :raises InvalidInput: ``active_from`` more than two years ahead.
     :raises VersionReplaced: the version was replaced since (``current`` is the one to sign).
     :raises NotSubmitted: the version is not waiting for sign-off.
     :raises HealthLineWithoutRisk: a health line that no active risk requires.
     :raises PackageUncovered: an active health risk is not covered at its minimum.
     """
     authorize(actor, Perm.PACKAGE_SIGN, client)
+    latest = add_months(local_today(), SIGN_OFF_MONTHS_AHEAD)
+    if active_from is not None and active_from > latest:
+        # A date further ahead is a typo (9999-12-31 would leave the resident without a package).
+        raise InvalidInput("active_from", _("A change can start at most two years ahead, on %(day)s at the latest.",
+                                            day=latest.isoformat()))
     version = db.session.scalar(select(PackageVersion).where(
         PackageVersion.client_id == client.id, PackageVersion.number == version_number))
     if version is not None and version.status == Status.REPLACED.value and version.submitted_at is not None:
@@ -284,9 +293,19 @@ def sign_off(actor, client: Client, version_number: int, active_from: date | Non
     today = local_today()
     previous_active = active_version(client)
     before = reading_of(client, previous_active, today) if previous_active else None
+    # Claim the version with a conditional update before writing anything: two nurses (or one
+    # double click) signing at one moment sign once and tell the family once.
+    claimed = db.session.execute(
+        update(PackageVersion).where(PackageVersion.id == version.id,
+                                     PackageVersion.status == Status.SUBMITTED.value)
+        .values(status=Status.ACTIVE.value).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise NotSubmitted()
     log_access(actor, client, Action.UPDATE, HealthEvent.PACKAGE_CHECKED, version)
     for previous in db.session.scalars(select(PackageVersion).where(
-            PackageVersion.client_id == client.id, PackageVersion.status == Status.ACTIVE.value)):
+            PackageVersion.client_id == client.id, PackageVersion.status == Status.ACTIVE.value,
+            PackageVersion.id != version.id)):
         previous.status = Status.SUPERSEDED.value
     version.status = Status.ACTIVE.value
     version.signed_by_id = actor.id

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import update
 
 from marketplace.core.db_types import local_today
 from marketplace.core.errors import DomainError
@@ -10,7 +11,7 @@ from marketplace.core.policy import Perm, authorize
 
 from .models import Client, PackageVersion
 from .models.packages import Status
-from .versions import active_version, write_version
+from .versions import ConcurrentChange, active_version, write_version
 
 
 class NoActivePackage(DomainError):
@@ -28,6 +29,8 @@ def set_use_savings(actor, client: Client, use_savings: bool) -> PackageVersion:
 
     :raises AccessDenied: not a family contact with *decide*, nor the resident.
     :raises NoActivePackage: nothing active yet.
+    :raises ConcurrentChange: the active package changed meanwhile (the nurse signed a new one,
+        or the same choice was sent twice at once): nothing is written.
     """
     authorize(actor, Perm.PACKAGE_USE_SAVINGS, client)
     active = active_version(client)
@@ -35,6 +38,14 @@ def set_use_savings(actor, client: Client, use_savings: bool) -> PackageVersion:
         raise NoActivePackage()
     if active.use_savings == use_savings:
         return active
+    # Claim the package the choice was made on before writing anything: a conditional update,
+    # so a sign-off in between is never undone by its old lines, and twenty clicks write once.
+    claimed = db.session.execute(
+        update(PackageVersion).where(PackageVersion.id == active.id, PackageVersion.status == Status.ACTIVE.value)
+        .values(status=Status.SUPERSEDED.value).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ConcurrentChange()
     reason = _("Savings used for what is above the budget") if use_savings else \
         _("Savings no longer used for what is above the budget")
     version = write_version(actor, client, {line.service.code: line.per_week for line in active.lines}, use_savings,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.core import audit
+from marketplace.core import audit, outbox
 from marketplace.core.audit import Action
 from marketplace.core.errors import Conflict, InvalidInput
 from marketplace.core.extensions import db
@@ -168,6 +168,7 @@ def update_user(actor, user: User, *, name: str, email: str, roles: Iterable[str
     if email != user.email:
         changes.append("email")
         user.email = email
+        outbox.readdress_unsent(user.id, email)  # not to the old address any more
     if wanted != user.roles:
         changes.append(f"roles={','.join(sorted(wanted))}")
         keep = [row for row in user.role_rows if Role(row.role) in wanted]
@@ -177,6 +178,7 @@ def update_user(actor, user: User, *, name: str, email: str, roles: Iterable[str
         user.active = active
         if not active:
             user.session_nonce = new_session_nonce()  # ends every session now
+            outbox.readdress_unsent(user.id, None)  # and no mail goes out to it any more
     db.session.flush()
     if was_admin and not (Role.ADMIN in wanted and active) and _active_admins(user.organisation_id) == 0:
         db.session.rollback()

@@ -17,7 +17,7 @@ import smtplib
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import ForeignKey, Index, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import mail
@@ -108,6 +108,16 @@ def deliver(limit: int = 100) -> tuple[int, int]:
                 .execution_options(synchronize_session=False))
         db.session.commit()
     return sent, failed
+
+
+def readdress_unsent(user_id: int, to: str | None) -> int:
+    """The user's messages not sent yet go to their new address, or (``None``: the account was
+    deactivated) are dropped. Adds to the caller's transaction. :returns: how many."""
+    query = update(OutboxMail) if to is not None else delete(OutboxMail)
+    query = query.where(OutboxMail.user_id == user_id, OutboxMail.sent_at.is_(None))
+    if to is not None:
+        query = query.values(to=to)
+    return db.session.execute(query.execution_options(synchronize_session=False)).rowcount
 
 
 def queued_for(*, organisation_id: int | None = None, user_id: int | None = None, limit: int = 100) -> list[OutboxMail]:

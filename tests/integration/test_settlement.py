@@ -676,15 +676,24 @@ def test_the_invoice_shows_its_weeks_to_the_family(invoiced, client, auth, db):
     auth.login(world.email("family"))
 
     body = client.get(f"/api/v1/clients/{world.own.id}/invoices").get_json()
-    assert body["invoices"] == [{"id": invoice.id, "client_id": world.own.id, "month": "2026-11", "sequence": 1, "due_cents": 3580,
+    # Invoiced on the (time-travelled) day of create_invoices, due 14 days later.
+    assert body["invoices"] == [{"id": invoice.id, "client_id": world.own.id, "month": "2026-11", "sequence": 1,
+                                 "number": f"202611-{invoice.id:06d}", "issued_on": "2027-01-11",
+                                 "due_on": "2027-01-25", "overdue": False, "due_cents": 3580,
                                  "amount_cents": 3580, "status": "open",
-                                 "weeks": [{"week": "2026-W48", "amount_cents": 1790},
-                                           {"week": "2026-W49", "amount_cents": 1790}]}]
+                                 "weeks": [{"week": "2026-W48", "monday": "2026-11-23", "amount_cents": 1790},
+                                           {"week": "2026-W49", "monday": "2026-11-30", "amount_cents": 1790}]}]
     page = client.get(f"/clients/{world.own.id}/invoices")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "2026-W48" in html and "2026-W49" in html
-    assert "€ 17,90" in html and "€ 35,80" in html
+    # A family reads weeks as dates, not ISO week numbers (issue 10, words people understand).
+    assert "november 2026" in html and f"202611-{invoice.id:06d}" in html
+    page = client.get(f"/clients/{world.own.id}/invoices/{invoice.id}")
+    assert page.status_code == 200
+    weeks = page.get_data(as_text=True)
+    # A family reads weeks as dates, not ISO week numbers (issue 10, words people understand).
+    assert "23 november" in weeks and "30 november" in weeks and "2026-W48" not in weeks
+    assert "€ 17,90" in weeks and "€ 35,80" in html
     assert f"/clients/{world.own.id}/invoices/{invoice.id}/pay" in html  # the Pay button
 
 
