@@ -188,8 +188,6 @@ def put_draft(client_id: int):
         raise _invalid(exc)
     except meter.ClientHasNoBudget:
         raise _no_budget()
-    except versions.ConcurrentChange:
-        raise ApiError(409, "conflict", _("Someone else saved at the same moment. Reload and try again."))
     return jsonify(draft=version_json(version, versions.visible_lines(current_user, client, version),
                                       meter.reading_of(client, version, local_today())))
 
@@ -304,8 +302,6 @@ def take_over_proposal(client_id: int, number: int):
         raise _invalid(exc)
     except meter.ClientHasNoBudget:
         raise _no_budget()
-    except versions.ConcurrentChange:
-        raise ApiError(409, "conflict", _("Someone else saved at the same moment. Reload and try again."))
     return jsonify(draft=version_json(draft, versions.visible_lines(current_user, client, draft),
                                       meter.reading_of(client, draft, local_today())))
 

@@ -12,6 +12,11 @@ def asked_for_api_access(user) -> bool:
     return bool(getattr(user, "api_access", False))
 
 
+def chooses_api_access(user) -> bool:
+    """Only a family contact without a staff role chooses API tokens; staff always may, residents never."""
+    return user.has_role(Role.FAMILY) and not user.has_role(*STAFF_ROLES)
+
+
 @rule(Perm.API_TOKEN_CREATE, needs_target=False)
 def api_token_create(user, _target) -> bool:
     """Tokens are for staff, and for family contacts who asked for them; never for a resident."""

@@ -122,13 +122,6 @@ class User(UserMixin, db.Model):
         return f"{self.id}.{self.session_nonce}"
 
     @property
-    def may_use_api_tokens(self) -> bool:
-        """Staff always; family contacts who asked for tokens in their settings; residents never."""
-        if self.roles - {Role.FAMILY, Role.RESIDENT}:
-            return True
-        return Role.FAMILY in self.roles and self.api_access
-
-    @property
     def primary_role(self) -> Role | None:
         """The role that shapes the home page and navigation: the most privileged one."""
         for role in (Role.ADMIN, Role.BOARD, Role.TEAM_LEAD, Role.NURSE, Role.CARER,

@@ -9,9 +9,10 @@ from marketplace.core.api import json_body
 from marketplace.core.errors import ApiError
 from marketplace.core.extensions import csrf
 from marketplace.core.numbers import int_arg
-from marketplace.core.roles import Role
+from marketplace.core.policy import Perm, can
 
 from . import notifications
+from .access import chooses_api_access
 
 bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # session writes are checked in security.api_csrf; bearer tokens need none
@@ -23,7 +24,7 @@ def notification_json(n) -> dict:
 
 
 def settings_json(user) -> dict:
-    return {"email_notifications": user.email_notifications, "api_access": user.may_use_api_tokens}
+    return {"email_notifications": user.email_notifications, "api_access": can(user, Perm.API_TOKEN_CREATE)}
 
 
 @bp.get("/notifications")
@@ -61,7 +62,7 @@ def change_settings():
     for name, value in data.items():
         if not isinstance(value, bool):
             raise ApiError(422, "invalid", _("Some of what you entered is not valid."), {name: _("Use true or false.")})
-    if "api_access" in data and not (Role.FAMILY in user.roles and not user.roles - {Role.FAMILY, Role.RESIDENT}):
+    if "api_access" in data and not chooses_api_access(user):
         raise ApiError(422, "invalid", _("Some of what you entered is not valid."),
                        {"api_access": _("Only family contacts choose this; staff always may use tokens.")})
     notifications.update_settings(user, email_notifications=data.get("email_notifications", user.email_notifications),

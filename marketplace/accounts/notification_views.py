@@ -12,6 +12,7 @@ from marketplace.core.numbers import int_arg
 from marketplace.core.roles import Role
 
 from . import notifications
+from .access import chooses_api_access
 from .forms import SettingsForm
 
 bp = Blueprint("notifications", __name__)
@@ -62,7 +63,7 @@ def read_all():
 @login_required
 def settings():
     user = current_user._get_current_object()
-    asks_for_tokens = Role.FAMILY in user.roles and not user.roles - {Role.FAMILY, Role.RESIDENT}
+    asks_for_tokens = chooses_api_access(user)
     form = SettingsForm(obj=user)
     if not asks_for_tokens:
         del form.api_access
