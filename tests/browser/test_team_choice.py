@@ -53,7 +53,8 @@ def test_compare_choose_wait_and_accept_an_offered_place(page: Page, live_server
     add_contact(neighbour, neighbour_family, view=True, decide=True)
     db.session.commit()
     monday = next_monday(local_today())
-    shown_monday = format_date(monday, "long", locale="en")
+    # English in the Netherlands' order: "7 December 2026" (issue 10).
+    shown_monday = format_date(monday, "d MMMM y", locale="en")
 
     # 1. A family member compares the three teams serving the resident, side by side.
     log_in(page, base, world.users["family"].email)
