@@ -31,6 +31,7 @@ class Order:
     description: str
     metadata: dict[str, str]
     invoice_id: int | None = None
+    expires_at: int | None = None  # when the checkout must lapse (Unix seconds), e.g. with a booking's hold
 
 
 class Purpose(Protocol):
@@ -52,6 +53,10 @@ class Purpose(Protocol):
 
     def changed(self, payment: Payment) -> None:
         """The payment was paid, refunded or cancelled (in the webhook's transaction; flushes only)."""
+
+    # Optional: ``return_url(actor, payment) -> str``, the page the payer comes back to after the
+    # checkout (it authorizes the actor itself); without it, billing's own payment page.
+
 
 
 class UnknownPurpose(InvalidInput):

@@ -36,6 +36,9 @@ class CheckoutRequest:
     cancel_url: str
     metadata: dict[str, str]
     customer_email: str | None = None
+    # When the checkout lapses (Unix seconds; Stripe takes 30 minutes to 24 hours ahead): a
+    # booking's checkout lapses with its hold. None: Stripe's default of 24 hours.
+    expires_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class StripeGateway:
         }
         if request.customer_email:
             params["customer_email"] = request.customer_email
+        if request.expires_at is not None:
+            params["expires_at"] = request.expires_at
         try:
             session = self.client.v1.checkout.sessions.create(
                 params, options={"idempotency_key": f"checkout-{request.reference}"})

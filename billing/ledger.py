@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import func, select
 
 from marketplace.core.db_types import local_today, utcnow
@@ -146,7 +147,15 @@ def verify(organisation_id: int | None = None) -> list[Breach]:
         JournalEntry.organisation_id).group_by(JournalEntry.reverses_id).having(func.count() > 1)).all()
     breaches += [Breach("entry reversed twice", str(entry_id)) for entry_id, _ in reversed_twice]
     breaches += _business(organisation_id, in_org)
+    for extra_check in (current_app.extensions.get("ledger_checks", []) if has_app_context() else []):
+        breaches += [Breach(rule, detail) for rule, detail in extra_check(organisation_id)]
     return breaches
+
+
+def register_check(app: Flask, check) -> None:
+    """Add a check of a payment purpose's business to :func:`verify` (at start-up):
+    ``check(organisation_id | None)`` returns a list of ``(rule, detail)`` breaches."""
+    app.extensions.setdefault("ledger_checks", []).append(check)
 
 
 def _business(organisation_id: int | None, in_org) -> list[Breach]:

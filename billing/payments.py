@@ -89,6 +89,7 @@ def start_payment(actor, purpose: str, reference_id: int) -> Payment:
         metadata={"payment_id": str(payment.id), **order.metadata, "client_id": str(order.client_id),
                   "organisation_id": str(order.organisation_id)},
         customer_email=actor.email,
+        expires_at=order.expires_at,
     )
     payment_id = payment.id
     db.session.commit()  # the reservation; from here on no lock and no transaction is held
@@ -250,6 +251,30 @@ def request_refund(actor, payment: Payment, amount_cents: int) -> str:
     refund_id = _ask_provider_for_refund(payment_id, intent, amount_cents, requested_before)
     audit.record(Action.UPDATE, actor=actor, client_id=client_id, object_type="payments", object_id=payment_id,
                  detail=f"refund {refund_id} of {amount_cents} cents requested")
+    db.session.commit()
+    return refund_id
+
+
+def refund_for_purpose(payment_id: int, amount_cents: int) -> str | None:
+    """Give back ``amount_cents`` of a payment because its purpose decided so (a cancelled
+    booking), after the caller authorized it and committed its own change: reserve, then ask the
+    provider outside any transaction. It is booked when the provider's event arrives.
+
+    :returns: the provider's refund id, or None when nothing more can be refunded.
+    :raises GatewayError: the provider refused (the reservation is given back).
+    """
+    payment = db.session.get(Payment, payment_id, populate_existing=True)
+    if payment is None or amount_cents <= 0:
+        return None
+    intent = payment.provider_payment_id
+    requested_before = _reserve_refund(payment_id, amount_cents)
+    if requested_before is None:
+        db.session.rollback()
+        return None
+    refund_id = _ask_provider_for_refund(payment_id, intent, amount_cents, requested_before)
+    audit.record(Action.UPDATE, organisation_id=payment.organisation_id, client_id=payment.client_id,
+                 object_type="payments", object_id=payment_id,
+                 detail=f"refund {refund_id} of {amount_cents} cents requested ({payment.purpose})")
     db.session.commit()
     return refund_id
 

@@ -20,6 +20,7 @@ from marketplace.core.policy import Perm, authorize, can, get_in_scope, load
 from teams.models import Team
 
 from . import history, invoices, payments, settlement, statements, webhooks
+from .fulfilment import purpose_of
 from .gateway import GatewayError, event_payload, is_demo, sign
 from .ledger import verify
 from .models import CopayInvoice, Payment, PaymentStatus
@@ -102,6 +103,9 @@ def payment_return(payment_id: int):
     if payment is None:
         raise NotInScope()
     client = clients.get_client(current_user, payment.client_id)
+    return_url = getattr(purpose_of(payment.purpose), "return_url", None)
+    if return_url is not None:
+        return redirect(return_url(current_user, payment))  # the purpose's own page says what happened
     authorize(current_user, Perm.PAYMENT_VIEW, client)
     return render_template("billing/payment_return.html", payment=payment, client=client)
 
@@ -247,9 +251,6 @@ def admin_refund(payment_id: int):
     else:
         if is_demo():
             # Demo: the provider's refund event, signed, through the same webhook handling.
-            obj = {"id": refund_id, "object": "refund", "amount": amount, "currency": "eur",
-                   "payment_intent": payment.provider_payment_id, "status": "succeeded"}
-            body = event_payload("refund.created", obj)
-            webhooks.handle(body.encode(), sign(body, current_app.config["STRIPE_WEBHOOK_SECRET"]))
+            webhooks.deliver_demo_refund(refund_id, amount, payment.provider_payment_id)
         flash(_("The refund is requested."), "success")
     return redirect(url_for(".admin"))

@@ -188,11 +188,28 @@ def _give_back_overpayment(session_id: str) -> None:
         return
     for payment_id, refund_id, amount in payments.overpayments_to_refund([payment.id]):
         if is_demo():
-            intent = db.session.get(Payment, payment_id).provider_payment_id
-            body = event_payload("refund.created", {"id": refund_id, "object": "refund", "amount": amount,
-                                                    "currency": "eur", "payment_intent": intent,
-                                                    "status": "succeeded"})
-            handle(body.encode(), sign(body, current_app.config["STRIPE_WEBHOOK_SECRET"]))
+            deliver_demo_refund(refund_id, amount, db.session.get(Payment, payment_id).provider_payment_id)
+
+
+def deliver_demo_refund(refund_id: str, amount_cents: int, payment_intent: str | None) -> None:
+    """The offline demo provider's ``refund.created``, signed, through the same webhook handling
+    (Stripe sends it by itself)."""
+    body = event_payload("refund.created", {"id": refund_id, "object": "refund", "amount": amount_cents,
+                                            "currency": "eur", "payment_intent": payment_intent,
+                                            "status": "succeeded"})
+    handle(body.encode(), sign(body, current_app.config["STRIPE_WEBHOOK_SECRET"]))
+
+
+def refund_through_provider(payment_id: int, amount_cents: int) -> str | None:
+    """Give back ``amount_cents`` of a payment for its purpose (see payments.refund_for_purpose);
+    in the demo, the provider's event follows at once. Call it after committing.
+
+    :raises GatewayError: the provider refused.
+    """
+    refund_id = payments.refund_for_purpose(payment_id, amount_cents)
+    if refund_id is not None and is_demo():
+        deliver_demo_refund(refund_id, amount_cents, db.session.get(Payment, payment_id).provider_payment_id)
+    return refund_id
 
 
 def _one_at_a_time(key: str) -> None:

@@ -86,8 +86,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
-        message = error.message if error.status == 422 else None
-        return error_response(error.status, message, None if error.status == 409 else error.code, error.fields)
+        # A named conflict (``slot_taken``, ``team_full``) says what clashed, in words for people;
+        # the plain one keeps the generic "saved by someone else" (its message is for the log).
+        named = error.status == 409 and error.code != "conflict"
+        message = error.message if error.status == 422 or named else None
+        return error_response(error.status, message, error.code if error.status != 409 or named else None,
+                              error.fields)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

@@ -56,6 +56,15 @@ class Perm(StrEnum):
     RATING_HIDE = "rating.hide"
     # Running the organisation: settings, users, teams, locations (issue 10).
     ORG_ADMIN = "org.admin"
+    # Extras (issue 12): browse, offer and edit, book and pay, see, cancel, deliver, rate.
+    EXTRA_VIEW = "extra.view"
+    EXTRA_EDIT = "extra.edit"
+    EXTRA_REVENUE = "extra.revenue"
+    BOOKING_MAKE = "booking.make"
+    BOOKING_VIEW = "booking.view"
+    BOOKING_CANCEL = "booking.cancel"
+    BOOKING_PROVIDE = "booking.provide"
+    BOOKING_RATE = "booking.rate"
 
 
 Check = Callable[[object, object], bool]

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from billing import fulfilment
 from billing.settlement import before_settlement
 from marketplace.core import openapi
 from marketplace.core.i18n import percent_tenths, register_labels
@@ -13,6 +14,7 @@ from marketplace.core.i18n import percent_tenths, register_labels
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
 from . import openapi_choice, openapi_offers
+from .bookings import ExtraBookingPurpose
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
 from .choice_views import bp as choice_views
@@ -40,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["team_initials"] = initials
     # Each week is booked to the team of its Monday: choices whose Monday has come are applied first.
     before_settlement(app, lambda today: apply_due_choices(today))
+    fulfilment.register(app, ExtraBookingPurpose())
     register_commands(app)
 
 

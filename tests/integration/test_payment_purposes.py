@@ -94,7 +94,7 @@ def test_a_refund_is_requested_outside_any_transaction(app, world, no_lock_gatew
 
 def test_a_payment_of_an_unregistered_purpose_is_refused_with_a_clear_error(app, world, no_lock_gateway):
     with app.test_request_context(), pytest.raises(fulfilment.UnknownPurpose) as refused:
-        payments.start_payment(world.users["family"], "extra_booking", 1)
+        payments.start_payment(world.users["family"], "gift_shop", 1)
     assert refused.value.status == 422 and refused.value.field == "purpose"
     with app.test_request_context(headers={"Accept-Language": "nl"}):
         assert str(refused.value.message) == "Voor dit doel kan niet betaald worden."

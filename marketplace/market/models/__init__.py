@@ -1,8 +1,11 @@
 """Tables of the market, one module per idea."""
+from .bookings import Booking, ExtraRating
 from .choices import ChoiceStatus, TeamChoice
+from .extras import AvailabilityException, AvailabilityPattern, Extra, MarketSettings, Provider, ProviderKind
 from .offers import TeamOffer
 from .ratings import RatingStatus, TeamRating
 from .waiting import EntryStatus, OfferStatus, PlaceOffer, WaitingEntry
 
-__all__ = ["ChoiceStatus", "EntryStatus", "OfferStatus", "PlaceOffer", "RatingStatus", "TeamChoice", "TeamOffer",
+__all__ = ["AvailabilityException", "AvailabilityPattern", "Booking", "ChoiceStatus", "Extra", "ExtraRating",
+           "MarketSettings", "Provider", "ProviderKind", "EntryStatus", "OfferStatus", "PlaceOffer", "RatingStatus", "TeamChoice", "TeamOffer",
            "TeamRating", "WaitingEntry"]
