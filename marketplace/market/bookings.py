@@ -421,7 +421,7 @@ class ExtraBookingPurpose:
             notices.refunded(booking, payment.refunded_cents - payment.overpaid_cents)
 
     def return_url(self, actor, payment: Payment) -> str:
-        return url_for("extras.booking", booking_id=payment.reference_id)
+        return url_for("bookings.booking", booking_id=payment.reference_id)
 
 
 # -- cancelling, answering, delivering -------------------------------------------------------------
