@@ -14,7 +14,7 @@ from marketplace.core.i18n import percent_tenths, register_labels
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
 from . import openapi_choice, openapi_earnings, openapi_offers
-from .bookings import ExtraBookingPurpose
+from .bookings import ExtraBookingPurpose, retry_refunds
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
 from .choice_views import bp as choice_views
@@ -63,5 +63,11 @@ def register_commands(app: Flask) -> None:
         up and offer open places to the next families (idempotent; for cron)."""
         applied, expired, offered = expire_offers()
         click.echo(f"choices applied: {applied}, offers expired: {expired}, offers made: {offered}")
+
+    @market.command("retry-refunds")
+    def retry_refunds_command():
+        """Ask the payment provider again for refunds of cancelled bookings it could not be asked
+        for (idempotent; for cron)."""
+        click.echo(f"refunds asked: {retry_refunds()}")
 
     app.cli.add_command(market)
