@@ -13,7 +13,7 @@ STARS = [SelectChoice(str(n), str(n)) for n in range(5, 0, -1)]
 
 
 class MarkForm(FlaskForm):
-    outcome = RadioField(_l("Outcome"), choices=[("delivered", _l("Delivered")), ("no_show", _l("No-show"))],
+    outcome = RadioField(_l("Outcome"), choices=[SelectChoice("delivered", _l("Delivered")), SelectChoice("no_show", _l("No-show"))],
                          validators=[InputRequired()])
 
 
@@ -22,7 +22,7 @@ class ProviderCancelForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    accept = RadioField(_l("Answer"), choices=[("yes", _l("Confirm")), ("no", _l("Decline"))],
+    accept = RadioField(_l("Answer"), choices=[SelectChoice("yes", _l("Confirm")), SelectChoice("no", _l("Decline"))],
                         validators=[InputRequired()])
     reason = TextAreaField(_l("Reason (when you decline)"), validators=[Optional(), Length(max=500)])
 

@@ -17,6 +17,7 @@ from marketplace.core.numbers import date_arg
 from marketplace.core.policy import Perm
 
 from . import bookings, provider
+from .booking_notices import family_link
 from .extras_domain import Canceller
 from .models import Booking
 from .provider_forms import AnswerForm, ExtraRatingForm, MarkForm, ProviderCancelForm
@@ -147,7 +148,8 @@ def rate(booking_id: int):
             status = refused.status
         else:
             flash(_("Thank you for rating %(extra)s.", extra=booking.extra.title), "success")
-            return redirect(url_for("bookings.booking", booking_id=booking.id), 303)
+            # H2's booking page (bookings.booking), at the path booking_notices links to.
+            return redirect(family_link(booking), 303)
     return render_template("market/provider_rating.html", booking=booking, rating_form=form,
                            rating=provider.rating_of(booking.id), may_rate=True), status
 
