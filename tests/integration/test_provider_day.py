@@ -18,7 +18,8 @@ from marketplace.core.roles import Role
 from marketplace.market import bookings, provider
 from marketplace.market.extras_domain import BookingStatus
 from marketplace.market.models import Booking, ExtraRating
-from tests.conftest import csrf_from
+from marketplace.accounts.models import User
+from tests.conftest import csrf_from, together
 from tests.factories import add_member, make_user
 from tests.integration.test_extra_bookings_core import make_extra, pay_by_event, slot
 
@@ -324,3 +325,32 @@ def test_the_reminder_goes_once_the_day_before_to_family_and_provider(app, clien
     assert later and held
     # The day after, the next one is reminded.
     assert provider.remind_bookings(today + timedelta(days=1)) == 1
+
+
+# -- at the same moment (both backends) -----------------------------------------------------------
+
+def test_reminder_runs_at_the_same_moment_remind_once(app, client, world, extra):
+    booking_id = confirmed(app, client, world, extra, local_start(local_today() + timedelta(days=1), 11))
+    today = local_today()
+    results = together(app, 4, lambda i: provider.remind_bookings(today))
+    assert sorted(results) == [0, 0, 0, 1], results
+    db.session.expire_all()
+    assert kinds_for(world.users["family"]).count("booking_reminder") == 1
+    assert db.session.get(Booking, booking_id).reminded_at is not None
+
+
+def test_ratings_of_one_booking_at_the_same_moment_save_one(app, client, world, extra):
+    booking_id = confirmed(app, client, world, extra, local_start(local_today() - timedelta(days=1)))
+    with app.test_request_context():
+        bookings.mark(world.users["carer"], booking_id, delivered=True)
+    family_id = world.users["family"].id
+
+    def rate(i: int):
+        with app.test_request_context():
+            return provider.rate(db.session.get(User, family_id), booking_id, stars=i + 1).id
+
+    results = together(app, 5, rate)
+    saved = [r for r in results if isinstance(r, int)]
+    assert len(saved) == 1 and all(isinstance(r, provider.AlreadyRated) for r in results if r not in saved), results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ExtraRating)) == 1
