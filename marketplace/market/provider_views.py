@@ -14,7 +14,7 @@ from marketplace.core.db_types import LOCAL_ZONE, local_today
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import format_euro
 from marketplace.core.numbers import date_arg
-from marketplace.core.policy import Perm
+from marketplace.core.policy import Perm, can
 
 from . import bookings, provider
 from .booking_notices import family_link
@@ -31,7 +31,9 @@ def _day_page(prov, day: date, *, errors: dict | None = None, status: int = 200)
                            requests=provider.open_requests(prov), previous=day - timedelta(days=1),
                            next=day + timedelta(days=1), today=local_today(), errors=errors or {},
                            mark_form=MarkForm(), cancel_form=ProviderCancelForm(), answer_form=AnswerForm(),
-                           day_label=format_date(day, "full")), status
+                           day_label=format_date(day, "full"),
+                           revenue_url=url_for("provider.revenue", team_id=prov.team_id)
+                           if prov.team_id and can(current_user, Perm.EXTRA_REVENUE, prov) else None), status
 
 
 @bp.get("/providers/<int:provider_id>/day")

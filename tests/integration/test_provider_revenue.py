@@ -124,3 +124,18 @@ def test_a_copayment_is_no_extra_on_the_statement(world, sold):
     s = client_month(world.users["admin"], world.own, local_today().replace(day=1))
     assert sorted(p.paid_cents for p in s.other_payments) == [2500, 4080, 4080]
     assert {p.purpose for p in s.other_payments} == {"extra_booking"}
+
+
+def test_the_revenue_page_takes_the_same_number_of_queries_for_3_or_9_paid_bookings(
+        app, client, auth, world, sold, count_queries):
+    outing = sold[0]
+    auth.login(world.email("team_lead"))
+    path = f"/teams/{world.team.id}/extras/revenue"
+    client.get(path)
+    with count_queries() as few:
+        assert client.get(path).status_code == 200
+    for n in range(6):
+        confirmed(app, client, world, outing, local_start(local_today() + timedelta(days=10 + n), 11))
+    with count_queries() as many:
+        assert "€ 285,60" in client.get(path).get_data(as_text=True)  # 7 outings kept: 7 × 40,80
+    assert many.count == few.count
