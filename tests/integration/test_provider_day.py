@@ -7,6 +7,8 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 import time_machine
+from flask import render_template_string
+from flask_login import login_user
 from sqlalchemy import func, select
 
 from billing.domain import AccountKind, account_key
@@ -277,9 +279,11 @@ def test_rating_only_after_delivery_once_with_1_to_5_stars(app, client, auth, wo
 
 def test_the_rating_form_refuses_bad_stars_next_to_the_field_and_saves_good_ones(app, client, auth, world, extra):
     booking_id = confirmed(app, client, world, extra, local_start(local_today() - timedelta(days=1)))
+    auth.login(world.email("family"))
+    early = client.post(f"/bookings/{booking_id}/rating", data={"csrf_token": auth.csrf, "stars": "5"})
+    assert early.status_code == 409 and 'role="alert"' in early.get_data(as_text=True)
     with app.test_request_context():
         bookings.mark(world.users["carer"], booking_id, delivered=True)
-    auth.login(world.email("family"))
     bad = client.post(f"/bookings/{booking_id}/rating", data={"csrf_token": auth.csrf, "stars": "7"})
     assert bad.status_code == 422 and 'id="stars-error"' in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ExtraRating)) == 0
@@ -354,3 +358,24 @@ def test_ratings_of_one_booking_at_the_same_moment_save_one(app, client, world, 
     assert len(saved) == 1 and all(isinstance(r, provider.AlreadyRated) for r in results if r not in saved), results
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(ExtraRating)) == 1
+
+
+def test_the_rating_include_shows_the_form_to_the_family_after_delivery_then_the_rating(app, client, world, extra):
+    """What H2's booking page shows through ``{% include "market/_booking_rating.html" %}``."""
+    booking_id = confirmed(app, client, world, extra, local_start(local_today() - timedelta(days=1)))
+    template = '{% include "market/_booking_rating.html" %}'
+
+    def shown(role: str) -> str:
+        with app.test_request_context():
+            login_user(world.users[role])
+            return render_template_string(template, booking=db.session.get(Booking, booking_id))
+
+    assert "<form" not in shown("family")  # not delivered yet
+    with app.test_request_context():
+        bookings.mark(world.users["carer"], booking_id, delivered=True)
+    assert f'action="/bookings/{booking_id}/rating"' in shown("family")
+    assert "<form" not in shown("carer")  # staff never rate
+    with app.test_request_context():
+        provider.rate(world.users["family"], booking_id, stars=4, comment="Fijn")
+    html = shown("family")
+    assert "<form" not in html and "★★★★☆" in html and "Fijn" in html
