@@ -50,7 +50,8 @@ from marketplace.accounts.models import ApiToken, Invitation, OrganisationSettin
 from marketplace.accounts.notifications import Notification
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
-from marketplace.market.models import Booking, Extra, PlaceOffer, Provider, TeamChoice, WaitingEntry
+from marketplace.market.bookings import provider_for_team
+from marketplace.market.models import Booking, Extra, PlaceOffer, TeamChoice, WaitingEntry
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import (MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_location, make_team,
@@ -661,12 +662,12 @@ def booking_path(template: str, status: str, *, started: bool) -> Callable[[Case
 
 
 def market_extras(world) -> dict[str, dict[str, int]]:
-    """A provider with one extra for T1, T2 and B's team (rows only: the matrix books by rows)."""
+    """A provider with an extra for T1, T2 and B's team (rows only: the matrix books by rows)."""
     ids: dict[str, dict[str, int]] = {"provider": {}, "extra": {}, "booking_org": {}, "booker": {}}
     for target, team, booker in (("own", world.team, world.users["family"]),
                                  ("other", world.other_team, world.users["family"]),
                                  ("foreign", world.foreign_team, world.foreign_admin)):
-        provider = Provider(organisation_id=team.organisation_id, kind="team", team_id=team.id)
+        provider = provider_for_team(team)  # one per team: made here, or found if another part made it
         extra = Extra(organisation_id=team.organisation_id, provider=provider, code="X01", category="outing",
                       title=f"Uitje {target}", price_cents=4080, duration_minutes=60, kind="timed", seats=100)
         db.session.add(extra)
