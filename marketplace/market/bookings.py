@@ -459,6 +459,14 @@ class ExtraBookingPurpose:
                 booking.status = BookingStatus.REFUNDED.value
             notices.refunded(booking, payment.refunded_cents - payment.overpaid_cents)
 
+    def describe(self, payments: list[Payment]) -> dict[int, str]:
+        """For the resident's statement: the extra and its moment of each payment (one query)."""
+        rows = db.session.execute(select(Booking.id, Booking.starts_at, Extra.title).join(Extra, Extra.id == Booking.extra_id)
+                                  .where(Booking.id.in_([p.reference_id for p in payments]))).all()
+        moments = {booking_id: f"{title}, {format_datetime(starts_at, 'd MMM yyyy HH:mm')}"
+                   for booking_id, starts_at, title in rows}
+        return {p.id: moments.get(p.reference_id, p.purpose) for p in payments}
+
     def return_url(self, actor, payment: Payment) -> str:
         return url_for("bookings.booking", booking_id=payment.reference_id)
 

@@ -50,7 +50,8 @@ from marketplace.accounts.models import ApiToken, Invitation, OrganisationSettin
 from marketplace.accounts.notifications import Notification
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
-from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
+from marketplace.market.bookings import provider_for_team
+from marketplace.market.models import Booking, Extra, PlaceOffer, TeamChoice, WaitingEntry
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import (MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_location, make_team,
@@ -107,6 +108,11 @@ OFFER_VIEWERS = {"own": frozenset(MATRIX_ROLES) - {"freelancer"}, "other": froze
 TEAM_LEAD = {"own": frozenset({"team_lead"}), "other": frozenset()}
 # Rating a team: a family contact of a resident the team served (T1 serves ``own``); staff never.
 RATERS = {"own": frozenset({"family"}), "other": frozenset()}
+# Perm.BOOKING_PROVIDE: the members of the provider's team (T1's provider for ``own``); never the
+# administrator, the board or a freelancer working in the team.
+PROVIDERS = {"own": TEAM, "other": frozenset()}
+# Perm.BOOKING_RATE: the resident's family contacts and the resident; staff never.
+EXTRA_RATERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
 # Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
 LOGGED_IN = frozenset(MATRIX_ROLES)
@@ -219,6 +225,7 @@ def build_live_world() -> LiveWorld:
     foreign_token = tokens.create_token(world.foreign_admin, "organisation B's").token
     # A rating of each team, by a family the matrix users are not (rated on behalf of another
     # team's resident: the matrix's own ratings of T1 for ``own`` never replace these).
+    extras = market_extras(world)
     ratings = {target: new_rating(team_id, resident.organisation_id, resident.id, author.id)
                for target, team_id, resident, author in (
                    ("own", world.team.id, world.other, world.view_only_family),
@@ -244,6 +251,8 @@ def build_live_world() -> LiveWorld:
             # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
             "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
             "rating": ratings,
+            # Extras (issue 12): the provider of T1 (``own``), of T2 (``other``) and of B's team.
+            **extras,
             "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
                          "foreign": world.foreign.location_id},
@@ -376,6 +385,25 @@ class Case:
         def work():
             rating = db.session.get(TeamRating, self.live.ids["rating"][self.target])
             return new_rating(rating.team_id, rating.organisation_id, rating.client_id, rating.author_id)
+        return self.in_app(work)
+
+    def fresh_booking(self, status: str, *, started: bool) -> int:
+        """A booking of the target's resident with the target's provider (T1 for ``own``, T2 for
+        ``other``, B's team for ``foreign``) in ``status``; started an hour ago, or in a few days at
+        a moment no other case uses (so an answer never finds the provider busy)."""
+        def work():
+            n = next(_serial)
+            start = datetime.now(timezone.utc).replace(microsecond=0) + (
+                -timedelta(hours=1, minutes=n) if started else timedelta(days=3, hours=2 * n))
+            booking = Booking(organisation_id=self.live.ids["booking_org"][self.target],
+                              extra_id=self.live.ids["extra"][self.target],
+                              provider_id=self.live.ids["provider"][self.target], client_id=self.resident.id,
+                              booked_by_id=self.live.ids["booker"][self.target], starts_at=start,
+                              ends_at=start + timedelta(hours=1), status=status, price_cents=4080, org_share_pct=10,
+                              hold_expires_at=None, notes="matrix")
+            db.session.add(booking)
+            db.session.commit()
+            return booking.id
         return self.in_app(work)
 
     def invitation_token(self) -> str:
@@ -627,6 +655,27 @@ def waiting_path(template: str) -> Callable[[Case], str]:
         case.waiting_entry()
         return template.format(id=case.resident.id, team=case.object_id("alt_team"))
     return path
+
+
+def booking_path(template: str, status: str, *, started: bool) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.fresh_booking(status, started=started))
+
+
+def market_extras(world) -> dict[str, dict[str, int]]:
+    """A provider with an extra for T1, T2 and B's team (rows only: the matrix books by rows)."""
+    ids: dict[str, dict[str, int]] = {"provider": {}, "extra": {}, "booking_org": {}, "booker": {}}
+    for target, team, booker in (("own", world.team, world.users["family"]),
+                                 ("other", world.other_team, world.users["family"]),
+                                 ("foreign", world.foreign_team, world.foreign_admin)):
+        provider = provider_for_team(team)  # one per team: made here, or found if another part made it
+        extra = Extra(organisation_id=team.organisation_id, provider=provider, code="X01", category="outing",
+                      title=f"Uitje {target}", price_cents=4080, duration_minutes=60, kind="timed", seats=100)
+        db.session.add(extra)
+        db.session.flush()
+        ids["provider"][target], ids["extra"][target] = provider.id, extra.id
+        ids["booking_org"][target], ids["booker"][target] = team.organisation_id, booker.id
+    db.session.commit()
+    return ids
 
 
 def offer_path(template: str) -> Callable[[Case], str]:
@@ -1107,6 +1156,40 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                per_target=CHOOSERS, kind="offer"),
     ("choice_api.decline_offer", "POST"): Route(TARGETED, offer_path("/api/v1/waiting-list/offers/{offer}/decline"),
                                                 per_target=CHOOSERS, kind="offer"),
+
+    # The provider's side of extras (issue 12): only the provider's own members; rating by the family.
+    ("provider.day", "GET"): Route(TARGETED, on("provider", "/providers/{id}/day"), per_target=PROVIDERS,
+                                   kind="provider"),
+    ("provider.mark", "POST"): Route(TARGETED, booking_path("/bookings/{id}/delivered", "confirmed", started=True),
+                                     per_target=PROVIDERS, kind="booking", form=lambda case: {"outcome": "delivered"}),
+    ("provider.cancel", "POST"): Route(
+        TARGETED, booking_path("/bookings/{id}/provider-cancel", "confirmed", started=False), per_target=PROVIDERS,
+        kind="booking", form=lambda case: {"reason": "De bus is kapot"}),
+    ("provider.answer", "POST"): Route(TARGETED, booking_path("/bookings/{id}/answer", "requested", started=False),
+                                       per_target=PROVIDERS, kind="booking", form=lambda case: {"accept": "yes"}),
+    ("provider.rate", "POST"): Route(TARGETED, booking_path("/bookings/{id}/rating", "delivered", started=True),
+                                     per_target=EXTRA_RATERS, kind="booking", form=lambda case: {"stars": "5"}),
+    ("provider.revenue", "GET"): Route(TARGETED, on("team", "/teams/{id}/extras/revenue"), per_target=TEAM_LEAD,
+                                       kind="team"),
+    ("provider_api.team_bookings", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/bookings"),
+                                                 per_target=PROVIDERS, kind="team"),
+    ("provider_api.delivered", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/delivered", "confirmed", started=True), per_target=PROVIDERS,
+        kind="booking"),
+    ("provider_api.no_show", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/no-show", "confirmed", started=True), per_target=PROVIDERS,
+        kind="booking"),
+    ("provider_api.provider_cancel", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/provider-cancel", "confirmed", started=False),
+        per_target=PROVIDERS, kind="booking", json=lambda case: {"reason": "De bus is kapot"}),
+    ("provider_api.answer", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/answer", "requested", started=False), per_target=PROVIDERS,
+        kind="booking", json=lambda case: {"accept": True}),
+    ("provider_api.rate", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/rating", "delivered", started=True), per_target=EXTRA_RATERS,
+        kind="booking", json=lambda case: {"stars": 5, "comment": "Fijn"}),
+    ("provider_api.revenue", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/extras/revenue"),
+                                           per_target=TEAM_LEAD, kind="team"),
 }
 
 
