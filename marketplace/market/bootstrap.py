@@ -13,11 +13,13 @@ from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
-from . import openapi_choice, openapi_offers
+from . import freelancers, openapi_choice, openapi_freelancers, openapi_offers
 from .bookings import ExtraBookingPurpose
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
 from .choice_views import bp as choice_views
+from .freelancer_api import bp as freelancer_api
+from .freelancer_views import bp as freelancer_views
 from .offer_api import bp as offer_api
 from .offer_views import bp as offer_views
 from .offers import initials
@@ -36,6 +38,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(choice_api)
     openapi.register(app, openapi_offers.paths, openapi_offers.SCHEMAS)
     openapi.register(app, openapi_choice.paths, openapi_choice.SCHEMAS)
+    app.register_blueprint(freelancer_views)
+    app.register_blueprint(freelancer_api)
+    openapi.register(app, openapi_freelancers.paths, openapi_freelancers.SCHEMAS)
+    freelancers.subscribe_connect_events(app)
     register_labels(app, "aspect_label", ASPECT_LABELS)
     register_labels(app, "choice_status", CHOICE_STATUS)
     app.jinja_env.filters["mark"] = lambda average: percent_tenths(int(average * 10))
