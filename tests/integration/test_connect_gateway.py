@@ -13,9 +13,25 @@ from flask_babel import force_locale
 
 from billing.gateway import ConnectedAccountRequest, DemoGateway, GatewayError, StripeGateway, UnavailableGateway
 
-from .test_stripe_gateway import NOW, SECRET_KEY, ctx, gateway_app, sent_form, stripe_client, stripe_error  # noqa: F401
+from marketplace import create_app
+
+from .test_stripe_gateway import NOW, SECRET_KEY, sent_form, stripe_client, stripe_error
 
 ACCOUNT_ID = "acct_1QzZorgmarktZZP1"
+
+
+@pytest.fixture(scope="module")
+def gateway_app():
+    """An app for translations and url building only; these tests never touch its database."""
+    return create_app({"ZORGMARKT_MODE": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                       "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+                       "STRIPE_SECRET_KEY": "", "STRIPE_API_BASE": ""})
+
+
+@pytest.fixture
+def ctx(gateway_app):
+    with gateway_app.app_context():
+        yield gateway_app
 
 
 def account_object(account_id: str = ACCOUNT_ID) -> dict:

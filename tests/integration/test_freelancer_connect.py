@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, time as clock, timedelta, timezone
+from datetime import datetime, time as clock, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +23,8 @@ from marketplace.market import bookings, freelancers
 from marketplace.market.extras_domain import BookingStatus, Canceller
 from marketplace.market.freelancers import ProfileInput
 from marketplace.market.models import AvailabilityPattern, Booking, Extra, Freelancer, Payout, Provider
-from tests.factories import build_world
+from marketplace.core.roles import Role
+from tests.factories import build_world, make_user
 
 from .test_extra_bookings_core import pay_by_event, slot
 
@@ -282,9 +283,6 @@ def test_bookable_providers_says_what_can_take_bookings_says(app, world):
 
 
 def build_user(world, n: int):
-    from marketplace.core.roles import Role
-    from tests.factories import make_user
-
     return make_user(world.org, Role.FREELANCER, email=f"zzp-extra{n}@a.test", name=f"ZZP {n}")
 
 
