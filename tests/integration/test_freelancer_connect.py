@@ -24,6 +24,7 @@ from marketplace.market.extras_domain import BookingStatus, Canceller
 from marketplace.market.freelancers import ProfileInput
 from marketplace.market.models import AvailabilityPattern, Booking, Extra, Freelancer, Payout, Provider
 from marketplace.core.roles import Role
+from tests.conftest import together
 from tests.factories import build_world, make_user
 
 from .test_extra_bookings_core import pay_by_event, slot
@@ -361,3 +362,45 @@ def test_demo_onboarding_makes_one_account_and_completes_through_the_connect_end
     assert (freelancer.charges_enabled, freelancer.payouts_enabled, freelancer.requirements_due) == (True, True, [])
     rows = db.session.scalars(select(WebhookEvent).where(WebhookEvent.type == "account.updated")).all()
     assert len(rows) == 2 and all(row.processed_at is not None for row in rows)
+
+
+# -- at the same moment, and the configuration ------------------------------------------------------
+
+def test_account_updates_arriving_at_once_end_in_the_newest_state(app, world):
+    """Twelve events of one account delivered together, each twice: the newest by ``created`` wins
+    (on PostgreSQL they are handled one after the other per account, on SQLite one writer at a time)."""
+    freelancer = make_freelancer(world, charges=False)
+    t = int(time.time()) - 100
+    bodies = [connect_event("account.updated",
+                            account_state(charges=n == 7, due=[] if n == 7 else [f"individual.dob.day{n}"]),
+                            created=t + n) for n in range(12)]
+    bodies = [body for body in bodies for _ in (1, 2)]
+    order = [5, 11, 0, 7, 3, 9, 1, 6, 10, 2, 8, 4]
+    bodies = [bodies[2 * i + k] for i in order for k in (0, 1)]
+
+    def work(i):
+        client = app.test_client()
+        return deliver(client, bodies[i]).status_code
+
+    results = together(app, len(bodies), work)
+    assert results == [200] * len(bodies), results
+    freelancer = fresh(freelancer.id)
+    assert freelancer.account_event_created == t + 11
+    assert (freelancer.charges_enabled, freelancer.requirements_due) == (False, ["individual.dob.day11"])
+    assert db.session.scalar(select(func.count()).select_from(WebhookEvent)) == 12
+
+
+def test_production_with_stripe_needs_the_connect_secret(monkeypatch, tmp_path):
+    from marketplace import create_app
+    from marketplace.core.config import ConfigError
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.sqlite")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_platform")
+    monkeypatch.delenv("STRIPE_CONNECT_WEBHOOK_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="STRIPE_CONNECT_WEBHOOK_SECRET"):
+        create_app({"ZORGMARKT_MODE": "production"})
+    monkeypatch.delenv("STRIPE_SECRET_KEY")
+    app = create_app({"ZORGMARKT_MODE": "production"})
+    assert app.config["STRIPE_CONNECT_WEBHOOK_SECRET"] not in ("whsec_demo_connect", app.config["STRIPE_WEBHOOK_SECRET"])
