@@ -15,7 +15,9 @@ from billing.domain import AccountKind, account_key
 from billing.gateway import event_payload, sign
 from billing.ledger import balance_of, verify
 from billing.models import Payment, WebhookEvent
+from marketplace import create_app
 from marketplace.accounts.notifications import Notification
+from marketplace.core.config import ConfigError
 from marketplace.core.audit import AuditEvent
 from marketplace.core.errors import AccessDenied, InvalidInput
 from marketplace.core.extensions import db
@@ -391,9 +393,6 @@ def test_account_updates_arriving_at_once_end_in_the_newest_state(app, world):
 
 
 def test_production_with_stripe_needs_the_connect_secret(monkeypatch, tmp_path):
-    from marketplace import create_app
-    from marketplace.core.config import ConfigError
-
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.sqlite")
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
