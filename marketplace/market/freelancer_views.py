@@ -44,10 +44,10 @@ def me():
         if form.validate_on_submit():
             try:
                 freelancer = freelancers.save_profile(current_user, form.profile())
-            except InvalidInput as refused:
+            except (InvalidInput, freelancers.HomeTeamBusy) as refused:
                 for name, message in refused.fields.items():
                     getattr(form, name, form.name).errors.append(str(message))
-                status = 422
+                status = refused.status
             else:
                 flash(_("Your profile is saved."), "success")
                 return redirect(url_for(".me"), 303)

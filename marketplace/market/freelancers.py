@@ -150,12 +150,40 @@ def save_profile(actor, data: ProfileInput) -> Freelancer:
                link=url_for("freelancers.profile", freelancer_id=freelancer.id), params={"name": values["name"]})
     else:
         authorize(actor, Perm.FREELANCER_PROFILE, freelancer)
+        freelancer = _lock(freelancer.id)
         changed = sorted(name for name, value in values.items() if getattr(freelancer, name) != value)
+        if "home_team_id" in changed and _open_bookings(freelancer.id):
+            # A booking's shares go to the home team of the freelancer at payment and refund:
+            # the team cannot change under a booking that may still be paid or refunded.
+            raise HomeTeamBusy()
         for name, value in values.items():
             setattr(freelancer, name, value)
-        audit.record(Action.UPDATE, actor=actor, obj=freelancer, detail="changed: " + ", ".join(changed))
+        detail = "changed: " + ", ".join(changed)
+        if freelancer.status == FreelancerStatus.APPROVED.value and {"kvk_number", "big_number"} & set(changed):
+            # The organisation approved these registrations: new ones wait for its approval again.
+            freelancer.status = FreelancerStatus.PENDING.value
+            freelancer.status_changed_at, freelancer.status_changed_by_id = utcnow(), actor.id
+            detail += "; waiting for approval again"
+            notify(_admins(actor.organisation_id), "freelancer_submitted",
+                   link=url_for("freelancers.profile", freelancer_id=freelancer.id), params={"name": freelancer.name})
+        audit.record(Action.UPDATE, actor=actor, obj=freelancer, detail=detail)
     db.session.commit()
     return freelancer
+
+
+class HomeTeamBusy(Conflict):
+    code = "home_team_busy"
+
+    def __init__(self):
+        super().__init__(_l("Your home team cannot change while you have open bookings: their shares go to your "
+                            "current home team."), fields={"home_team_id": _l("You have open bookings.")})
+
+
+def _open_bookings(freelancer_id: int) -> list[int]:
+    return list(db.session.scalars(
+        select(Booking.id).join(Provider, Provider.id == Booking.provider_id)
+        .where(Provider.freelancer_id == freelancer_id, Booking.status.in_(bookings.CANCELLABLE))
+        .order_by(Booking.id)))
 
 
 def _admins(organisation_id: int) -> list[User]:
@@ -221,10 +249,7 @@ def suspend(actor, freelancer_id: int, reason: str, now: datetime | None = None)
     audit.record(Action.UPDATE, actor=actor, obj=freelancer, detail=f"freelancer suspended: {reason}")
     notify([freelancer.user], "freelancer_suspended", link=url_for("freelancers.me"), params={"reason": reason})
     db.session.commit()
-    open_ids = list(db.session.scalars(
-        select(Booking.id).join(Provider, Provider.id == Booking.provider_id)
-        .where(Provider.freelancer_id == freelancer.id, Booking.status.in_(bookings.CANCELLABLE))
-        .order_by(Booking.id)))
+    open_ids = _open_bookings(freelancer.id)
     cancelled, pending = [], []
     for booking_id in open_ids:
         try:

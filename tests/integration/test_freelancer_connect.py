@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from billing.domain import AccountKind, account_key
-from billing.gateway import event_payload, sign
+from billing.gateway import DemoGateway, GatewayError, event_payload, sign
 from billing.ledger import balance_of, verify
 from billing.models import Payment, WebhookEvent
 from marketplace import create_app
@@ -403,3 +403,56 @@ def test_production_with_stripe_needs_the_connect_secret(monkeypatch, tmp_path):
     monkeypatch.delenv("STRIPE_SECRET_KEY")
     app = create_app({"ZORGMARKT_MODE": "production"})
     assert app.config["STRIPE_CONNECT_WEBHOOK_SECRET"] not in ("whsec_demo_connect", app.config["STRIPE_WEBHOOK_SECRET"])
+
+
+def test_new_registration_numbers_wait_for_approval_again(app, world):
+    freelancer = make_freelancer(world)
+    with app.test_request_context():
+        freelancers.save_profile(world.users["freelancer"], profile(world, bio="Nieuw"))
+        assert fresh(freelancer.id).status == "approved"  # a new bio needs no approval
+        freelancers.save_profile(world.users["freelancer"], profile(world, big_number="12345678901"))
+    assert fresh(freelancer.id).status == "pending"
+    assert not freelancers.may_take_bookings(fresh(freelancer.id))
+
+
+def test_the_home_team_stays_while_bookings_are_open(app, client, world):
+    freelancer = make_freelancer(world)
+    extra = freelancer_extra(world, freelancer)
+    with app.test_request_context():
+        booking = bookings.book(world.users["family"], extra_id=extra.id, client_id=world.own.id, start=slot(3),
+                                now=NOW)
+    pay_by_event(client, booking.id)
+    with app.test_request_context(), pytest.raises(freelancers.HomeTeamBusy) as refused:
+        freelancers.save_profile(world.users["freelancer"], profile(world, home_team_id=world.other_team.id))
+    assert set(refused.value.fields) == {"home_team_id"}
+    db.session.rollback()
+    assert fresh(freelancer.id).home_team_id == world.team.id
+    with app.test_request_context():
+        bookings.cancel(world.users["family"], booking.id, now=NOW)  # refunded in full (more than 24 h ahead)
+        freelancers.save_profile(world.users["freelancer"], profile(world, home_team_id=world.other_team.id))
+    assert fresh(freelancer.id).home_team_id == world.other_team.id
+    assert verify() == []
+
+
+def test_a_refund_the_provider_refuses_leaves_the_suspension_and_the_cancellation_standing(app, client, world,
+                                                                                          monkeypatch):
+    freelancer = make_freelancer(world)
+    extra = freelancer_extra(world, freelancer)
+    with app.test_request_context():
+        booking = bookings.book(world.users["family"], extra_id=extra.id, client_id=world.own.id, start=slot(3),
+                                now=NOW)
+    pay_by_event(client, booking.id)
+
+    def refused(*args, **kwargs):
+        raise GatewayError("Stripe is down", "gateway_error")
+
+    monkeypatch.setattr(DemoGateway, "refund", refused)
+    with app.test_request_context():
+        result = freelancers.suspend(world.users["admin"], freelancer.id, "Geen VOG")
+    assert result.cancelled == [booking.id] and result.refunds_pending == [booking.id]
+    assert db.session.get(Booking, booking.id, populate_existing=True).status == BookingStatus.CANCELLED.value
+    monkeypatch.undo()
+    with app.test_request_context():
+        assert bookings.retry_refunds() == 1
+    assert db.session.get(Booking, booking.id, populate_existing=True).status == BookingStatus.REFUNDED.value
+    assert verify() == []
