@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from billing.gateway import ConnectedAccountRequest, GatewayError, gateway
 from billing import webhooks
@@ -296,7 +297,7 @@ def all_freelancers(actor) -> list[Freelancer]:
     authorize(actor, Perm.FREELANCER_APPROVE, actor.organisation)
     order = (Freelancer.status != FreelancerStatus.PENDING.value, Freelancer.name)
     return list(db.session.scalars(select(Freelancer).where(Freelancer.organisation_id == actor.organisation_id)
-                                   .order_by(*order)))
+                                   .options(joinedload(Freelancer.home_team)).order_by(*order)))
 
 
 def may_take_bookings(freelancer: Freelancer) -> bool:

@@ -164,3 +164,35 @@ def test_the_administrator_sees_pending_profiles_first_and_suspends_with_a_reaso
     done = client.post(f"/freelancers/{approved_id}/suspend", data={"reason": "Geen VOG", "csrf_token": csrf})
     assert done.status_code == 303
     assert db.session.get(Freelancer, approved_id, populate_existing=True).status_reason == "Geen VOG"
+
+
+def _grow_freelancers(world, n: int) -> None:
+    from marketplace.core.roles import Role
+
+    from ..factories import make_location, make_team, make_user
+
+    start = count()
+    location = make_location(world.org, f"Groei {start}")
+    for i in range(start, start + n):
+        user = make_user(world.org, Role.FREELANCER, email=f"zzp-grow{i}@a.test", name=f"ZZP {i}")
+        # Half at home in the lead's team, half each in a team of its own (a lazy load per team would show).
+        team = world.team if i % 2 else make_team(world.org, location, f"Team Groei {i}")
+        db.session.add(Freelancer(organisation_id=world.org.id, user_id=user.id, name=f"ZZP {i}",
+                                  kvk_number="12345678", home_team_id=team.id, status=("pending", "approved")[i % 2]))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role, path", [("admin", "/admin/freelancers"),
+                                        ("admin", "/api/v1/teams/{team}/freelancers"),
+                                        ("team_lead", "/api/v1/teams/{team}/freelancers")])
+def test_freelancer_lists_keep_a_constant_query_count(client, world, auth, count_queries, role, path):
+    url = path.format(team=world.team.id)
+    auth.login(world.email(role))
+    _grow_freelancers(world, 2)
+    client.get(url)  # warm up
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    _grow_freelancers(world, 20)
+    with count_queries() as large:
+        assert client.get(url).status_code == 200
+    assert large.count == small.count, f"{path}: {small.count} statements for 2, {large.count} for 22"
