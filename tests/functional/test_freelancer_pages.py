@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 
 from billing.gateway import UnavailableGateway
 from marketplace.core.extensions import db
+from marketplace.core.roles import Role
 from marketplace.market.models import Freelancer
 
 from ..conftest import csrf_from
-from ..factories import build_world
+from ..factories import build_world, make_location, make_team, make_user
 
 
 @pytest.fixture
@@ -167,10 +168,6 @@ def test_the_administrator_sees_pending_profiles_first_and_suspends_with_a_reaso
 
 
 def _grow_freelancers(world, n: int) -> None:
-    from marketplace.core.roles import Role
-
-    from ..factories import make_location, make_team, make_user
-
     start = count()
     location = make_location(world.org, f"Groei {start}")
     for i in range(start, start + n):
