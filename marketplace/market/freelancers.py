@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from billing.gateway import ConnectedAccountRequest, GatewayError, gateway
+from billing.gateway import ConnectedAccountRequest, gateway
 from billing import webhooks
 from billing.webhooks import CONNECT, MalformedEvent
 from marketplace.accounts.models import User, UserRole
@@ -254,16 +254,16 @@ def suspend(actor, freelancer_id: int, reason: str, now: datetime | None = None)
     cancelled, pending = [], []
     for booking_id in open_ids:
         try:
-            bookings.cancel(actor, booking_id, reason=family_reason(), by=Canceller.PROVIDER,
-                            provider_suspended=True, now=now)
+            done = bookings.cancel(actor, booking_id, reason=family_reason(), by=Canceller.PROVIDER,
+                                   provider_suspended=True, now=now)
         except (bookings.AlreadyCancelled, bookings.BookingClosed):
             db.session.rollback()  # cancelled meanwhile, or a hold that lapsed: nothing to give back
             continue
-        except GatewayError as exc:
-            # The cancellation stands; ``flask market retry-refunds`` asks for the refund again.
-            current_app.logger.warning("refund of booking %s refused for now: %s", booking_id, exc.message)
-            pending.append(booking_id)
         cancelled.append(booking_id)
+        if done.refund_cents and done.refund_id is None:
+            # The provider refused the refund for now: the cancellation stands and
+            # ``flask market retry-refunds`` asks again.
+            pending.append(booking_id)
     return Suspension(db.session.get(Freelancer, freelancer.id, populate_existing=True), cancelled, pending)
 
 
