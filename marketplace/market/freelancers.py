@@ -314,6 +314,13 @@ class NoProfile(Conflict):
         super().__init__(_l("Make your profile first."))
 
 
+class NotOnboarded(Conflict):
+    code = "not_onboarded"
+
+    def __init__(self):
+        super().__init__(_l("Set up your payments with Stripe first."))
+
+
 def onboarding_link(actor) -> str:
     """The link to Stripe's onboarding of the actor's connected account, made first when there is
     none. Stripe is called with no transaction open; the account is kept once (an idempotency key
@@ -345,10 +352,12 @@ def onboarding_link(actor) -> str:
 
 
 def dashboard_link(actor) -> str:
-    """The freelancer's Stripe Express dashboard. :raises NoProfile: not onboarded yet."""
-    freelancer = my_profile(actor)
-    if not freelancer.stripe_account_id:
+    """The freelancer's Stripe Express dashboard. :raises NotOnboarded: no Stripe account yet."""
+    freelancer = own_profile(actor)
+    if freelancer is None:
         raise NoProfile()
+    if not freelancer.stripe_account_id:
+        raise NotOnboarded()
     account_id = freelancer.stripe_account_id
     db.session.rollback()
     return gateway().create_login_link(account_id)

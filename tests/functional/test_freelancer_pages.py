@@ -193,3 +193,16 @@ def test_freelancer_lists_keep_a_constant_query_count(client, world, auth, count
     with count_queries() as large:
         assert client.get(url).status_code == 200
     assert large.count == small.count, f"{path}: {small.count} statements for 2, {large.count} for 22"
+
+
+def test_stripes_refresh_url_makes_a_new_link_and_the_dashboard_link_needs_an_account(client, world, auth):
+    db.session.add(Freelancer(organisation_id=world.org.id, user_id=world.users["freelancer"].id, name="Fenna",
+                              kvk_number="12345678", home_team_id=world.team.id, status="approved"))
+    db.session.commit()
+    auth.login(world.email("freelancer"))
+    dashboard = client.post("/freelancers/me/stripe-dashboard", data={"csrf_token": auth.csrf})
+    assert dashboard.status_code == 303 and dashboard.headers["Location"].endswith("/freelancers/me")
+    assert "Stel eerst je betalingen in bij Stripe." in client.get("/freelancers/me").get_data(as_text=True)
+    refreshed = client.get("/freelancers/me/onboarding/refresh")
+    assert refreshed.status_code == 303 and refreshed.headers["Location"].endswith("/freelancers/me/demo-onboarding")
+    assert db.session.scalar(select(Freelancer.stripe_account_id)).startswith("acct_demo_")

@@ -13,7 +13,12 @@ from flask_babel import force_locale
 
 from billing.gateway import ConnectedAccountRequest, DemoGateway, GatewayError, StripeGateway, UnavailableGateway
 
+from sqlalchemy import select
+
 from marketplace import create_app
+from marketplace.market import freelancers
+from marketplace.market.models import Freelancer
+from tests.factories import build_world
 
 from .test_stripe_gateway import NOW, SECRET_KEY, sent_form, stripe_client, stripe_error
 
@@ -208,3 +213,55 @@ def test_the_demo_gateway_links_to_the_local_onboarding_page(gateway_app):
         link = DemoGateway().create_account_link(account, refresh_url="x", return_url="y")
     assert account.startswith("acct_demo_")
     assert link == "/freelancers/me/demo-onboarding"
+
+
+# -- onboarding through the real Stripe adapter --------------------------------------------------
+
+@pytest.fixture
+def stripe_in_app(app, httpserver):
+    before = app.extensions["gateway"]
+    app.extensions["gateway"] = StripeGateway(stripe_client(httpserver))
+    yield
+    app.extensions["gateway"] = before
+
+
+def test_onboarding_makes_the_account_from_our_ids_once_and_links_back_to_us(app, db, httpserver, stripe_in_app):
+    world = build_world()
+    user = world.users["freelancer"]
+    freelancer = Freelancer(organisation_id=world.org.id, user_id=user.id, name="Fenna", kvk_number="12345678",
+                            home_team_id=world.team.id, status="approved")
+    db.session.add(freelancer)
+    db.session.commit()
+    httpserver.expect_request("/v1/accounts", method="POST").respond_with_json(account_object())
+    httpserver.expect_request("/v1/account_links", method="POST").respond_with_json({
+        "object": "account_link", "created": NOW, "expires_at": NOW + 300,
+        "url": "https://connect.stripe.com/setup/e/acct_1QzZorgmarktZZP1/Xyz123"})
+
+    with app.test_request_context(base_url="https://zorgmarkt.example"):
+        first = freelancers.onboarding_link(user)
+        second = freelancers.onboarding_link(user)  # a new link for the same account
+
+    assert first == second == "https://connect.stripe.com/setup/e/acct_1QzZorgmarktZZP1/Xyz123"
+    assert db.session.get(Freelancer, freelancer.id, populate_existing=True).stripe_account_id == ACCOUNT_ID
+    paths = [request.path for request, _ in httpserver.log]
+    assert paths == ["/v1/accounts", "/v1/account_links", "/v1/account_links"]  # the account once
+    account_form = sent_form(httpserver.log[0][0])
+    assert httpserver.log[0][0].headers["Idempotency-Key"] == f"account-freelancer-{freelancer.id}"
+    assert (account_form["email"], account_form["metadata[freelancer_id]"],
+            account_form["metadata[organisation_id]"]) == (user.email, str(freelancer.id), str(world.org.id))
+    assert sent_form(httpserver.log[1][0]) == {
+        "account": ACCOUNT_ID, "type": "account_onboarding",
+        "refresh_url": "https://zorgmarkt.example/freelancers/me/onboarding/refresh",
+        "return_url": "https://zorgmarkt.example/freelancers/me"}
+
+
+def test_a_refused_account_keeps_nothing(app, db, httpserver, stripe_in_app):
+    world = build_world()
+    user = world.users["freelancer"]
+    db.session.add(Freelancer(organisation_id=world.org.id, user_id=user.id, name="Fenna", kvk_number="12345678",
+                              home_team_id=world.team.id, status="pending"))
+    db.session.commit()
+    httpserver.expect_request("/v1/accounts", method="POST").respond_with_response(stripe_error(*NOT_PLATFORM))
+    with app.test_request_context(), pytest.raises(GatewayError):
+        freelancers.onboarding_link(user)
+    assert db.session.scalar(select(Freelancer.stripe_account_id)) is None
