@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import joinedload
@@ -45,6 +45,7 @@ from .models.freelancers import FreelancerStatus, PayoutStatus
 register_kind("freelancer_submitted", _l("%(name)s asks to be approved as a freelancer."))
 register_kind("freelancer_approved", _l("Your freelancer profile is approved. Once Stripe has your details, "
                                         "families can book your extras."))
+register_kind("freelancer_account_ready", _l("Stripe can take payments for you now."))
 register_kind("freelancer_suspended", _l("Your freelancer profile is suspended: %(reason)s. Your extras are off "
                                          "the market and your open bookings are cancelled and refunded."))
 
@@ -432,10 +433,12 @@ def on_account_updated(event: dict) -> bool:
     created = _created(event)
     values = dict(charges_enabled=_flag(obj, "charges_enabled"), payouts_enabled=_flag(obj, "payouts_enabled"),
                   requirements_due=_requirements(obj), account_event_created=created)
-    freelancer_id = db.session.scalar(select(Freelancer.id).where(Freelancer.stripe_account_id == obj["id"]))
-    if freelancer_id is None:
+    known = db.session.execute(select(Freelancer.id, Freelancer.charges_enabled)
+                               .where(Freelancer.stripe_account_id == obj["id"])).first()
+    if known is None:
         current_app.logger.warning("account.updated %s for an unknown account %s: ignored", event["id"], obj["id"])
         return True
+    freelancer_id, could_charge = known
     applied = db.session.execute(
         update(Freelancer).where(Freelancer.id == freelancer_id,
                                  or_(Freelancer.account_event_created.is_(None),
@@ -444,6 +447,10 @@ def on_account_updated(event: dict) -> bool:
     if not applied:
         current_app.logger.info("account.updated %s is older than the state of %s: kept the newer", event["id"],
                                 obj["id"])
+    elif values["charges_enabled"] and not could_charge:
+        freelancer = db.session.get(Freelancer, freelancer_id, populate_existing=True)
+        notify([freelancer.user], "freelancer_account_ready",
+               link=url_for("freelancers.me") if has_request_context() else None)
     return True
 
 

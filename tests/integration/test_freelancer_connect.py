@@ -108,6 +108,9 @@ def test_account_updates_out_of_order_and_twice_end_in_the_newest_state(client, 
     freelancer = fresh(freelancer.id)
     assert (freelancer.charges_enabled, freelancer.payouts_enabled, freelancer.requirements_due) == (True, True, [])
     assert freelancer.account_event_created == t + 20
+    # Told once that payments can be taken, however often and in whatever order the events came.
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.kind == "freelancer_account_ready")) == 1
     # Each event stored once: the repeats were duplicates by event id, never by account.
     assert db.session.scalar(select(func.count()).select_from(WebhookEvent)
                              .where(WebhookEvent.type == "account.updated")) == 3
@@ -364,6 +367,8 @@ def test_demo_onboarding_makes_one_account_and_completes_through_the_connect_end
     assert (freelancer.charges_enabled, freelancer.payouts_enabled, freelancer.requirements_due) == (True, True, [])
     rows = db.session.scalars(select(WebhookEvent).where(WebhookEvent.type == "account.updated")).all()
     assert len(rows) == 2 and all(row.processed_at is not None for row in rows)
+    ready = db.session.scalars(select(Notification).where(Notification.kind == "freelancer_account_ready")).all()
+    assert [n.user_id for n in ready] == [freelancer.user_id]
 
 
 # -- at the same moment, and the configuration ------------------------------------------------------
