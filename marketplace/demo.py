@@ -25,6 +25,7 @@ from marketplace.core.extensions import db
 from marketplace.core.passwords import hash_password
 from marketplace.core.roles import Role
 from marketplace.market.demo_choice import load_choices
+from marketplace.market.demo_freelancers import load_freelancers
 from marketplace.market.demo_offers import load_offers_and_ratings
 from teams.models import Team, TeamMembership
 
@@ -262,6 +263,7 @@ def load_demo() -> list[str]:
         db.session.flush()
         load_offers_and_ratings(organisation)
         load_choices(organisation)
+        load_freelancers(organisation)
         notifications.notify(db.session.scalars(select(User).where(User.organisation_id == organisation.id)),
                              "welcome")
         created.append(spec.name)

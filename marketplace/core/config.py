@@ -61,6 +61,8 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
             raise ConfigError("production needs DATABASE_URL")
         if os.environ.get("STRIPE_SECRET_KEY") and not os.environ.get("STRIPE_WEBHOOK_SECRET"):
             raise ConfigError("production with Stripe needs STRIPE_WEBHOOK_SECRET")
+        if os.environ.get("STRIPE_SECRET_KEY") and not os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET"):
+            raise ConfigError("production with Stripe needs STRIPE_CONNECT_WEBHOOK_SECRET")
     if not secret_key:
         # Demo and test only: a fresh random key per process. Sessions do not survive
         # a restart, which is what a demo wants anyway.
@@ -120,6 +122,9 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         # The demo secret is public; in production an unset secret is random, so no event verifies.
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET")
         or ("whsec_" + os.urandom(24).hex() if production else "whsec_demo"),
+        # The Connect endpoint's own signing secret (events of the freelancers' connected accounts).
+        "STRIPE_CONNECT_WEBHOOK_SECRET": os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
+        or ("whsec_" + os.urandom(24).hex() if production else "whsec_demo_connect"),
         # Only for tests against a local server speaking Stripe's wire format.
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
     }

@@ -492,7 +492,7 @@ CANCELLABLE = (BookingStatus.REQUESTED.value, BookingStatus.PENDING_PAYMENT.valu
 
 
 def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Canceller.FAMILY,
-           now: datetime | None = None) -> Cancellation:
+           now: datetime | None = None, provider_suspended: bool = False) -> Cancellation:
     """Cancel a booking. The family: up to the start, with the policy's refund. The provider:
     until delivered, with a reason, always a full refund. The refund goes through the provider
     after the commit and is booked when its event arrives.
@@ -503,9 +503,20 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
 
     When the provider cannot be asked for the refund now, the cancellation stands and
     ``refund_id`` is None: ``flask market retry-refunds`` asks again.
+
+    ``provider_suspended``: the organisation suspends the provider; ``actor`` is the one who may
+    (Perm.FREELANCER_APPROVE on the booking), and the booking is cancelled as by the provider.
     """
     now = now or utcnow()
-    booking = get_booking(actor, booking_id, Perm.BOOKING_CANCEL if by == Canceller.FAMILY else Perm.BOOKING_PROVIDE)
+    if provider_suspended:
+        # The organisation suspended the provider (freelancers.suspend): cancelled as by the
+        # provider, with a full refund, by the one who may suspend.
+        if by != Canceller.PROVIDER:
+            raise ValueError("a suspension cancels as the provider")
+        booking = get_booking(actor, booking_id, Perm.FREELANCER_APPROVE)
+    else:
+        booking = get_booking(actor, booking_id,
+                              Perm.BOOKING_CANCEL if by == Canceller.FAMILY else Perm.BOOKING_PROVIDE)
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise InvalidInput("reason", _l("Keep the reason under 500 characters."))

@@ -14,13 +14,15 @@ from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
-from . import openapi_choice, openapi_earnings, openapi_offers, openapi_provider
+from . import freelancers, openapi_choice, openapi_earnings, openapi_freelancers, openapi_offers, openapi_provider
 from .bookings import ExtraBookingPurpose, retry_refunds
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
 from .choice_views import bp as choice_views
 from .earnings_views import api as earnings_api
 from .earnings_views import bp as earnings_views
+from .freelancer_api import bp as freelancer_api
+from .freelancer_views import bp as freelancer_views
 from .offer_api import bp as offer_api
 from .offer_views import bp as offer_views
 from .offers import initials
@@ -58,6 +60,10 @@ def init_app(app: Flask) -> None:
     register_labels(app, "provider_booking_status", PROVIDER_BOOKING_STATUS)
     app.jinja_env.filters["local_time"] = lambda value: format_datetime(value, "HH:mm")
     app.jinja_env.globals["extra_rating_state"] = extra_rating_state
+    app.register_blueprint(freelancer_views)
+    app.register_blueprint(freelancer_api)
+    openapi.register(app, openapi_freelancers.paths, openapi_freelancers.SCHEMAS)
+    freelancers.subscribe_connect_events(app)
     register_labels(app, "aspect_label", ASPECT_LABELS)
     register_labels(app, "choice_status", CHOICE_STATUS)
     register_labels(app, "freelancer_status", FREELANCER_STATUS)

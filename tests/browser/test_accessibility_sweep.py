@@ -51,7 +51,10 @@ PAGES: dict[str, list[str]] = {
     "admin": ["/", "/admin/catalogue", "/admin/catalogue/services/{service}", "/admin/billing",
               "/admin/risk-rules", "/admin/audit", "/reindications", "/account/tokens", "/account/second-factor",
               "/notifications", "/settings", "/admin/settings", "/admin/users", "/admin/users/{user}",
-              "/admin/teams", "/admin/teams/{team}", "/admin/locations", "/admin/locations/{location}"],
+              "/admin/teams", "/admin/teams/{team}", "/admin/locations", "/admin/locations/{location}",
+              "/admin/freelancers"],
+    "zzp1": ["/freelancers/me", "/freelancers/me/demo-onboarding"],
+    "zzp2": ["/freelancers/me"],
 }
 ANONYMOUS = ["/login"]
 

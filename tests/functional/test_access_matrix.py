@@ -51,7 +51,7 @@ from marketplace.accounts.notifications import Notification
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
 from marketplace.market.bookings import provider_for_team
-from marketplace.market.models import Booking, Extra, PlaceOffer, TeamChoice, WaitingEntry
+from marketplace.market.models import Booking, Extra, Freelancer, PlaceOffer, TeamChoice, WaitingEntry
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import (MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_location, make_team,
@@ -115,6 +115,11 @@ PROVIDERS = {"own": TEAM, "other": frozenset()}
 EXTRA_RATERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
 # Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
+# Freelancers (issue 13): each their own profile; the administrator, the freelancer and the lead of
+# the home team (T1 for ``own``) see a profile; a team's freelancers: its lead and the administrator.
+FREELANCER_ONLY = frozenset({"freelancer"})
+FREELANCER_VIEWERS = {"own": frozenset({"admin", "freelancer", "team_lead"}), "other": frozenset({"admin"})}
+TEAM_FREELANCERS = {"own": frozenset({"admin", "team_lead"}), "other": frozenset({"admin"})}
 LOGGED_IN = frozenset(MATRIX_ROLES)
 ADMIN_ONLY = frozenset({"admin"})
 CORE_LINES = [LineInput("C01", 7)]
@@ -223,6 +228,7 @@ def build_live_world() -> LiveWorld:
     foreign_notification, = notifications.notify([world.foreign_admin], "welcome")
     db.session.commit()
     foreign_token = tokens.create_token(world.foreign_admin, "organisation B's").token
+    freelancer_ids = build_freelancers(world)
     # A rating of each team, by a family the matrix users are not (rated on behalf of another
     # team's resident: the matrix's own ratings of T1 for ``own`` never replace these).
     extras = market_extras(world)
@@ -257,6 +263,8 @@ def build_live_world() -> LiveWorld:
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
                          "foreign": world.foreign.location_id},
             "spare_team": {"own": spare_teams[0].id, "other": spare_teams[1].id, "foreign": world.foreign_team.id},
+            # The matrix freelancer's own profile (home T1), another freelancer's (home T2), B's.
+            "freelancer": freelancer_ids,
             # Dated rows: ``own`` and ``other`` get a fresh one per case (dated_row); 0 is never asked for.
             **{kind: {"own": 0, "other": 0, "foreign": row.id}
                for kind, row in (("rate", b_rate), ("budget", b_budget), ("version", b_version),
@@ -270,8 +278,29 @@ def build_live_world() -> LiveWorld:
         foreign_notification_id=foreign_notification.id,
         foreign_strings=(world.foreign.name, world.other_org.name, world.foreign_team.name,
                          world.foreign_admin.email, world.foreign_admin.name, world.foreign.location.name,
-                         b_nurse.name, b_nurse.email),
+                         b_nurse.name, b_nurse.email, B_FREELANCER),
     )
+
+
+B_FREELANCER = "Zelfstandige Haven"
+
+
+def build_freelancers(world) -> dict[str, int]:
+    """Freelancers' profiles: the matrix freelancer's own (approved and onboarded in the demo,
+    at home in T1), another freelancer's of organisation A (T2), and one of organisation B."""
+    other = make_user(world.org, Role.FREELANCER, email="zzp-t2@a.test", name="Zelfstandige Beuk")
+    foreign = make_user(world.other_org, Role.FREELANCER, email="zzp@b.test", name=B_FREELANCER)
+    rows = {}
+    for target, user, team, name in (("own", world.users["freelancer"], world.team, "Zelfstandige Eik"),
+                                     ("other", other, world.other_team, "Zelfstandige Beuk"),
+                                     ("foreign", foreign, world.foreign_team, B_FREELANCER)):
+        rows[target] = Freelancer(organisation_id=team.organisation_id, user_id=user.id, name=name,
+                                  kvk_number="12345678", home_team_id=team.id, status="approved",
+                                  stripe_account_id=f"acct_demo_matrix_{target}", charges_enabled=True,
+                                  payouts_enabled=True)
+        db.session.add(rows[target])
+    db.session.commit()
+    return {target: row.id for target, row in rows.items()}
 
 
 @pytest.fixture(scope="module")
@@ -743,6 +772,22 @@ def no_fields(_case: Case) -> dict:
     return {}
 
 
+def connect_webhook_event(case: Case) -> tuple[str, dict]:
+    """A correctly signed Connect event about an account nobody knows: acknowledged, changes nothing."""
+    body = event_payload("account.updated", {"id": f"acct_unknown_{next(_serial)}", "object": "account",
+                                             "charges_enabled": True, "payouts_enabled": True})
+    return body, {"Stripe-Signature": sign(body, case.app.config["STRIPE_CONNECT_WEBHOOK_SECRET"]),
+                  "Content-Type": "application/json"}
+
+
+def profile_form(case: Case) -> dict:
+    return {"name": "Zelfstandige Eik", "kvk_number": "12345678", "home_team_id": str(case.live.ids["team"]["own"])}
+
+
+def profile_json(case: Case) -> dict:
+    return {"name": "Zelfstandige Eik", "kvk_number": "12345678", "home_team_id": case.live.ids["team"]["own"]}
+
+
 def webhook_event(case: Case) -> tuple[str, dict]:
     """A correctly signed provider event about a checkout nobody knows: booked, changes nothing."""
     body = event_payload("checkout.session.expired",
@@ -769,6 +814,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("main.health", "GET"): Route(PUBLIC, fixed("/healthz")),
     # Anyone may deliver a provider event; only a correct signature gets it booked.
     ("billing.stripe_webhook", "POST"): Route(PUBLIC, fixed("/billing/webhooks/stripe"), raw=webhook_event),
+    ("billing.stripe_connect_webhook", "POST"): Route(PUBLIC, fixed("/billing/webhooks/stripe-connect"),
+                                                      raw=connect_webhook_event),
     # -- any logged-in user; lists are scoped (test_client_list_is_scoped_per_role)
     ("main.home", "GET"): Route(USER, fixed("/")),
     ("auth.logout", "POST"): Route(USER, fixed("/logout"), form=no_fields, redirect_to="/login", ends_session=True),
@@ -1190,6 +1237,42 @@ ROUTES: dict[tuple[str, str], Route] = {
         kind="booking", json=lambda case: {"stars": 5, "comment": "Fijn"}),
     ("provider_api.revenue", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/extras/revenue"),
                                            per_target=TEAM_LEAD, kind="team"),
+    # -- freelancers (issue 13): only their own profile; the administrator approves and suspends;
+    #    the lead of the home team sees the profile; never across organisations
+    ("freelancers.me", "GET"): Route(USER, fixed("/freelancers/me"), roles=FREELANCER_ONLY),
+    ("freelancers.me", "POST"): Route(USER, fixed("/freelancers/me"), roles=FREELANCER_ONLY, form=profile_form,
+                                      redirect_to="/freelancers/me"),
+    ("freelancers.start_onboarding", "POST"): Route(USER, fixed("/freelancers/me/onboarding"),
+                                                    roles=FREELANCER_ONLY, form=no_fields),
+    ("freelancers.onboarding_refresh", "GET"): Route(USER, fixed("/freelancers/me/onboarding/refresh"),
+                                                     roles=FREELANCER_ONLY),
+    ("freelancers.stripe_dashboard", "POST"): Route(USER, fixed("/freelancers/me/stripe-dashboard"),
+                                                    roles=FREELANCER_ONLY, form=no_fields),
+    ("freelancers.demo_onboarding", "GET"): Route(USER, fixed("/freelancers/me/demo-onboarding"),
+                                                  roles=FREELANCER_ONLY),
+    ("freelancers.demo_onboarding", "POST"): Route(USER, fixed("/freelancers/me/demo-onboarding"),
+                                                   roles=FREELANCER_ONLY, form=lambda case: {"action": "complete"},
+                                                   redirect_to="/freelancers/me"),
+    ("freelancers.admin_list", "GET"): Route(USER, fixed("/admin/freelancers"), roles=ADMIN_ONLY),
+    ("freelancers.profile", "GET"): Route(TARGETED, on("freelancer", "/freelancers/{id}"),
+                                          per_target=FREELANCER_VIEWERS, kind="freelancer"),
+    ("freelancers.approve", "POST"): Route(TARGETED, on("freelancer", "/freelancers/{id}/approve"),
+                                           per_target=EDITORS, kind="freelancer", form=no_fields),
+    ("freelancers.suspend", "POST"): Route(TARGETED, on("freelancer", "/freelancers/{id}/suspend"),
+                                           per_target=EDITORS, kind="freelancer",
+                                           form=lambda case: {"reason": "matrix"}),
+    ("freelancers_api.get_me", "GET"): Route(USER, fixed("/api/v1/freelancers/me"), roles=FREELANCER_ONLY),
+    ("freelancers_api.put_me", "PUT"): Route(USER, fixed("/api/v1/freelancers/me"), roles=FREELANCER_ONLY,
+                                             json=profile_json),
+    ("freelancers_api.onboarding", "POST"): Route(USER, fixed("/api/v1/freelancers/me/onboarding"),
+                                                  roles=FREELANCER_ONLY),
+    ("freelancers_api.approve", "POST"): Route(TARGETED, on("freelancer", "/api/v1/freelancers/{id}/approve"),
+                                               per_target=EDITORS, kind="freelancer"),
+    ("freelancers_api.suspend", "POST"): Route(TARGETED, on("freelancer", "/api/v1/freelancers/{id}/suspend"),
+                                               per_target=EDITORS, kind="freelancer",
+                                               json=lambda case: {"reason": "matrix"}),
+    ("freelancers_api.team_freelancers", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/freelancers"),
+                                                       per_target=TEAM_FREELANCERS, kind="team"),
 }
 
 
