@@ -13,11 +13,13 @@ from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
-from . import openapi_choice, openapi_offers
+from . import openapi_choice, openapi_extras, openapi_offers
 from .bookings import ExtraBookingPurpose
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
 from .choice_views import bp as choice_views
+from .extra_api import bp as extras_api
+from .extra_views import bp as extras_views
 from .offer_api import bp as offer_api
 from .offer_views import bp as offer_views
 from .offers import initials
@@ -34,8 +36,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(offer_api)
     app.register_blueprint(choice_views)
     app.register_blueprint(choice_api)
+    app.register_blueprint(extras_views)
+    app.register_blueprint(extras_api)
     openapi.register(app, openapi_offers.paths, openapi_offers.SCHEMAS)
     openapi.register(app, openapi_choice.paths, openapi_choice.SCHEMAS)
+    openapi.register(app, openapi_extras.paths, openapi_extras.SCHEMAS)
     register_labels(app, "aspect_label", ASPECT_LABELS)
     register_labels(app, "choice_status", CHOICE_STATUS)
     app.jinja_env.filters["mark"] = lambda average: percent_tenths(int(average * 10))

@@ -1,0 +1,314 @@
+"""Offering extras (issue 12, items 1–2): the team lead's extras with their availability, checked
+all or nothing; the families' catalogue with filters; the ratings of extras; the organisation's
+market settings.
+
+Reads for a list take a fixed number of queries however many extras there are: the extras with
+their availability in one go (``bookings.with_availability``), the seats of all of them in one
+query (``bookings.slots_of``) and the ratings in one grouped query.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from functools import cache
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from care import catalogue
+from marketplace.core import audit
+from marketplace.core.audit import Action
+from marketplace.core.db_types import local_today, utcnow
+from marketplace.core.errors import InvalidInput
+from marketplace.core.extensions import db
+from marketplace.core.policy import Perm, authorize
+
+from . import bookings
+from .extras_domain import (CATEGORY_OF_CODE, EXTRA_CODES, Category, Exception_, ExtraKind, Pattern,
+                            overlapping_exceptions, overlapping_patterns)
+from .models import AvailabilityException, AvailabilityPattern, Extra, ExtraRating, MarketSettings, Provider, ProviderKind
+
+MAX_TITLE = 120
+MAX_DESCRIPTION = 2000
+MAX_PRICE_CENTS = 100_000_00
+MAX_DURATION = 1440
+MAX_SEATS = 100
+MAX_WINDOWS = 50
+# How far ahead an exception may be dated, and how many days of slots one request may ask for.
+MAX_AHEAD_DAYS = 366
+MAX_SLOT_DAYS = 62
+# How many days ahead the catalogue looks for each extra's next free slots.
+LOOK_AHEAD_DAYS = 14
+NEXT_SLOTS = 6
+
+
+@dataclass
+class ExtraDraft:
+    """An extra as the lead entered it, before it is checked."""
+
+    code: str
+    title: str
+    price_cents: int
+    duration_minutes: int
+    kind: str = ExtraKind.TIMED.value
+    seats: int = 1
+    description: str = ""
+    active: bool = True
+    patterns: list[Pattern] = field(default_factory=list)
+    exceptions: list[Exception_] = field(default_factory=list)
+
+
+def draft_of(extra: Extra) -> ExtraDraft:
+    return ExtraDraft(code=extra.code, title=extra.title, price_cents=extra.price_cents,
+                      duration_minutes=extra.duration_minutes, kind=extra.kind, seats=extra.seats,
+                      description=extra.description, active=extra.active,
+                      patterns=[Pattern(p.weekday, p.starts_at, p.ends_at) for p in extra.patterns],
+                      exceptions=[Exception_(e.day, e.closed, e.starts_at, e.ends_at) for e in extra.exceptions])
+
+
+def check_draft(draft: ExtraDraft, settings: MarketSettings, today: date) -> ExtraDraft:
+    """The draft trimmed, or every problem at once.
+
+    :raises InvalidInput: with a message per field (``patterns`` / ``exceptions`` for the
+        availability as a whole).
+    """
+    problems: dict[str, object] = {}
+    title = (draft.title or "").strip()
+    description = (draft.description or "").strip()
+    if draft.code not in EXTRA_CODES:
+        problems["code"] = _l("Choose a service from the list.")
+    if not title:
+        problems["title"] = _l("Give the extra a title.")
+    elif len(title) > MAX_TITLE:
+        problems["title"] = _l("Keep the title under %(max)d characters.", max=MAX_TITLE)
+    if len(description) > MAX_DESCRIPTION:
+        problems["description"] = _l("Keep the description under %(max)d characters.", max=MAX_DESCRIPTION)
+    if not isinstance(draft.price_cents, int) or draft.price_cents <= 0:
+        problems["price_cents"] = _l("The price must be more than € 0.")
+    elif draft.price_cents < settings.min_price_cents:
+        problems["price_cents"] = _l("The price must be at least the organisation's minimum of %(cents)s cents.",
+                                     cents=settings.min_price_cents)
+    elif draft.price_cents > MAX_PRICE_CENTS:
+        problems["price_cents"] = _l("That price is too high for an extra.")
+    if not isinstance(draft.duration_minutes, int) or not 1 <= draft.duration_minutes <= MAX_DURATION:
+        problems["duration_minutes"] = _l("The duration must be from 1 to %(max)d minutes.", max=MAX_DURATION)
+    if draft.kind not in {k.value for k in ExtraKind}:
+        problems["kind"] = _l("Choose timed or on request.")
+    if not isinstance(draft.seats, int) or not 1 <= draft.seats <= MAX_SEATS:
+        problems["seats"] = _l("The number of places must be from 1 to %(max)d.", max=MAX_SEATS)
+    if len(draft.patterns) > MAX_WINDOWS or len(draft.exceptions) > MAX_WINDOWS:
+        problems["patterns"] = _l("At most %(max)d times and %(max)d exceptions.", max=MAX_WINDOWS)
+    if any(not 0 <= p.weekday <= 6 or p.end <= p.start for p in draft.patterns):
+        problems["patterns"] = _l("Every time must end after it starts.")
+    elif overlapping_patterns(draft.patterns):
+        problems["patterns"] = _l("Two times on the same weekday overlap. Join them into one.")
+    if any((e.start is None) != (e.end is None) or (e.start is not None and e.end <= e.start)
+           or (e.start is None and not e.closed) for e in draft.exceptions):
+        problems["exceptions"] = _l("Every exception needs an end after its start; only a closed day may "
+                                    "leave out both times.")
+    elif any(not today <= e.day <= today + timedelta(days=MAX_AHEAD_DAYS) for e in draft.exceptions):
+        problems["exceptions"] = _l("Exceptions must be dated from today to a year ahead.")
+    elif overlapping_exceptions(draft.exceptions):
+        problems["exceptions"] = _l("Two exceptions on the same day overlap. Keep one for each time.")
+    if problems:
+        raise InvalidInput(next(iter(problems)), next(iter(problems.values())), fields=problems)
+    draft.title, draft.description = title, description
+    if draft.kind == ExtraKind.ON_REQUEST.value:
+        draft.seats = 1
+    return draft
+
+
+def _apply(extra: Extra, draft: ExtraDraft) -> None:
+    extra.code, extra.category = draft.code, CATEGORY_OF_CODE[draft.code].value
+    extra.title, extra.description = draft.title, draft.description
+    extra.price_cents, extra.duration_minutes = draft.price_cents, draft.duration_minutes
+    extra.kind, extra.seats, extra.active = draft.kind, draft.seats, draft.active
+    extra.patterns = [AvailabilityPattern(weekday=p.weekday, starts_at=p.start, ends_at=p.end)
+                      for p in sorted(draft.patterns, key=lambda p: (p.weekday, p.start))]
+    extra.exceptions = [AvailabilityException(day=e.day, closed=e.closed, starts_at=e.start, ends_at=e.end)
+                        for e in sorted(draft.exceptions, key=lambda e: (e.day, e.start or time.min))]
+    extra.updated_at = utcnow()
+
+
+def provider_of(team) -> Provider:
+    """The team's provider, or (before its first extra) an unsaved one to check access against."""
+    provider = db.session.scalar(select(Provider).where(Provider.team_id == team.id))
+    return provider or Provider(organisation_id=team.organisation_id, kind=ProviderKind.TEAM.value, team_id=team.id)
+
+
+def create_extra(actor, team, draft: ExtraDraft) -> Extra:
+    """A new extra of the team's provider, by its lead. Commits once.
+
+    :raises AccessDenied: not the team's lead. :raises InvalidInput: nothing is saved.
+    """
+    authorize(actor, Perm.EXTRA_EDIT, provider_of(team))
+    draft = check_draft(draft, bookings.settings_of(team.organisation_id), local_today())
+    provider = bookings.provider_for_team(team)
+    extra = Extra(organisation_id=team.organisation_id, provider_id=provider.id)
+    _apply(extra, draft)
+    db.session.add(extra)
+    db.session.flush()
+    audit.record(Action.CREATE, actor=actor, obj=extra, detail=f"{extra.code} {extra.price_cents}")
+    db.session.commit()
+    return extra
+
+
+def update_extra(actor, extra: Extra, draft: ExtraDraft) -> Extra:
+    """Change an extra in place (bookings keep their price). Commits once.
+
+    :raises AccessDenied: not its provider's lead. :raises InvalidInput: nothing is changed.
+    """
+    authorize(actor, Perm.EXTRA_EDIT, extra.provider)
+    draft = check_draft(draft, bookings.settings_of(extra.organisation_id), local_today())
+    _apply(extra, draft)
+    audit.record(Action.UPDATE, actor=actor, obj=extra, detail=f"{extra.code} {extra.price_cents}")
+    db.session.commit()
+    return extra
+
+
+def team_extras(team) -> list[Extra]:
+    """The team's extras, active first, with their availability. Two to four queries."""
+    return list(db.session.scalars(bookings.with_availability(
+        select(Extra).join(Provider, Provider.id == Extra.provider_id).where(Provider.team_id == team.id)
+        .order_by(Extra.active.desc(), Extra.title, Extra.id))))
+
+
+@dataclass(frozen=True)
+class ServiceChoice:
+    code: str
+    name: str
+    reference_cents: int | None  # the integral cost price (X..) or the published price (F..)
+
+
+@cache
+def _fixed_prices() -> dict[str, dict[str, str]]:
+    return {row["code"]: row for row in catalogue.reference_rows("fixed_price_extras.csv")}
+
+
+def service_choices(organisation, day: date, english: bool) -> list[ServiceChoice]:
+    """What an extra can be, with its reference price beside it: each luxury catalogue service
+    (X..) at its integral cost price on ``day`` (care.catalogue), each fixed-price item (F..) at
+    its published price. One query (plus the settings)."""
+    priced = catalogue.price_list(organisation, day)
+    choices = []
+    for code in EXTRA_CODES:
+        if code in priced:
+            service = priced[code]
+            choices.append(ServiceChoice(code, service.name_en if english else service.name_nl, service.unit_cents))
+        elif code in _fixed_prices():
+            row = _fixed_prices()[code]
+            choices.append(ServiceChoice(code, row["name_en" if english else "name_nl"], int(row["price_cents"])))
+        else:
+            choices.append(ServiceChoice(code, code, None))
+    return choices
+
+
+# -- the families' catalogue ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    category: str | None = None
+    team_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    max_price_cents: int | None = None
+
+
+def check_filters(filters: Filters, today: date) -> Filters:
+    """:raises InvalidInput: an unknown category, a range that ends before it starts, lies in the
+    past or spans more than ``MAX_SLOT_DAYS``."""
+    if filters.category and filters.category not in {c.value for c in Category}:
+        raise InvalidInput("category", _l("Choose a category from the list."))
+    check_range(filters.date_from, filters.date_to, today, "date_to")
+    return filters
+
+
+def check_range(date_from: date | None, date_to: date | None, today: date, field_name: str = "date_to") -> None:
+    if date_from is not None and date_to is not None:
+        if date_to < date_from:
+            raise InvalidInput(field_name, _l("The end date must be on or after the start date."))
+        if (date_to - date_from).days >= MAX_SLOT_DAYS:
+            raise InvalidInput(field_name, _l("Choose at most %(days)d days at a time.", days=MAX_SLOT_DAYS))
+    for day in (date_from, date_to):
+        if day is not None and not today - timedelta(days=1) <= day <= today + timedelta(days=MAX_AHEAD_DAYS):
+            raise InvalidInput(field_name, _l("Choose dates from today to a year ahead."))
+
+
+def browse(organisation_id: int, filters: Filters, now=None) -> tuple[list[Extra], dict[int, list[bookings.Slot]]]:
+    """The active extras of the organisation that pass ``filters``, cheapest first, and per
+    extra its free slots in the date range (``LOOK_AHEAD_DAYS`` from today without one). With a
+    date range, a timed extra without a free slot in it is left out. Four queries."""
+    now = now or utcnow()
+    today = local_today()
+    query = select(Extra).join(Provider, Provider.id == Extra.provider_id).where(
+        Extra.organisation_id == organisation_id, Extra.active.is_(True))
+    if filters.category:
+        query = query.where(Extra.category == filters.category)
+    if filters.team_id is not None:
+        query = query.where(Provider.team_id == filters.team_id)
+    if filters.max_price_cents is not None:
+        query = query.where(Extra.price_cents <= filters.max_price_cents)
+    extras = list(db.session.scalars(bookings.with_availability(query.order_by(Extra.price_cents, Extra.id))))
+    date_from = max(filters.date_from or today, today)
+    date_to = filters.date_to or (date_from + timedelta(days=LOOK_AHEAD_DAYS - 1))
+    slots = bookings.slots_of(extras, date_from, date_to, now, free_only=True)
+    if filters.date_from or filters.date_to:
+        extras = [e for e in extras if e.kind == ExtraKind.ON_REQUEST.value or slots[e.id]]
+    return extras, slots
+
+
+@dataclass(frozen=True)
+class ExtraRatingSummary:
+    average: float | None
+    count: int
+
+
+def extra_rating_summaries(extra_ids: Iterable[int]) -> dict[int, ExtraRatingSummary]:
+    """Per extra, the average of its stars (one decimal) and how many ratings. One query."""
+    ids = list(extra_ids)
+    result = {extra_id: ExtraRatingSummary(None, 0) for extra_id in ids}
+    if not ids:
+        return result
+    rows = db.session.execute(select(ExtraRating.extra_id, func.avg(ExtraRating.stars), func.count())
+                              .where(ExtraRating.extra_id.in_(ids)).group_by(ExtraRating.extra_id))
+    for extra_id, average, count in rows:
+        result[extra_id] = ExtraRatingSummary(round(float(average), 1), count)
+    return result
+
+
+# -- the organisation's market settings -----------------------------------------------------
+
+SETTING_BOUNDS: dict[str, tuple[int, int]] = {
+    "team_org_share_pct": (0, 100), "freelancer_org_share_pct": (0, 100), "home_team_share_pct": (0, 100),
+    "min_price_cents": (1, MAX_PRICE_CENTS), "hold_minutes": (30, 1440), "free_cancel_hours": (0, 720),
+    "late_refund_pct": (0, 100),
+}
+
+
+def update_settings(actor, organisation, values: dict[str, int]) -> MarketSettings:
+    """Change the organisation's market settings (the administrator). Bookings already made keep
+    their price and shares. Commits once.
+
+    :raises InvalidInput: a value out of bounds or shares above 100 % together; nothing changed.
+    """
+    authorize(actor, Perm.ORG_ADMIN, organisation)
+    settings = bookings.settings_of(organisation.id)
+    merged = {name: values.get(name, getattr(settings, name)) for name in SETTING_BOUNDS}
+    problems = {name: _l("Enter a whole number from %(min)d to %(max)d.", min=low, max=high)
+                for name, (low, high) in SETTING_BOUNDS.items()
+                if isinstance(merged[name], bool) or not isinstance(merged[name], int)
+                or not low <= merged[name] <= high}
+    if not problems and merged["freelancer_org_share_pct"] + merged["home_team_share_pct"] > 100:
+        problems["home_team_share_pct"] = _l("The organisation's and the home team's shares together are at most "
+                                             "100 %.")
+    if problems:
+        raise InvalidInput(next(iter(problems)), next(iter(problems.values())), fields=problems)
+    for name, value in merged.items():
+        setattr(settings, name, value)
+    settings.updated_at, settings.updated_by_id = utcnow(), actor.id
+    db.session.add(settings)
+    audit.record(Action.UPDATE, actor=actor, object_type="market_settings", object_id=organisation.id,
+                 organisation_id=organisation.id, detail=str(merged))
+    db.session.commit()
+    return settings
