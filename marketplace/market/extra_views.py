@@ -134,7 +134,7 @@ def extra(extra_id: int):
                            rating=extras.extra_rating_summaries([extra.id])[extra.id],
                            categories=category_labels(), book_url=book_url(extra.id),
                            may_edit=can(current_user, Perm.EXTRA_EDIT, extra.provider), weekdays=WEEKDAYS,
-                           today=today)
+                           today=today, settings=bookings.settings_of(extra.organisation_id))
 
 
 # -- the team lead's extras -------------------------------------------------------------------

@@ -22,6 +22,7 @@ from marketplace.core import audit
 from marketplace.core.audit import Action
 from marketplace.core.db_types import local_today, utcnow
 from marketplace.core.errors import InvalidInput
+from marketplace.core.i18n import euro
 from marketplace.core.extensions import db
 from marketplace.core.policy import Perm, authorize
 
@@ -88,8 +89,8 @@ def check_draft(draft: ExtraDraft, settings: MarketSettings, today: date) -> Ext
     if not isinstance(draft.price_cents, int) or draft.price_cents <= 0:
         problems["price_cents"] = _l("The price must be more than € 0.")
     elif draft.price_cents < settings.min_price_cents:
-        problems["price_cents"] = _l("The price must be at least the organisation's minimum of %(cents)s cents.",
-                                     cents=settings.min_price_cents)
+        problems["price_cents"] = _l("The price must be at least %(minimum)s, the organisation's minimum.",
+                                     minimum=euro(settings.min_price_cents))
     elif draft.price_cents > MAX_PRICE_CENTS:
         problems["price_cents"] = _l("That price is too high for an extra.")
     if not isinstance(draft.duration_minutes, int) or not 1 <= draft.duration_minutes <= MAX_DURATION:
