@@ -33,7 +33,12 @@ def clock(value: time | None) -> str | None:
     return None if value is None else value.strftime("%H:%M")
 
 
-def extra_json(extra: Extra, rating: extras.ExtraRatingSummary, slots: list[bookings.Slot] | None = None) -> dict:
+def extra_json(extra: Extra, rating: extras.ExtraRatingSummary, slots: list[bookings.Slot] | None = None,
+               availability: extras.Availability | None = None) -> dict:
+    if availability is None:
+        draft = extras.draft_of(extra)
+        availability = (draft.patterns, draft.exceptions)
+    patterns, exceptions = availability
     body = {
         "id": extra.id, "code": extra.code, "category": extra.category, "title": extra.title,
         "description": extra.description, "price_cents": extra.price_cents,
@@ -42,10 +47,9 @@ def extra_json(extra: Extra, rating: extras.ExtraRatingSummary, slots: list[book
                      "name": extra.provider.name},
         "rating": {"average": rating.average, "count": rating.count},
         "availability": {
-            "patterns": [{"weekday": p.weekday, "start": clock(p.starts_at), "end": clock(p.ends_at)}
-                         for p in extra.patterns],
-            "exceptions": [{"day": e.day.isoformat(), "closed": e.closed, "start": clock(e.starts_at),
-                            "end": clock(e.ends_at)} for e in extra.exceptions]},
+            "patterns": [{"weekday": p.weekday, "start": clock(p.start), "end": clock(p.end)} for p in patterns],
+            "exceptions": [{"day": e.day.isoformat(), "closed": e.closed, "start": clock(e.start),
+                            "end": clock(e.end)} for e in exceptions]},
     }
     if slots is not None:
         body["next_slots"] = [slot_json(s) for s in slots[:extras.NEXT_SLOTS]]
@@ -67,9 +71,10 @@ def filters_from_args() -> extras.Filters:
 @login_required
 def list_extras():
     authorize(current_user, Perm.EXTRA_VIEW, current_user.organisation)
-    found, slots = extras.browse(current_user.organisation_id, filters_from_args())
-    ratings = extras.extra_rating_summaries([e.id for e in found])
-    return jsonify(extras=[extra_json(e, ratings[e.id], slots[e.id]) for e in found])
+    found = extras.browse(current_user.organisation_id, filters_from_args(), limit=extras.NEXT_SLOTS)
+    ratings = extras.extra_rating_summaries([e.id for e in found.extras])
+    return jsonify(extras=[extra_json(e, ratings[e.id], found.slots[e.id], found.availability.get(e.id, ([], [])))
+                           for e in found.extras])
 
 
 def _extra(extra_id: int, perm: Perm = Perm.EXTRA_VIEW) -> Extra:

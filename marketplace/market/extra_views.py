@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -110,16 +111,22 @@ def index():
     authorize(current_user, Perm.EXTRA_VIEW, current_user.organisation)
     errors: dict[str, str] = {}
     filters = _filters(errors)
-    found, slots = extras.browse(current_user.organisation_id, filters)
+    found = extras.browse(current_user.organisation_id, filters)
     teams = db.session.execute(
         select(Team.id, Team.name).join(Provider, Provider.team_id == Team.id)
         .where(Provider.organisation_id == current_user.organisation_id).order_by(Team.name)).all()
-    return render_template("market/extras.html", extras=found, slots=slots, filters=filters, errors=errors,
+    return render_template("market/extras.html", extras=found.extras, slots=found.slots, filters=filters,
+                           errors=errors,
                            args=request.args, teams=teams, categories=category_labels(),
-                           ratings=extras.extra_rating_summaries([e.id for e in found]),
-                           words={"from": _("from"), "on_request": _("on request: propose a moment"),
+                           ratings=extras.extra_rating_summaries([e.id for e in found.extras]),
+                           # Many extras share their first free moment: each is formatted once.
+                           when={slot.start: format_datetime(slot.start, "d MMM y, HH:mm")
+                                 for free in found.slots.values() for slot in free[:1]},
+                           words={"on_request": _("on request: propose a moment"),
                                   "no_slots": _("no free slot in these days"), "ratings": _("ratings"),
-                                  "minutes": _("minutes"), "places": _("places")}), 422 if errors else 200
+                                  "minutes": _("minutes"), "places": _("places"), "price": _("Price"),
+                                  "rating": _("Rating"), "first_free": _("First free"),
+                                  "link": url_for("extras.index") + "/"}), 422 if errors else 200
 
 
 @bp.get("/extras/<int:extra_id>")

@@ -3,14 +3,14 @@ all or nothing; the families' catalogue with filters; the ratings of extras; the
 market settings.
 
 Reads for a list take a fixed number of queries however many extras there are: the extras with
-their availability in one go (``with_availability``), the seats of all of them in one
+their availability as plain rows (``availability_of``), the seats of all of them in one
 query (``bookings.slots_of``) and the ratings in one grouped query.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, subqueryload
 from care import catalogue
 from marketplace.core import audit
 from marketplace.core.audit import Action
-from marketplace.core.db_types import local_today, utcnow
+from marketplace.core.db_types import LOCAL_ZONE, local_today, utcnow
 from marketplace.core.errors import InvalidInput
 from marketplace.core.i18n import euro
 from marketplace.core.extensions import db
@@ -28,7 +28,7 @@ from marketplace.core.policy import Perm, authorize
 
 from . import bookings
 from .extras_domain import (CATEGORY_OF_CODE, EXTRA_CODES, Category, Exception_, ExtraKind, Pattern,
-                            overlapping_exceptions, overlapping_patterns)
+                            overlapping_exceptions, overlapping_patterns, slot_starts)
 from .models import AvailabilityException, AvailabilityPattern, Extra, ExtraRating, MarketSettings, Provider, ProviderKind
 
 MAX_TITLE = 120
@@ -244,10 +244,76 @@ def check_range(date_from: date | None, date_to: date | None, today: date, field
             raise InvalidInput(name, _l("Choose dates from today to a year ahead."))
 
 
-def browse(organisation_id: int, filters: Filters, now=None) -> tuple[list[Extra], dict[int, list[bookings.Slot]]]:
-    """The active extras of the organisation that pass ``filters``, cheapest first, and per
-    extra its free slots in the date range (``LOOK_AHEAD_DAYS`` from today without one). With a
-    date range, a timed extra without a free slot in it is left out. Four queries."""
+Availability = tuple[list[Pattern], list[Exception_]]
+
+
+def availability_of(extra_ids) -> dict[int, Availability]:
+    """Per extra, its weekly windows and exceptions as plain values: two queries for any number
+    of extras (``extra_ids`` may be a subquery), no ORM objects to build."""
+    result: dict[int, Availability] = {}
+    for extra_id, weekday, starts_at, ends_at in db.session.execute(
+            select(AvailabilityPattern.extra_id, AvailabilityPattern.weekday, AvailabilityPattern.starts_at,
+                   AvailabilityPattern.ends_at).where(AvailabilityPattern.extra_id.in_(extra_ids))
+            .order_by(AvailabilityPattern.weekday, AvailabilityPattern.starts_at)):
+        result.setdefault(extra_id, ([], []))[0].append(Pattern(weekday, starts_at, ends_at))
+    for extra_id, day, closed, starts_at, ends_at in db.session.execute(
+            select(AvailabilityException.extra_id, AvailabilityException.day, AvailabilityException.closed,
+                   AvailabilityException.starts_at, AvailabilityException.ends_at)
+            .where(AvailabilityException.extra_id.in_(extra_ids)).order_by(AvailabilityException.day)):
+        result.setdefault(extra_id, ([], []))[1].append(Exception_(day, closed, starts_at, ends_at))
+    return result
+
+
+def next_free(extras: list[Extra], availability: dict[int, Availability], date_from: date, date_to: date, now,
+              limit: int) -> dict[int, list[bookings.Slot]]:
+    """Per extra, its first ``limit`` free slots from ``date_from`` to ``date_to`` (local dates):
+    as ``bookings.slots_of`` with ``free_only``, but each extra stops at its ``limit``-th, so a
+    list of hundreds of extras does not work out every slot of every day. One query (the seats)."""
+    timed = [e for e in extras if e.kind == ExtraKind.TIMED.value]
+    result: dict[int, list[bookings.Slot]] = {e.id: [] for e in extras}
+    if not timed or date_to < date_from:
+        return result
+    window_start = datetime.combine(date_from, time.min, tzinfo=LOCAL_ZONE)
+    window_end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=LOCAL_ZONE)
+    taken = bookings.seated({e.provider_id for e in timed}, window_start, window_end, now)
+    by_provider: dict[int, list[tuple]] = {}
+    for row in taken:
+        by_provider.setdefault(row[0], []).append(row)
+    days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    for extra in timed:
+        patterns, exceptions = availability.get(extra.id, ([], []))
+        weekdays = {p.weekday for p in patterns}
+        extra_days = {e.day for e in exceptions if not e.closed}
+        step = timedelta(minutes=extra.duration_minutes)
+        own = by_provider.get(extra.provider_id, [])
+        found = result[extra.id]
+        for day in days:
+            if day.weekday() not in weekdays and day not in extra_days:
+                continue
+            for start in slot_starts(day, extra.duration_minutes, patterns, exceptions):
+                if start > now:
+                    left = bookings.seats_left_at(extra, start, own)
+                    if left:
+                        found.append(bookings.Slot(start, start + step, left))
+                        if len(found) >= limit:
+                            break
+            if len(found) >= limit:
+                break
+    return result
+
+
+@dataclass
+class Found:
+    extras: list[Extra]
+    slots: dict[int, list[bookings.Slot]]
+    availability: dict[int, Availability]
+
+
+def browse(organisation_id: int, filters: Filters, now=None, *, limit: int = 1) -> Found:
+    """The active extras of the organisation that pass ``filters``, cheapest first, with their
+    availability and their first ``limit`` free slots in the date range (``LOOK_AHEAD_DAYS``
+    from today without one). With a date range, a timed extra without a free slot in it is left
+    out. Four queries."""
     now = now or utcnow()
     today = local_today()
     query = select(Extra).join(Provider, Provider.id == Extra.provider_id).where(
@@ -258,13 +324,15 @@ def browse(organisation_id: int, filters: Filters, now=None) -> tuple[list[Extra
         query = query.where(Provider.team_id == filters.team_id)
     if filters.max_price_cents is not None:
         query = query.where(Extra.price_cents <= filters.max_price_cents)
-    extras = list(db.session.scalars(with_availability(query.order_by(Extra.price_cents, Extra.id))))
+    extras = list(db.session.scalars(query.options(joinedload(Extra.provider).joinedload(Provider.team))
+                                      .order_by(Extra.price_cents, Extra.id)))
+    availability = availability_of(query.with_only_columns(Extra.id).scalar_subquery())
     date_from = max(filters.date_from or today, today)
     date_to = filters.date_to or (date_from + timedelta(days=LOOK_AHEAD_DAYS - 1))
-    slots = bookings.slots_of(extras, date_from, date_to, now, free_only=True)
+    slots = next_free(extras, availability, date_from, date_to, now, limit)
     if filters.date_from or filters.date_to:
         extras = [e for e in extras if e.kind == ExtraKind.ON_REQUEST.value or slots[e.id]]
-    return extras, slots
+    return Found(extras, slots, availability)
 
 
 @dataclass(frozen=True)
