@@ -25,6 +25,7 @@ from marketplace.core.i18n import locale
 from marketplace.core.money import parse_euro
 from marketplace.core.numbers import parse_int, parse_iso_date
 from marketplace.core.policy import Perm, authorize, can, get_in_scope
+from marketplace.core.roles import Role
 from teams.models import Team
 
 from . import bookings, extras
@@ -115,7 +116,10 @@ def index():
     teams = db.session.execute(
         select(Team.id, Team.name).join(Provider, Provider.team_id == Team.id)
         .where(Provider.organisation_id == current_user.organisation_id).order_by(Team.name)).all()
-    return render_template("market/extras.html", extras=found.extras, slots=found.slots, filters=filters,
+    own_teams = db.session.execute(select(Team.id, Team.name).where(
+        Team.id.in_(relations(current_user).team_ids)).order_by(Team.name)).all() \
+        if current_user.has_role(Role.TEAM_LEAD) else []
+    return render_template("market/extras.html", own_teams=own_teams, extras=found.extras, slots=found.slots, filters=filters,
                            errors=errors,
                            args=request.args, teams=teams, categories=category_labels(),
                            ratings=extras.extra_rating_summaries([e.id for e in found.extras]),

@@ -35,7 +35,8 @@ PAGES: dict[str, list[str]] = {
                  "/clients/{client}/package/versions", "/clients/{client}/package/versions/{version}",
                  "/clients/{client}/health", "/clients/{client}/access-log", "/clients/{client}/invoices",
                  "/clients/{client}/statements/{month}", "/account/tokens", "/notifications", "/settings",
-                 "/clients/{client}/teams", "/offers", "/teams/{team}/offer", "/teams/{team}/ratings/new"],
+                 "/clients/{client}/teams", "/offers", "/teams/{team}/offer", "/teams/{team}/ratings/new",
+                 "/extras", "/extras?category=outing&max_price=50", "/extras/{extra}"],
     "bewoner1": ["/", "/clients/{client}", "/clients/{client}/budget", "/clients/{client}/health"],
     "verzorgende1": ["/", "/notifications", "/settings", "/clients/{client}", "/clients/{client}/package", "/clients/{client}/package/versions",
                      "/clients/{client}/budget", "/clients/{client}/health", "/teams/{team}/reviews"],
@@ -43,13 +44,15 @@ PAGES: dict[str, list[str]] = {
                          "/clients/{client}/package/versions", "/clients/{client}/package/versions/{version}/sign",
                          "/reindications", "/clients/{client}/invite"],
     "teamleider1": ["/", "/teams/{team}/reviews", "/teams/{team}/statement", "/clients/{client}/budget",
-                    "/teams/{team}/offer", "/teams/{team}/offer/edit", "/teams/{team}/offer/history"],
+                    "/teams/{team}/offer", "/teams/{team}/offer/edit", "/teams/{team}/offer/history",
+                    "/teams/{team}/extras", "/teams/{team}/extras/new", "/extras/{extra}/edit"],
     "klantondersteuner": ["/", "/clients/{client}", "/clients/{client}/package", "/clients/{client}/teams"],
     "bestuur": ["/", "/offers", "/teams/{team}/offer"],
     "admin": ["/", "/admin/catalogue", "/admin/catalogue/services/{service}", "/admin/billing",
               "/admin/risk-rules", "/admin/audit", "/reindications", "/account/tokens", "/account/second-factor",
               "/notifications", "/settings", "/admin/settings", "/admin/users", "/admin/users/{user}",
-              "/admin/teams", "/admin/teams/{team}", "/admin/locations", "/admin/locations/{location}"],
+              "/admin/teams", "/admin/teams/{team}", "/admin/locations", "/admin/locations/{location}",
+              "/admin/market-settings"],
 }
 ANONYMOUS = ["/login"]
 
