@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from marketplace.core.db_types import LOCAL_ZONE, local_today
 from marketplace.core.extensions import db
-from marketplace.market import bookings
+from marketplace.market import bookings, extras
 from marketplace.market.extras_domain import CATEGORY_OF_CODE
 from marketplace.market.models import (AvailabilityException, AvailabilityPattern, Extra, ExtraRating,
                                        MarketSettings)
@@ -403,3 +403,17 @@ def test_extras_pages_keep_a_constant_query_count_for_5_or_500_extras(world, cli
     assert large.count == small.count, f"{url}: {small.count} statements for 5 extras, {large.count} for 500"
     if path.startswith("/api/v1/extras") and "{id}" not in path:
         assert len(response.get_json()["extras"]) == 501
+
+
+def test_the_editor_shows_the_reference_price_beside_the_providers_own(priced_world, client, auth):
+    extra = make_extra(priced_world.team, code="X01")
+    auth.login(priced_world.email("team_lead"))
+    text = client.get(f"/extras/{extra.id}/edit").get_data(as_text=True)
+    with client.application.test_request_context():
+        reference = extras.service_choices(priced_world.org, local_today(), english=False)
+    x01 = next(choice for choice in reference if choice.code == "X01")
+    assert x01.reference_cents and x01.reference_cents > 0
+    euros = f"{x01.reference_cents // 100},{x01.reference_cents % 100:02d}"
+    assert f"Referentieprijs van X01: € {euros}" in text.replace("\xa0", " ")
+    f04 = next(choice for choice in reference if choice.code == "F04")
+    assert (f04.name, f04.reference_cents) == ("Gastmaaltijd voor bezoek", 705)
