@@ -14,7 +14,8 @@ from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
-from . import freelancers, openapi_choice, openapi_earnings, openapi_freelancers, openapi_offers, openapi_provider
+from . import (freelancers, openapi_choice, openapi_earnings, openapi_extras, openapi_freelancers, openapi_offers,
+               openapi_provider)
 from .bookings import ExtraBookingPurpose, retry_refunds
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
@@ -23,6 +24,8 @@ from .earnings_views import api as earnings_api
 from .earnings_views import bp as earnings_views
 from .freelancer_api import bp as freelancer_api
 from .freelancer_views import bp as freelancer_views
+from .extra_api import bp as extras_api
+from .extra_views import bp as extras_views
 from .offer_api import bp as offer_api
 from .offer_views import bp as offer_views
 from .offers import initials
@@ -51,6 +54,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(choice_api)
     app.register_blueprint(earnings_views)
     app.register_blueprint(earnings_api)
+    app.register_blueprint(extras_views)
+    app.register_blueprint(extras_api)
     openapi.register(app, openapi_earnings.paths, openapi_earnings.SCHEMAS)
     openapi.register(app, openapi_offers.paths, openapi_offers.SCHEMAS)
     openapi.register(app, openapi_choice.paths, openapi_choice.SCHEMAS)
@@ -64,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(freelancer_api)
     openapi.register(app, openapi_freelancers.paths, openapi_freelancers.SCHEMAS)
     freelancers.subscribe_connect_events(app)
+    openapi.register(app, openapi_extras.paths, openapi_extras.SCHEMAS)
     register_labels(app, "aspect_label", ASPECT_LABELS)
     register_labels(app, "choice_status", CHOICE_STATUS)
     register_labels(app, "freelancer_status", FREELANCER_STATUS)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -50,8 +50,10 @@ from marketplace.accounts.models import ApiToken, Invitation, OrganisationSettin
 from marketplace.accounts.notifications import Notification
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
+from marketplace.market import bookings as market_bookings
 from marketplace.market.bookings import provider_for_team
-from marketplace.market.models import Booking, Extra, Freelancer, PlaceOffer, TeamChoice, WaitingEntry
+from marketplace.market.models import (AvailabilityPattern, Booking, Extra, Freelancer, PlaceOffer, TeamChoice,
+                                       WaitingEntry)
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import (MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_location, make_team,
@@ -113,6 +115,8 @@ RATERS = {"own": frozenset({"family"}), "other": frozenset()}
 PROVIDERS = {"own": TEAM, "other": frozenset()}
 # Perm.BOOKING_RATE: the resident's family contacts and the resident; staff never.
 EXTRA_RATERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
+# Perm.EXTRA_VIEW: everyone of the organisation (the family here has *decide*); B's extra is not found.
+EXTRA_VIEWERS = {"own": frozenset(MATRIX_ROLES), "other": frozenset(MATRIX_ROLES)}
 # Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
 # Freelancers (issue 13): each their own profile; the administrator, the freelancer and the lead of
@@ -237,6 +241,8 @@ def build_live_world() -> LiveWorld:
                    ("own", world.team.id, world.other, world.view_only_family),
                    ("other", world.other_team.id, world.own, world.view_only_family),
                    ("foreign", world.foreign_team.id, world.foreign, world.foreign_admin))}
+    extra_ids = {target: matrix_extra(team).id for target, team in
+              (("own", world.team), ("other", world.other_team), ("foreign", world.foreign_team))}
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -257,8 +263,10 @@ def build_live_world() -> LiveWorld:
             # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
             "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
             "rating": ratings,
-            # Extras (issue 12): the provider of T1 (``own``), of T2 (``other``) and of B's team.
+            # Extras (issue 12): the provider of T1 (``own``), of T2 (``other``) and of B's team, and
+            # an extra of each, available every day from 10 to 16.
             **extras,
+            "extra": extra_ids,
             "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
                          "foreign": world.foreign.location_id},
@@ -560,6 +568,27 @@ def new_rating(team_id: int, organisation_id: int, client_id: int, author_id: in
     db.session.add(rating)
     db.session.commit()
     return rating.id
+
+
+def matrix_extra(team) -> Extra:
+    """A timed extra of ``team`` available every day from 10 to 16 (commits)."""
+    extra = Extra(organisation_id=team.organisation_id, provider_id=market_bookings.provider_for_team(team).id,
+                  code="X01", category="outing", title="Matrixuitje", price_cents=4080, duration_minutes=60, seats=2)
+    extra.patterns = [AvailabilityPattern(weekday=d, starts_at=time(10), ends_at=time(16)) for d in range(7)]
+    db.session.add(extra)
+    db.session.commit()
+    return extra
+
+
+def extra_form(_case: Case) -> dict:
+    return {"code": "X01", "title": "Matrixuitje", "price": "40,80", "duration_minutes": "60", "kind": "timed",
+            "seats": "2", "active": "y", "pattern-0-weekday": "0", "pattern-0-start": "10:00",
+            "pattern-0-end": "16:00"}
+
+
+def extra_json(_case: Case) -> dict:
+    return {"code": "X01", "title": "Matrixuitje", "price_cents": 4080, "duration_minutes": 60,
+            "patterns": [{"weekday": 0, "start": "10:00", "end": "16:00"}]}
 
 
 def fresh_email() -> str:
@@ -916,6 +945,39 @@ ROUTES: dict[tuple[str, str], Route] = {
                                         kind="rating", json=lambda case: {"text": "Dank u wel."}),
     ("offers_api.hide", "POST"): Route(TARGETED, rating_path("/api/v1/ratings/{id}/hide"), per_target=EDITORS,
                                        kind="rating", json=lambda case: {"reason": "Matrix"}),
+    # -- extras (issue 12): the catalogue, an extra and its slots; the team lead's extras; market settings
+    ("extras.index", "GET"): Route(USER, fixed("/extras"), roles=EXTRA_VIEWERS["own"]),
+    ("extras.extra", "GET"): Route(TARGETED, on("extra", "/extras/{id}"), per_target=EXTRA_VIEWERS, kind="extra"),
+    ("extras.team_extras", "GET"): Route(TARGETED, on("team", "/teams/{id}/extras"), per_target=TEAM_LEAD,
+                                         kind="team"),
+    ("extras.new_extra", "GET"): Route(TARGETED, on("team", "/teams/{id}/extras/new"), per_target=TEAM_LEAD,
+                                       kind="team"),
+    ("extras.new_extra", "POST"): Route(TARGETED, on("team", "/teams/{id}/extras/new"), per_target=TEAM_LEAD,
+                                        kind="team", form=extra_form, redirect_to="/teams/{id}/extras"),
+    ("extras.edit_extra", "GET"): Route(TARGETED, on("extra", "/extras/{id}/edit"), per_target=TEAM_LEAD,
+                                        kind="extra"),
+    ("extras.edit_extra", "POST"): Route(TARGETED, on("extra", "/extras/{id}/edit"), per_target=TEAM_LEAD,
+                                         kind="extra", form=extra_form),
+    ("extras.market_settings", "GET"): Route(USER, fixed("/admin/market-settings"), roles=ADMIN_ONLY),
+    ("extras.market_settings", "POST"): Route(
+        USER, fixed("/admin/market-settings"), roles=ADMIN_ONLY, redirect_to="/admin/market-settings",
+        form=lambda case: {"team_org_share_pct": "10", "freelancer_org_share_pct": "5", "home_team_share_pct": "15",
+                           "min_price": "0,50", "hold_minutes": "30", "free_cancel_hours": "24",
+                           "late_refund_pct": "0"}),
+    ("extras_api.list_extras", "GET"): Route(USER, fixed("/api/v1/extras"), roles=EXTRA_VIEWERS["own"]),
+    ("extras_api.get_extra", "GET"): Route(TARGETED, on("extra", "/api/v1/extras/{id}"), per_target=EXTRA_VIEWERS,
+                                           kind="extra"),
+    ("extras_api.extra_slots", "GET"): Route(TARGETED, on("extra", "/api/v1/extras/{id}/slots"),
+                                             per_target=EXTRA_VIEWERS, kind="extra"),
+    ("extras_api.update_extra", "PUT"): Route(TARGETED, on("extra", "/api/v1/extras/{id}"), per_target=TEAM_LEAD,
+                                              kind="extra", json=lambda case: {"price_cents": 4080}),
+    ("extras_api.team_extras", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/extras"),
+                                             per_target=TEAM_LEAD, kind="team"),
+    ("extras_api.create_extra", "POST"): Route(TARGETED, on("team", "/api/v1/teams/{id}/extras"),
+                                               per_target=TEAM_LEAD, kind="team", json=extra_json),
+    ("extras_api.get_settings", "GET"): Route(USER, fixed("/api/v1/market/settings"), roles=ADMIN_ONLY),
+    ("extras_api.put_settings", "PUT"): Route(USER, fixed("/api/v1/market/settings"), roles=ADMIN_ONLY,
+                                              json=lambda case: {"free_cancel_hours": 24}),
     # -- a team's review worklist
     ("teams.review_worklist", "GET"): Route(TARGETED, on("team", "/teams/{id}/reviews"), per_target=WORKLIST,
                                             kind="team"),
