@@ -106,6 +106,17 @@ def provider_for_team(team) -> Provider:
     return provider
 
 
+def provider_for_freelancer(freelancer) -> Provider:
+    """The freelancer's provider row, made on first use (flushes)."""
+    provider = db.session.scalar(select(Provider).where(Provider.freelancer_id == freelancer.id))
+    if provider is None:
+        provider = Provider(organisation_id=freelancer.organisation_id, kind=ProviderKind.FREELANCER.value,
+                            freelancer_id=freelancer.id)
+        db.session.add(provider)
+        db.session.flush()
+    return provider
+
+
 def lock_provider(provider_id: int) -> None:
     """Hold the provider's row until the commit: whoever books it waits here (take it before
     reading the seats; on SQLite it must be the transaction's first write)."""

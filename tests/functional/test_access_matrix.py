@@ -958,6 +958,15 @@ ROUTES: dict[tuple[str, str], Route] = {
                                         kind="extra"),
     ("extras.edit_extra", "POST"): Route(TARGETED, on("extra", "/extras/{id}/edit"), per_target=TEAM_LEAD,
                                          kind="extra", form=extra_form),
+    # A freelancer's own extras (issue 13): only the freelancer, of their own profile.
+    ("extras.freelancer_extras", "GET"): Route(USER, fixed("/freelancers/me/extras"), roles=FREELANCER_ONLY),
+    ("extras.new_freelancer_extra", "GET"): Route(USER, fixed("/freelancers/me/extras/new"), roles=FREELANCER_ONLY),
+    ("extras.new_freelancer_extra", "POST"): Route(USER, fixed("/freelancers/me/extras/new"), roles=FREELANCER_ONLY,
+                                                   form=extra_form, redirect_to="/freelancers/me/extras"),
+    ("extras_api.freelancer_extras", "GET"): Route(USER, fixed("/api/v1/freelancers/me/extras"),
+                                                   roles=FREELANCER_ONLY),
+    ("extras_api.create_freelancer_extra", "POST"): Route(USER, fixed("/api/v1/freelancers/me/extras"),
+                                                          roles=FREELANCER_ONLY, json=extra_json),
     ("extras.market_settings", "GET"): Route(USER, fixed("/admin/market-settings"), roles=ADMIN_ONLY),
     ("extras.market_settings", "POST"): Route(
         USER, fixed("/admin/market-settings"), roles=ADMIN_ONLY, redirect_to="/admin/market-settings",
