@@ -7,13 +7,17 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from billing import fulfilment
+from billing.ledger import register_check
 from billing.settlement import before_settlement
 from marketplace.core import openapi
 from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
-from . import openapi_choice, openapi_offers
+from . import openapi_bookings, openapi_choice, openapi_offers
+from .booking_api import bp as booking_api
+from .booking_ledger import check_bookings
+from .booking_views import bp as booking_views
 from .bookings import ExtraBookingPurpose
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
@@ -28,6 +32,11 @@ ASPECT_LABELS = {"care": _l("Care"), "attention": _l("Time and attention"), "com
 CHOICE_STATUS = {"pending": _l("waiting for its Monday"), "applied": _l("in effect"), "withdrawn": _l("withdrawn"),
                  "replaced": _l("replaced by a later choice")}
 
+BOOKING_STATUS = {"requested": _l("waiting for the provider's answer"), "pending_payment": _l("waiting for payment"),
+                  "confirmed": _l("confirmed"), "delivered": _l("delivered"), "no_show": _l("did not take place"),
+                  "cancelled": _l("cancelled"), "refunded": _l("cancelled and refunded"),
+                  "expired": _l("expired: not paid in time")}
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(offer_views)
@@ -36,6 +45,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(choice_api)
     openapi.register(app, openapi_offers.paths, openapi_offers.SCHEMAS)
     openapi.register(app, openapi_choice.paths, openapi_choice.SCHEMAS)
+    app.register_blueprint(booking_views)
+    app.register_blueprint(booking_api)
+    openapi.register(app, openapi_bookings.paths, openapi_bookings.SCHEMAS)
+    register_check(app, check_bookings)
+    register_labels(app, "booking_status", BOOKING_STATUS)
     register_labels(app, "aspect_label", ASPECT_LABELS)
     register_labels(app, "choice_status", CHOICE_STATUS)
     app.jinja_env.filters["mark"] = lambda average: percent_tenths(int(average * 10))
