@@ -23,6 +23,7 @@ class AccountKind(StrEnum):
     FEES = "fees"                          # the organisation's share of extras
     PAYMENT_CLEARING = "payment_clearing"  # money received through the payment provider (negative)
     OVERPAYMENT = "overpayment"            # a client's payment beyond what was due: to be refunded
+    FREELANCER = "freelancer"              # a freelancer's earnings, paid out by the provider (Connect)
 
 
 class LineKind(StrEnum):

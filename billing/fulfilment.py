@@ -32,6 +32,9 @@ class Order:
     metadata: dict[str, str]
     invoice_id: int | None = None
     expires_at: int | None = None  # when the checkout must lapse (Unix seconds), e.g. with a booking's hold
+    # A destination charge (Stripe Connect): the connected account paid, less this application fee.
+    destination: str | None = None
+    application_fee_cents: int | None = None
 
 
 class Purpose(Protocol):

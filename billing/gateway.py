@@ -39,6 +39,9 @@ class CheckoutRequest:
     # When the checkout lapses (Unix seconds; Stripe takes 30 minutes to 24 hours ahead): a
     # booking's checkout lapses with its hold. None: Stripe's default of 24 hours.
     expires_at: int | None = None
+    # A destination charge (Stripe Connect): the connected account paid, less our application fee.
+    destination: str | None = None
+    application_fee_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class CheckoutSession:
 class Gateway(Protocol):
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
 
-    def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str: ...
+    def refund(self, payment_intent_id: str, amount_cents: int, reference: str, *,
+               connect: bool = False) -> str: ...
 
 
 class StripeGateway:
@@ -74,6 +78,9 @@ class StripeGateway:
             "metadata": request.metadata,
             "payment_intent_data": {"metadata": request.metadata},
         }
+        if request.destination is not None:
+            params["payment_intent_data"]["transfer_data"] = {"destination": request.destination}
+            params["payment_intent_data"]["application_fee_amount"] = request.application_fee_cents or 0
         if request.customer_email:
             params["customer_email"] = request.customer_email
         if request.expires_at is not None:
@@ -85,11 +92,14 @@ class StripeGateway:
             raise GatewayError(_stripe_message(exc), getattr(exc, "code", None) or "gateway_error") from exc
         return CheckoutSession(session.id, session.url)
 
-    def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str:
+    def refund(self, payment_intent_id: str, amount_cents: int, reference: str, *, connect: bool = False) -> str:
+        params = {"payment_intent": payment_intent_id, "amount": amount_cents, "metadata": {"reference": reference}}
+        if connect:
+            # A destination charge: take the refund back from the connected account and give back
+            # our fee, both in proportion for a partial refund.
+            params.update(reverse_transfer=True, refund_application_fee=True)
         try:
-            refund = self.client.v1.refunds.create(
-                {"payment_intent": payment_intent_id, "amount": amount_cents, "metadata": {"reference": reference}},
-                options={"idempotency_key": f"refund-{reference}"})
+            refund = self.client.v1.refunds.create(params, options={"idempotency_key": f"refund-{reference}"})
         except stripe.StripeError as exc:
             raise GatewayError(_stripe_message(exc), getattr(exc, "code", None) or "gateway_error") from exc
         return refund.id
@@ -127,7 +137,7 @@ class DemoGateway:
         session_id = f"cs_demo_{secrets.token_urlsafe(18)}"
         return CheckoutSession(session_id, url_for("billing.demo_checkout", session_id=session_id))
 
-    def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str:
+    def refund(self, payment_intent_id: str, amount_cents: int, reference: str, *, connect: bool = False) -> str:
         return f"re_demo_{secrets.token_hex(10)}"
 
 
@@ -137,7 +147,7 @@ class UnavailableGateway:
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         raise self._unavailable()
 
-    def refund(self, payment_intent_id: str, amount_cents: int, reference: str) -> str:
+    def refund(self, payment_intent_id: str, amount_cents: int, reference: str, *, connect: bool = False) -> str:
         raise self._unavailable()
 
     @staticmethod

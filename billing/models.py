@@ -131,6 +131,10 @@ class Payment(db.Model):
     overpaid_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A destination charge (Stripe Connect): the connected account that receives the payment
+    # less our application fee; its refunds reverse the transfer and refund the fee.
+    destination_account: Mapped[str | None] = mapped_column(String(255))
+    application_fee_cents: Mapped[int | None] = mapped_column(BigInteger)
 
     invoice = relationship("CopayInvoice", back_populates="payments")
     client = relationship("Client")

@@ -79,7 +79,8 @@ def start_payment(actor, purpose: str, reference_id: int) -> Payment:
     payment = Payment(organisation_id=order.organisation_id, client_id=order.client_id, purpose=purpose,
                       reference_id=order.reference_id, invoice_id=order.invoice_id, payer_id=actor.id,
                       amount_cents=order.amount_cents, currency="eur", status=PaymentStatus.PENDING.value,
-                      created_at=now)
+                      created_at=now, destination_account=order.destination,
+                      application_fee_cents=order.application_fee_cents if order.destination else None)
     db.session.add(payment)
     db.session.flush()
     request = CheckoutRequest(
@@ -90,6 +91,8 @@ def start_payment(actor, purpose: str, reference_id: int) -> Payment:
                   "organisation_id": str(order.organisation_id)},
         customer_email=actor.email,
         expires_at=order.expires_at,
+        destination=order.destination,
+        application_fee_cents=order.application_fee_cents,
     )
     payment_id = payment.id
     db.session.commit()  # the reservation; from here on no lock and no transaction is held
@@ -220,9 +223,13 @@ def _reserve_refund(payment_id: int, amount_cents: int, *, overpaid_only: bool =
 def _ask_provider_for_refund(payment_id: int, intent: str | None, amount_cents: int, requested_before: int) -> str:
     """Commit the reservation, then call the provider outside any transaction; give the
     reservation back when the provider refuses. :raises GatewayError:"""
+    connect = db.session.scalar(select(Payment.destination_account).where(Payment.id == payment_id)) is not None
     db.session.commit()
     try:
-        return gateway().refund(intent, amount_cents, f"payment-{payment_id}-refund-{requested_before}-{amount_cents}")
+        reference = f"payment-{payment_id}-refund-{requested_before}-{amount_cents}"
+        if connect:
+            return gateway().refund(intent, amount_cents, reference, connect=True)
+        return gateway().refund(intent, amount_cents, reference)
     except GatewayError:
         db.session.execute(update(Payment).where(Payment.id == payment_id)
                            .values(refund_requested_cents=Payment.refund_requested_cents - amount_cents))

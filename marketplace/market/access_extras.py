@@ -1,8 +1,8 @@
 """Who may browse, offer, book, see, cancel, deliver and rate extras (issue 12).
 
 Targets: an ``Extra`` or ``Provider`` for browsing and offering, a ``Client`` for booking, a
-``Booking`` for the rest. A provider's own people are the members of its team (part 3 adds a
-freelancer's own account); the family side is the resident's family contacts and the resident.
+``Booking`` for the rest. A provider's own people are the members of its team, or the freelancer
+whose business it is; the family side is the resident's family contacts and the resident.
 Staff never book or rate for a resident, even when they are also someone's family contact.
 """
 from __future__ import annotations
@@ -14,15 +14,28 @@ from marketplace.core.roles import TEAM_ROLES, Role
 from .access_offers import STAFF
 
 
+def own_freelancer(user, provider) -> bool:
+    """The provider is this freelancer's own business."""
+    return (provider is not None and provider.freelancer_id is not None and user.has_role(Role.FREELANCER)
+            and provider.freelancer is not None and provider.freelancer.user_id == user.id)
+
+
 def provider_member(user, provider) -> bool:
-    """Works for the provider: a member of its team today."""
-    return (provider is not None and provider.team_id is not None and user.has_role(*TEAM_ROLES)
-            and provider.team_id in relations(user).team_ids)
+    """Works for the provider: a member of its team today, or the freelancer it is."""
+    if provider is None:
+        return False
+    if provider.team_id is None:
+        return own_freelancer(user, provider)
+    return user.has_role(*TEAM_ROLES) and provider.team_id in relations(user).team_ids
 
 
 def provider_lead(user, provider) -> bool:
-    return (provider is not None and provider.team_id is not None and user.has_role(Role.TEAM_LEAD)
-            and provider.team_id in relations(user).team_ids)
+    """Runs the provider: the lead of its team, or the freelancer it is."""
+    if provider is None:
+        return False
+    if provider.team_id is None:
+        return own_freelancer(user, provider)
+    return user.has_role(Role.TEAM_LEAD) and provider.team_id in relations(user).team_ids
 
 
 def _family_of(user, client) -> bool:

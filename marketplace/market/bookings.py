@@ -193,6 +193,32 @@ def with_availability(query):
 
 # -- booking ------------------------------------------------------------------------------------
 
+class ProviderUnavailable(Conflict):
+    """The provider cannot take bookings now: a freelancer not approved, suspended, or whose
+    payment account cannot take charges yet."""
+
+    code = "provider_unavailable"
+
+    def __init__(self):
+        super().__init__(_l("This provider cannot take bookings at the moment. Choose another extra."),
+                         code="provider_unavailable")
+
+
+def can_take_bookings(provider: Provider) -> bool:
+    """A team of the organisation always (while active); a freelancer once approved, not
+    suspended, and with a Stripe account that can take charges."""
+    if provider.kind == ProviderKind.TEAM.value:
+        return provider.team is not None and provider.team.active
+    freelancer = provider.freelancer
+    return (freelancer is not None and freelancer.status == "approved" and freelancer.charges_enabled
+            and bool(freelancer.stripe_account_id))
+
+
+def check_bookable(provider: Provider) -> None:
+    """:raises ProviderUnavailable:"""
+    if not can_take_bookings(provider):
+        raise ProviderUnavailable()
+
 def _bookable_extra(actor, extra_id: int) -> Extra:
     extra = load(Extra, extra_id)
     if extra is None or not extra.active:
@@ -253,6 +279,7 @@ def book(actor, *, extra_id: int, client_id: int, start: datetime, notes: str = 
     notes = (notes or "").strip()
     if len(notes) > 500:
         raise InvalidInput("notes", _l("Keep the note under 500 characters."))
+    check_bookable(extra.provider)
     _check_moment(extra, start, now)
     settings = settings_of(extra.organisation_id)
     org_pct, home_pct = _shares_pct(extra.provider, settings)
@@ -335,7 +362,16 @@ class ExtraBookingPurpose:
         lapse = min(max(booking.hold_expires_at, now + STRIPE_MIN_CHECKOUT + timedelta(minutes=1)),
                     now + STRIPE_MAX_CHECKOUT - timedelta(minutes=1))
         extra = booking.extra
-        return Order(organisation_id=booking.organisation_id, client_id=booking.client_id,
+        provider = booking.provider
+        check_bookable(provider)
+        destination = fee = None
+        if provider.kind == ProviderKind.FREELANCER.value:
+            # A destination charge: the freelancer's account is paid, less the organisation's fee
+            # and the home team's share, which stay with the platform (DOMAIN.md §7).
+            destination = provider.freelancer.stripe_account_id
+            fee = sum(split(booking.price_cents, self._percents(booking))[:-1])
+        return Order(destination=destination, application_fee_cents=fee,
+                     organisation_id=booking.organisation_id, client_id=booking.client_id,
                      reference_id=booking.id, amount_cents=booking.price_cents,
                      description=f"{extra.title}, {format_datetime(booking.starts_at, 'd MMM yyyy HH:mm')}",
                      metadata={"booking_id": str(booking.id), "purpose": EXTRA_BOOKING,
@@ -361,11 +397,14 @@ class ExtraBookingPurpose:
 
     @staticmethod
     def _accounts(booking: Booking) -> list[str]:
-        """The share accounts in the order of the split: the organisation, then the provider."""
+        """The share accounts in the order of the split: the organisation, (the freelancer's home
+        team,) then the provider, who takes the rest."""
         provider = booking.provider
         if provider.kind == ProviderKind.TEAM.value:
             return [account_key(AccountKind.FEES), account_key(AccountKind.TEAM_BUDGET, provider.team_id)]
-        raise NotImplementedError(f"provider kind {provider.kind}")
+        freelancer = provider.freelancer
+        return [account_key(AccountKind.FEES), account_key(AccountKind.TEAM_BUDGET, freelancer.home_team_id),
+                account_key(AccountKind.FREELANCER, freelancer.id)]
 
     @staticmethod
     def _percents(booking: Booking) -> list[int]:

@@ -30,6 +30,13 @@ FOREIGN = SimpleNamespace(id=201, organisation_id=OTHER_ORG, team_id=31)
 TEAMS = {"own": SimpleNamespace(id=T1, organisation_id=ORG), "other": SimpleNamespace(id=T2, organisation_id=ORG),
          "foreign": SimpleNamespace(id=31, organisation_id=OTHER_ORG)}
 CLIENTS = {"own": OWN, "other": OTHER, "foreign": FOREIGN}
+# Sellers of extras: the teams' providers (a freelancer's own provider is tested with the freelancers).
+PROVIDERS = {where: SimpleNamespace(id=500 + team.id, organisation_id=team.organisation_id, team_id=team.id,
+                                    freelancer_id=None, freelancer=None) for where, team in TEAMS.items()}
+# A booking of the own resident with the own team's provider, and so on.
+BOOKINGS = {where: SimpleNamespace(id=900 + n, organisation_id=CLIENTS[where].organisation_id,
+                                   client=CLIENTS[where], provider=PROVIDERS[where])
+            for n, where in enumerate(("own", "other", "foreign"))}
 
 
 @dataclass
@@ -94,6 +101,20 @@ CLIENT_RULES = {
     # Family contacts of the resident, whatever their rights; staff never rate.
     Perm.RATING_GIVE: ({"family", "view_only_family"}, set()),
     Perm.ORG_ADMIN: ({"admin"}, {"admin"}),
+    # Book and pay an extra: a family contact with *decide* or the resident; never staff.
+    Perm.BOOKING_MAKE: ({"family", "resident"}, set()),
+}
+PROVIDER_RULES = {
+    # The market: families who decide, residents, and the organisation's staff.
+    Perm.EXTRA_VIEW: (EVERYONE - {"view_only_family"}, EVERYONE - {"view_only_family"}),
+    Perm.EXTRA_EDIT: ({"team_lead"}, set()),
+    Perm.EXTRA_REVENUE: ({"team_lead"}, set()),
+    Perm.BOOKING_PROVIDE: (TEAM, set()),
+}
+BOOKING_RULES = {
+    Perm.BOOKING_VIEW: ({"admin", *TEAM, "family", "view_only_family", "resident"}, {"admin"}),
+    Perm.BOOKING_CANCEL: ({"family", "resident"}, set()),
+    Perm.BOOKING_RATE: ({"family", "view_only_family", "resident"}, set()),
 }
 TEAM_RULES = {
     Perm.TEAM_VIEW: (EVERYONE, EVERYONE),
@@ -117,13 +138,15 @@ ORGANISATION_RULES = {
 
 
 def test_the_table_names_every_permission_and_every_permission_has_a_rule():
-    assert set(CLIENT_RULES) | set(TEAM_RULES) | set(ORGANISATION_RULES) == set(Perm)
+    assert (set(CLIENT_RULES) | set(TEAM_RULES) | set(ORGANISATION_RULES) | set(PROVIDER_RULES)
+            | set(BOOKING_RULES)) == set(Perm)
     assert missing_rules() == set()
 
 
 def _cases():
-    for perm, (own, other) in {**CLIENT_RULES, **TEAM_RULES}.items():
-        targets = TEAMS if perm in TEAM_RULES else CLIENTS
+    for perm, (own, other) in {**CLIENT_RULES, **TEAM_RULES, **PROVIDER_RULES, **BOOKING_RULES}.items():
+        targets = (TEAMS if perm in TEAM_RULES else PROVIDERS if perm in PROVIDER_RULES
+                   else BOOKINGS if perm in BOOKING_RULES else CLIENTS)
         for name in USERS:
             for where, allowed in (("own", own), ("other", other), ("foreign", set())):
                 yield pytest.param(perm, name, targets[where], name in allowed, id=f"{perm}-{name}-{where}")

@@ -18,6 +18,7 @@ from marketplace.core.extensions import db
 from teams.models import Team
 
 from ..extras_domain import EXTRA_CODES, ExtraKind
+from .freelancers import Freelancer
 
 
 class ProviderKind(StrEnum):
@@ -32,21 +33,27 @@ class Provider(db.Model):
     __table_args__ = (
         CheckConstraint(f"kind IN ({sql_in(ProviderKind)})", name="known_kind"),
         CheckConstraint("kind <> 'team' OR team_id IS NOT NULL", name="team_named"),
+        CheckConstraint("kind <> 'freelancer' OR freelancer_id IS NOT NULL", name="freelancer_named"),
         UniqueConstraint("team_id"),
+        UniqueConstraint("freelancer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    freelancer_id: Mapped[int | None] = mapped_column(ForeignKey("freelancers.id"))
     # Bumped under the lock that serialises a provider's bookings (see bookings.lock_provider).
     bookings_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     team: Mapped[Team | None] = relationship()
+    freelancer: Mapped[Freelancer | None] = relationship()
 
     @property
     def name(self) -> str:
-        return self.team.name if self.team is not None else ""
+        if self.team is not None:
+            return self.team.name
+        return self.freelancer.name if self.freelancer is not None else ""
 
 
 class Extra(db.Model):
