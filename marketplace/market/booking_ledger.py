@@ -17,29 +17,18 @@ from collections import defaultdict
 
 from sqlalchemy import or_, select
 
-from billing.domain import AccountKind
+from billing.domain import AccountKind, account_key
 from billing.models import Account, JournalEntry, LedgerLine, Payment
 from marketplace.core.extensions import db
 
-from .bookings import EXTRA_BOOKING
+from .bookings import EXTRA_BOOKING, ExtraBookingPurpose
 from .extras_domain import in_proportion, split
-from .models import Booking, Provider, ProviderKind
+from .models import Booking
 
 _REFUND_MEMO = re.compile(r"refund .+ of payment (\d+)")
-SHARE_KINDS = (AccountKind.FEES.value, AccountKind.TEAM_BUDGET.value)
-
-
-def _share_accounts(booking: Booking, provider: Provider) -> list[tuple[str, int | None]]:
-    """(account kind, team) of each share, in the order of the split."""
-    if provider.kind == ProviderKind.TEAM.value:
-        return [(AccountKind.FEES.value, None), (AccountKind.TEAM_BUDGET.value, provider.team_id)]
-    return []  # part 3: a freelancer's shares
-
-
-def _percents(booking: Booking, provider: Provider) -> list[int]:
-    if provider.kind == ProviderKind.TEAM.value:
-        return [booking.org_share_pct]
-    return [booking.org_share_pct, booking.home_team_share_pct]
+CLEARING = account_key(AccountKind.PAYMENT_CLEARING)
+OVERPAID = f"{AccountKind.OVERPAYMENT.value}:"
+ELSEWHERE = "(not the clearing account)"
 
 
 def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
@@ -55,8 +44,6 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
     by_id = {payment.id: payment for payment in paid}
     bookings = {row.id: row for row in db.session.scalars(in_org(select(Booking).where(
         Booking.id.in_({payment.reference_id for payment in paid})), Booking.organisation_id))}
-    providers = {row.id: row for row in db.session.scalars(select(Provider).where(
-        Provider.id.in_({row.provider_id for row in bookings.values()})))}
     # Every line of the payments' entries and their refunds: (payment id, "payment"|"refund", kind, team, cents).
     keys = [f"payment:{payment_id}" for payment_id in by_id]
     rows = db.session.execute(in_org(
@@ -67,10 +54,9 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
                    (JournalEntry.kind == "refund") & JournalEntry.memo.like("refund % of payment %"))),
         JournalEntry.organisation_id)).all()
     account_ids = {row.source_account_id for row in rows} | {row.target_account_id for row in rows}
-    accounts = {row.id: (row.kind, row.team_id) for row in db.session.execute(
-        select(Account.id, Account.kind, Account.team_id).where(Account.id.in_(account_ids)))}
-    into: dict[int, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))   # the payment's entry
-    back: dict[int, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))   # its refund entries
+    accounts = dict(db.session.execute(select(Account.id, Account.key).where(Account.id.in_(account_ids))).all())
+    into: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))   # the payment's entry
+    back: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))   # its refund entries
     booked = set()
     for key, kind, memo, cents, source, target in rows:
         if kind == "refund":
@@ -78,15 +64,14 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
             payment_id = int(match.group(1)) if match else None
             if payment_id not in by_id:
                 continue
-            source_kind = accounts[source]
-            back[payment_id][source_kind] += cents
-            if accounts[target][0] != AccountKind.PAYMENT_CLEARING.value:
-                back[payment_id][("elsewhere",)] += cents
+            back[payment_id][accounts[source]] += cents
+            if accounts[target] != CLEARING:
+                back[payment_id][ELSEWHERE] += cents
         else:
             payment_id = int(key.split(":", 1)[1])
             booked.add(payment_id)
-            if accounts[source][0] != AccountKind.PAYMENT_CLEARING.value:
-                into[payment_id][("elsewhere",)] += cents
+            if accounts[source] != CLEARING:
+                into[payment_id][ELSEWHERE] += cents
             into[payment_id][accounts[target]] += cents
 
     for payment in paid:
@@ -98,18 +83,17 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
         if payment.id not in booked:
             breaches.append(("extra payment not booked", name))
             continue
-        provider = providers[booking.provider_id]
-        shares_at = _share_accounts(booking, provider)
+        shares_at = ExtraBookingPurpose._accounts(booking)
         lines = into[payment.id]
         settled = payment.amount_cents - payment.overpaid_cents
         shares = [lines.get(account, 0) for account in shares_at]
-        overpaid = sum(cents for (kind, *_), cents in lines.items() if kind == AccountKind.OVERPAYMENT.value)
-        if lines.get(("elsewhere",)) or sum(lines.values()) != payment.amount_cents or overpaid != payment.overpaid_cents:
+        overpaid = sum(cents for key, cents in lines.items() if key.startswith(OVERPAID))
+        if lines.get(ELSEWHERE) or sum(lines.values()) != payment.amount_cents or overpaid != payment.overpaid_cents:
             breaches.append(("extra payment not booked as its amount", f"{name}: {sum(lines.values())} booked of "
                                                                        f"{payment.amount_cents}"))
         if sum(shares) != settled or sum(shares) + overpaid != sum(lines.values()):
             breaches.append(("extra paid is not the sum of its shares", f"{name}: shares {shares}, settled {settled}"))
-        elif shares != split(settled, _percents(booking, provider)):
+        elif shares != split(settled, ExtraBookingPurpose._percents(booking)):
             breaches.append(("extra shares not split as fixed on the booking",
                              f"{name}: {shares} for {booking.org_share_pct} %"))
         if booking.payment_id == payment.id and settled != booking.price_cents:
@@ -118,8 +102,8 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
             breaches.append(("extra paid twice", f"{name}: the booking was paid by payment {booking.payment_id}"))
         # Refunds.
         taken = back[payment.id]
-        refunded = sum(cents for account, cents in taken.items() if account != ("elsewhere",))
-        if taken.get(("elsewhere",)) or refunded != payment.refunded_cents:
+        refunded = sum(cents for account, cents in taken.items() if account != ELSEWHERE)
+        if taken.get(ELSEWHERE) or refunded != payment.refunded_cents:
             breaches.append(("extra refunds not booked as refunded", f"{name}: {refunded} booked, "
                                                                      f"{payment.refunded_cents} refunded"))
         if not 0 <= payment.refunded_cents <= payment.amount_cents or booking.refund_cents > booking.price_cents:
