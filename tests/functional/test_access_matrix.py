@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -51,6 +51,9 @@ from marketplace.accounts.notifications import Notification
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
 from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
+from marketplace.market import bookings as market_bookings
+from marketplace.market.models import AvailabilityPattern, Booking, Extra
+from marketplace.core.db_types import LOCAL_ZONE
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import (MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_location, make_team,
@@ -107,6 +110,10 @@ OFFER_VIEWERS = {"own": frozenset(MATRIX_ROLES) - {"freelancer"}, "other": froze
 TEAM_LEAD = {"own": frozenset({"team_lead"}), "other": frozenset()}
 # Rating a team: a family contact of a resident the team served (T1 serves ``own``); staff never.
 RATERS = {"own": frozenset({"family"}), "other": frozenset()}
+# Perm.BOOKING_MAKE (book, pay, cancel for a resident): family with *decide*, the resident; never staff.
+BOOKERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
+# Perm.BOOKING_VIEW: the administrator, the provider's team (T1 provides ``own``'s extra), the family side.
+BOOKING_VIEWERS = {"own": frozenset({"admin", *TEAM, "family", "resident"}), "other": frozenset({"admin"})}
 # Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
 LOGGED_IN = frozenset(MATRIX_ROLES)
@@ -224,6 +231,7 @@ def build_live_world() -> LiveWorld:
                    ("own", world.team.id, world.other, world.view_only_family),
                    ("other", world.other_team.id, world.own, world.view_only_family),
                    ("foreign", world.foreign_team.id, world.foreign, world.foreign_admin))}
+    extras, foreign_booking, foreign_extra_title = market_extras(world)
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -244,6 +252,9 @@ def build_live_world() -> LiveWorld:
             # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
             "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
             "rating": ratings,
+            # A timed extra of each target's team (open every day, 100 seats) and B's paid booking.
+            "extra": extras,
+            "booking": {"own": 0, "other": 0, "foreign": foreign_booking},
             "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
                          "foreign": world.foreign.location_id},
@@ -261,8 +272,59 @@ def build_live_world() -> LiveWorld:
         foreign_notification_id=foreign_notification.id,
         foreign_strings=(world.foreign.name, world.other_org.name, world.foreign_team.name,
                          world.foreign_admin.email, world.foreign_admin.name, world.foreign.location.name,
-                         b_nurse.name, b_nurse.email),
+                         b_nurse.name, b_nurse.email, foreign_extra_title),
     )
+
+
+_booking_slots = itertools.count(0)
+
+
+def booking_slot() -> datetime:
+    """A moment of the matrix's extras no booking of the matrix has yet (six a day, from the day after
+    tomorrow), so that each allowed booking gets a free seat and a fresh booking of its own."""
+    n = next(_booking_slots)
+    day = date.today() + timedelta(days=2 + n // 6)
+    return datetime.combine(day, time(10 + n % 6), tzinfo=LOCAL_ZONE)
+
+
+def market_extras(world) -> tuple[dict[str, int], int, str]:
+    """A timed extra of T1 (``own``), T2 (``other``) and B's team, and a paid booking of B's resident."""
+    ids = {}
+    titles = {"own": "Matrixuitje Eik", "other": "Matrixuitje Beuk", "foreign": "Matrixuitje Haven"}
+    for target, team in (("own", world.team), ("other", world.other_team), ("foreign", world.foreign_team)):
+        provider = market_bookings.provider_for_team(team)
+        extra = Extra(organisation_id=team.organisation_id, provider_id=provider.id, code="X01", category="outing",
+                      title=titles[target], price_cents=4080, duration_minutes=60, kind="timed", seats=100)
+        extra.patterns = [AvailabilityPattern(weekday=d, starts_at=time(10), ends_at=time(16)) for d in range(7)]
+        db.session.add(extra)
+        db.session.flush()
+        ids[target] = extra.id
+    db.session.commit()
+    foreign = write_booking(ids["foreign"], world.foreign.id, world.foreign_admin.id, paid=True)
+    return ids, foreign, titles["foreign"]
+
+
+def write_booking(extra_id: int, client_id: int, user_id: int, *, paid: bool) -> int:
+    """A booking written directly (held for 30 minutes, or paid and confirmed): who may book is not
+    what these cases test. Commits."""
+    extra = db.session.get(Extra, extra_id)
+    start = booking_slot()
+    now = datetime.now(timezone.utc)
+    booking = Booking(organisation_id=extra.organisation_id, extra_id=extra.id, provider_id=extra.provider_id,
+                      client_id=client_id, booked_by_id=user_id, starts_at=start,
+                      ends_at=start + timedelta(minutes=60), status="confirmed" if paid else "pending_payment",
+                      price_cents=4080, org_share_pct=10, hold_expires_at=now + timedelta(minutes=30))
+    db.session.add(booking)
+    db.session.flush()
+    if paid:
+        payment = Payment(organisation_id=extra.organisation_id, client_id=client_id, purpose="extra_booking",
+                          reference_id=booking.id, payer_id=user_id, amount_cents=4080, status="paid", paid_at=now,
+                          provider_session_id=f"cs_matrix_booking_{booking.id}")
+        db.session.add(payment)
+        db.session.flush()
+        booking.payment_id = payment.id
+    db.session.commit()
+    return booking.id
 
 
 @pytest.fixture(scope="module")
@@ -483,6 +545,13 @@ class Case:
     def email(self) -> str:
         return self.live.emails["family" if self.role == ANONYMOUS else self.role]
 
+    def booking(self, *, paid: bool) -> int:
+        """A fresh booking of the target resident on its team's extra (B's fixed one for ``foreign``)."""
+        if self.target == "foreign":
+            return self.live.ids["booking"]["foreign"]
+        return self.in_app(lambda: write_booking(self.object_id("extra"), self.resident.id,
+                                                 self.live.user_ids["admin"], paid=paid))
+
 
 def working_lines(resident) -> list[LineInput]:
     """The working version's lines with C01 at 7 a week: health lines as they are, covered."""
@@ -631,6 +700,19 @@ def waiting_path(template: str) -> Callable[[Case], str]:
 
 def offer_path(template: str) -> Callable[[Case], str]:
     return lambda case: template.format(offer=case.open_offer())
+
+
+def booking_path(template: str, *, paid: bool = False) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.booking(paid=paid))
+
+
+def book_form(case: Case) -> dict:
+    return {"client_id": str(case.resident.id), "start": booking_slot().isoformat(), "notes": "matrix"}
+
+
+def book_json(case: Case) -> dict:
+    return {"extra_id": case.object_id("extra"), "client_id": case.resident.id,
+            "start": booking_slot().isoformat()}
 
 
 PUBLIC = "public"        # anyone, logged in or not; the target plays no part
@@ -1081,6 +1163,26 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                  redirect_to="/clients/{id}/teams"),
     ("market.decide_offer", "POST"): Route(TARGETED, offer_path("/waiting-list/offers/{offer}/accept"),
                                            per_target=CHOOSERS, form=no_fields, kind="offer"),
+    ("bookings.book", "POST"): Route(TARGETED, on("extra", "/extras/{id}/book"), per_target=BOOKERS,
+                                     kind="extra", form=book_form),
+    ("bookings.booking", "GET"): Route(TARGETED, booking_path("/bookings/{id}"), per_target=BOOKING_VIEWERS,
+                                       kind="booking", shows_name=True),
+    ("bookings.receipt", "GET"): Route(TARGETED, booking_path("/bookings/{id}/receipt", paid=True),
+                                       per_target=BOOKING_VIEWERS, kind="booking", shows_name=True),
+    ("bookings.pay", "POST"): Route(TARGETED, booking_path("/bookings/{id}/pay"), per_target=BOOKERS,
+                                    kind="booking", form=no_fields),
+    ("bookings.cancel", "POST"): Route(TARGETED, booking_path("/bookings/{id}/cancel"), per_target=BOOKERS,
+                                       kind="booking", form=no_fields, redirect_to=None),
+    ("bookings.client_bookings", "GET"): resident_route("/clients/{id}/bookings", VIEWERS, shows_name=True),
+    ("bookings_api.book", "POST"): Route(TARGETED, fixed("/api/v1/bookings"), per_target=BOOKERS, kind="extra",
+                                         json=book_json),
+    ("bookings_api.booking", "GET"): Route(TARGETED, booking_path("/api/v1/bookings/{id}"),
+                                           per_target=BOOKING_VIEWERS, kind="booking"),
+    ("bookings_api.client_bookings", "GET"): resident_route("/api/v1/clients/{id}/bookings", VIEWERS),
+    ("bookings_api.pay", "POST"): Route(TARGETED, booking_path("/api/v1/bookings/{id}/pay"), per_target=BOOKERS,
+                                        kind="booking"),
+    ("bookings_api.cancel", "POST"): Route(TARGETED, booking_path("/api/v1/bookings/{id}/cancel"),
+                                           per_target=BOOKERS, kind="booking", json=no_fields),
     ("choice_api.team_options", "GET"): resident_route("/api/v1/clients/{id}/team-options", VIEWERS),
     ("choice_api.team_history", "GET"): resident_route("/api/v1/clients/{id}/team-history", VIEWERS),
     ("choice_api.choose_team", "POST"): resident_route("/api/v1/clients/{id}/team-choice", CHOOSERS,
