@@ -30,7 +30,7 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def booking_json(booking: Booking, *, checkout: bool = False, now=None) -> dict:
+def booking_json(booking: Booking, *, checkout: bool = False, now=None, policy=None) -> dict:
     """A booking as the family sees it; ``checkout`` adds the checkout's URL while it can be paid
     (one query more, so single bookings only)."""
     now = now or utcnow()
@@ -50,7 +50,7 @@ def booking_json(booking: Booking, *, checkout: bool = False, now=None) -> dict:
         "confirmed_at": _iso(booking.confirmed_at), "cancelled_at": _iso(booking.cancelled_at),
         "cancelled_by": booking.cancelled_by, "cancel_reason": booking.cancel_reason or None,
         "refund_cents": booking.refund_cents, "refund_reason": booking.refund_reason or None,
-        "refund_if_cancelled_cents": (family_bookings.refund_if_cancelled(booking, now)
+        "refund_if_cancelled_cents": (family_bookings.refund_if_cancelled(booking, now, policy)
                                       if family_bookings.cancellable(booking, now) else None),
         "delivered_at": _iso(booking.delivered_at),
     }
@@ -90,8 +90,9 @@ def client_bookings(client_id: int):
     client = clients.get_client(current_user, client_id)
     now = utcnow()
     found = family_bookings.bookings_of(current_user, client, now)
-    return jsonify(client_id=client.id, upcoming=[booking_json(b, now=now) for b in found.upcoming],
-                   past=[booking_json(b, now=now) for b in found.past])
+    policy = bookings.policy_of(bookings.settings_of(client.organisation_id))
+    return jsonify(client_id=client.id, upcoming=[booking_json(b, now=now, policy=policy) for b in found.upcoming],
+                   past=[booking_json(b, now=now, policy=policy) for b in found.past])
 
 
 @bp.post("/bookings/<int:booking_id>/pay")

@@ -21,7 +21,7 @@ from marketplace.core.extensions import db
 from marketplace.core.policy import Perm, can
 
 from . import bookings
-from .extras_domain import BookingStatus, Canceller, effective_status, refund_on_cancel
+from .extras_domain import BookingStatus, CancellationPolicy, Canceller, effective_status, refund_on_cancel
 from .models import Booking, Provider
 
 # ISO 8601 with a time zone: 2026-12-07T10:00+01:00, seconds optional, Z for UTC. ASCII digits only.
@@ -63,11 +63,13 @@ def cancellable(booking: Booking, now: datetime | None = None) -> bool:
     return status_of(booking, now) in bookings.CANCELLABLE and booking.starts_at > now
 
 
-def refund_if_cancelled(booking: Booking, now: datetime | None = None) -> int:
-    """What the family gets back if it cancels now, by the organisation's policy (0 when unpaid)."""
+def refund_if_cancelled(booking: Booking, now: datetime | None = None,
+                        policy: CancellationPolicy | None = None) -> int:
+    """What the family gets back if it cancels now, by the organisation's policy (0 when unpaid).
+    Give the ``policy`` for a list: looking it up costs a query."""
     if booking.payment_id is None:
         return 0
-    policy = bookings.policy_of(bookings.settings_of(booking.organisation_id))
+    policy = policy or bookings.policy_of(bookings.settings_of(booking.organisation_id))
     return refund_on_cancel(booking.price_cents, booking.starts_at, now or utcnow(), Canceller.FAMILY, policy)
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from billing.models import Payment
 from marketplace.core.db_types import LOCAL_ZONE
 from marketplace.core.extensions import db
 from marketplace.market import bookings
@@ -270,3 +271,41 @@ def test_the_list_and_pages_of_another_family_are_out_of_reach(client, auth, wor
     assert client.get(f"/bookings/{booking.id}").status_code == 404
     assert client.get(f"/bookings/{booking.id}/receipt").status_code == 404
     assert client.get(f"/clients/{world.own.id}/bookings").status_code == 404
+
+
+def write_bookings(world, extra, count_: int, offset: int) -> None:
+    """Paid bookings written directly (each at its own moment; seats are not what is measured)."""
+    for n in range(count_):
+        start = slot(2 + (offset + n) // 6, 10 + (offset + n) % 6)
+        booking = Booking(organisation_id=world.org.id, extra_id=extra.id, provider_id=extra.provider_id,
+                          client_id=world.own.id, booked_by_id=world.users["family"].id, starts_at=start,
+                          ends_at=start + timedelta(minutes=60), status="confirmed", price_cents=4080, org_share_pct=10)
+        db.session.add(booking)
+        db.session.flush()
+        payment = Payment(organisation_id=world.org.id, client_id=world.own.id, purpose="extra_booking",
+                          reference_id=booking.id, payer_id=world.users["family"].id, amount_cents=4080,
+                          status="paid", provider_session_id=f"cs_list_{booking.id}")
+        db.session.add(payment)
+        db.session.flush()
+        booking.payment_id = payment.id
+    db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/clients/{own}/bookings", "/api/v1/clients/{own}/bookings"])
+@pytest.mark.parametrize("role", ["family", "team_lead"])
+def test_the_bookings_list_keeps_a_constant_query_count(client, auth, world, extra, count_queries, path, role):
+    url = path.format(own=world.own.id)
+    auth.login(world.email(role))
+    write_bookings(world, extra, 3, 0)
+    other = make_extra(world)  # a second extra and provider team: more objects to load
+    write_bookings(world, other, 2, 100)
+    client.get(url)  # warm up
+    with count_queries() as small:
+        response = client.get(url)
+    assert response.status_code == 200
+    write_bookings(world, extra, 40, 200)
+    write_bookings(world, other, 10, 300)
+    with count_queries() as large:
+        response = client.get(url)
+    assert response.status_code == 200 and response.get_data(as_text=True).count("/receipt" if "api" not in path else '"extra_id"') == 55
+    assert large.count == small.count, f"{small.count} statements for 5 bookings, {large.count} for 55"
