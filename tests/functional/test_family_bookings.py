@@ -1,4 +1,4 @@
-"""The family's bookings of extras over HTTP (issue 12, items 3, 4 and 9): the JSON API and the pages,
+"""The family's bookings of extras over HTTP (messages in Dutch, the default language) (issue 12, items 3, 4 and 9): the JSON API and the pages,
 and every bad input of the issue that touches them: a clear message, nothing booked, nothing changed."""
 from __future__ import annotations
 
@@ -99,14 +99,14 @@ def test_an_on_request_extra_is_requested_without_a_checkout(client, auth, world
 
 
 @pytest.mark.parametrize(("start", "message"), [
-    ("2026-12-07T10:00:00", "time zone"),            # naive
+    ("2026-12-07T10:00:00", "tijdzone"),            # naive
     ("٢٠٢٦-12-07T10:00:00+01:00", "2026-12-07"),     # Arabic-Indic digits
     ("２０２６-12-07T10:00:00+01:00", "2026-12-07"),  # full-width digits
     ("2026-12-07", "2026-12-07"),                    # a date only
-    ("2026-02-30T10:00:00+01:00", "does not exist"),
+    ("2026-02-30T10:00:00+01:00", "bestaat niet"),
     ("tomorrow", "2026-12-07"),
-    (1765098000, "moments"),
-    ("", "required"),
+    (1765098000, "getoonde momenten"),
+    ("", "verplicht"),
 ])
 def test_a_moment_that_is_not_iso_with_an_offset_is_refused_by_name(client, auth, world, extra, start, message):
     auth.login(world.email("family"))
@@ -133,7 +133,7 @@ def test_bad_moments_and_taken_seats_are_named_and_book_nothing(client, auth, wo
     assert book_json(client, world, extra, slot(3)).status_code == 201
     taken = book_json(client, world, extra, slot(3))
     assert taken.status_code == 409
-    assert taken.get_json()["error"]["code"] == "slot_taken" and "taken" in taken.get_json()["error"]["message"]
+    assert taken.get_json()["error"]["code"] == "slot_taken" and "iemand anders" in taken.get_json()["error"]["message"]
     assert count() == 1
 
 
