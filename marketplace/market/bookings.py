@@ -524,8 +524,17 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     notices.cancelled(booking)
     payment_id = booking.payment_id
     db.session.commit()
-    refund_id = webhooks.refund_through_provider(payment_id, refund) if refund and payment_id else None
+    missing = _refund_missing(payment_id, refund) if refund and payment_id else 0
+    refund_id = webhooks.refund_through_provider(payment_id, missing) if missing else None
     return Cancellation(db.session.get(Booking, booking_id, populate_existing=True), refund, refund_id)
+
+
+def _refund_missing(payment_id: int, refund_cents: int) -> int:
+    """What is still to be asked of ``refund_cents``: a refund given before (from the provider's
+    dashboard) counts towards it, so that together they never exceed what the booking gives back."""
+    requested, overpaid = db.session.execute(select(Payment.refund_requested_cents, Payment.overpaid_cents)
+                                             .where(Payment.id == payment_id)).one()
+    return max(refund_cents - max(requested - overpaid, 0), 0)
 
 
 def retry_refunds() -> int:

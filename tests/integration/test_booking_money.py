@@ -334,3 +334,18 @@ def test_verify_catches_a_booking_whose_price_is_not_what_its_payment_settled(ap
     db.session.execute(update(Booking).where(Booking.id == booking.id).values(price_cents=4000))
     db.session.commit()
     assert rules() == {"extra paid is not its price"}
+
+
+def test_a_cancellation_after_a_partial_refund_asks_only_for_the_rest_at_once(app, client, world, family):
+    """1000 given back from the provider's dashboard first; the family then cancels 25 hours ahead:
+    the policy gives all 4080, of which 3080 are still to come, and those are asked for at once
+    (asking for 4080 again would exceed the payment, and nothing would come back until a retry)."""
+    booking = paid_booking(app, client, world, make_extra(world))
+    assert refund_event(client, payment_of(booking.id), "re_dashboard_1000", 1000).status_code == 200
+    with app.test_request_context():
+        result = bookings.cancel(family, booking.id, now=booking.starts_at - timedelta(hours=25))
+    assert result.refund_cents == 4080 and result.refund_id is not None
+    assert payment_of(booking.id).refunded_cents == 4080
+    assert db.session.get(Booking, booking.id).status == BookingStatus.REFUNDED.value
+    assert balances(world) == (0, 0) and verify() == []
+    assert bookings.retry_refunds() == 0
