@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from billing.gateway import GatewayError
+from billing.models import Payment
 from billing.payments import PaymentInProgress
 from care import clients
 from marketplace.core.api import json_body
@@ -30,15 +31,13 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def booking_json(booking: Booking, *, checkout: bool = False, now=None, policy=None) -> dict:
-    """A booking as the family sees it; ``checkout`` adds the checkout's URL while it can be paid
-    (one query more, so single bookings only)."""
+def booking_json(booking: Booking, payment: Payment | None, *, now=None, policy=None) -> dict:
+    """A booking as the family sees it, with its payment (:func:`family_bookings.payments_of`)."""
     now = now or utcnow()
     status = family_bookings.status_of(booking, now)
     url = None
-    if checkout and status == BookingStatus.PENDING_PAYMENT.value:
-        payment = bookings.payment_of(booking)
-        url = payment.checkout_url if payment is not None and payment.status == "pending" else None
+    if status == BookingStatus.PENDING_PAYMENT.value and payment is not None and payment.status == "pending":
+        url = payment.checkout_url
     extra = booking.extra
     return {
         "id": booking.id, "status": status, "extra_id": booking.extra_id, "extra": extra.title,
@@ -50,10 +49,15 @@ def booking_json(booking: Booking, *, checkout: bool = False, now=None, policy=N
         "confirmed_at": _iso(booking.confirmed_at), "cancelled_at": _iso(booking.cancelled_at),
         "cancelled_by": booking.cancelled_by, "cancel_reason": booking.cancel_reason or None,
         "refund_cents": booking.refund_cents, "refund_reason": booking.refund_reason or None,
+        "refund_state": family_bookings.refund_state(booking, payment),
         "refund_if_cancelled_cents": (family_bookings.refund_if_cancelled(booking, now, policy)
                                       if family_bookings.cancellable(booking, now) else None),
         "delivered_at": _iso(booking.delivered_at),
     }
+
+
+def one(booking: Booking) -> dict:
+    return booking_json(booking, bookings.payment_of(booking))
 
 
 def _gateway(exc: GatewayError) -> ApiError:
@@ -75,13 +79,13 @@ def book():
                                 start=start, notes=notes)
     except GatewayError as exc:
         raise _gateway(exc) from None
-    return jsonify(booking_json(booking, checkout=True)), 201
+    return jsonify(one(booking)), 201
 
 
 @bp.get("/bookings/<int:booking_id>")
 @login_required
 def booking(booking_id: int):
-    return jsonify(booking_json(bookings.get_booking(current_user, booking_id), checkout=True))
+    return jsonify(one(bookings.get_booking(current_user, booking_id)))
 
 
 @bp.get("/clients/<int:client_id>/bookings")
@@ -91,8 +95,9 @@ def client_bookings(client_id: int):
     now = utcnow()
     found = family_bookings.bookings_of(current_user, client, now)
     policy = bookings.policy_of(bookings.settings_of(client.organisation_id))
-    return jsonify(client_id=client.id, upcoming=[booking_json(b, now=now, policy=policy) for b in found.upcoming],
-                   past=[booking_json(b, now=now, policy=policy) for b in found.past])
+    return jsonify(client_id=client.id,
+                   upcoming=[booking_json(b, found.payments.get(b.id), now=now, policy=policy) for b in found.upcoming],
+                   past=[booking_json(b, found.payments.get(b.id), now=now, policy=policy) for b in found.past])
 
 
 @bp.post("/bookings/<int:booking_id>/pay")
@@ -106,7 +111,7 @@ def pay(booking_id: int):
                                                      "a moment.")) from None
     except GatewayError as exc:
         raise _gateway(exc) from None
-    return jsonify(booking_json(found) | {"checkout_url": payment.checkout_url})
+    return jsonify(booking_json(found, payment))
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
@@ -121,6 +126,6 @@ def cancel(booking_id: int):
     except GatewayError:
         # The cancellation stands; the refund is asked again by ``flask market retry-refunds``.
         found = bookings.get_booking(current_user, booking_id)
-        return jsonify(booking_json(found) | {"refund": {"cents": found.refund_cents, "requested": False}})
-    return jsonify(booking_json(result.booking) | {"refund": {"cents": result.refund_cents,
-                                                              "requested": result.refund_id is not None}})
+        return jsonify(one(found) | {"refund": {"cents": found.refund_cents, "requested": False}})
+    return jsonify(one(result.booking) | {"refund": {"cents": result.refund_cents,
+                                                     "requested": result.refund_id is not None}})

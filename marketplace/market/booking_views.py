@@ -75,9 +75,10 @@ def booking(booking_id: int):
     now = utcnow()
     status = family_bookings.status_of(found, now)
     cancellable = family_bookings.cancellable(found, now) and can(current_user, Perm.BOOKING_CANCEL, found)
+    payment = bookings.payment_of(found)
     return render_template(
-        "market/booking.html", booking=found, status=status, now=now,
-        payment=bookings.payment_of(found) if found.payment_id or status == BookingStatus.PENDING_PAYMENT else None,
+        "market/booking.html", booking=found, status=status, now=now, payment=payment,
+        refund_state=family_bookings.refund_state(found, payment),
         can_pay=status == BookingStatus.PENDING_PAYMENT and can(current_user, Perm.BOOKING_MAKE, found.client),
         can_cancel=cancellable,
         refund_if_cancelled=family_bookings.refund_if_cancelled(found, now) if cancellable else None,

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from billing.models import Payment
 from care.models import Client
 from marketplace.core.db_types import utcnow
 from marketplace.core.errors import InvalidInput
@@ -73,10 +74,40 @@ def refund_if_cancelled(booking: Booking, now: datetime | None = None,
     return refund_on_cancel(booking.price_cents, booking.starts_at, now or utcnow(), Canceller.FAMILY, policy)
 
 
+def refund_state(booking: Booking, payment: Payment | None) -> str | None:
+    """``pending`` while what the booking gives back is on its way, ``refunded`` once the
+    provider's event booked it all; None when nothing is to be given back. ``payment`` is the
+    booking's (:func:`payments_of`)."""
+    if payment is None:
+        return None
+    if booking.refund_reason == "slot_taken":  # paid after the hold lapsed and the seat was gone
+        owed, given = payment.amount_cents, payment.refunded_cents
+    elif booking.refund_cents and booking.payment_id == payment.id:
+        owed, given = booking.refund_cents, payment.refunded_cents - payment.overpaid_cents
+    else:
+        return None
+    return "refunded" if given >= owed else "pending"
+
+
+def payments_of(rows: list[Booking]) -> dict[int, Payment]:
+    """Per booking, the payment that paid it, else its newest checkout. One query."""
+    if not rows:
+        return {}
+    found: dict[int, Payment] = {}
+    paid_by = {row.payment_id: row.id for row in rows if row.payment_id is not None}
+    for payment in db.session.scalars(select(Payment).where(
+            Payment.purpose == bookings.EXTRA_BOOKING, Payment.reference_id.in_([row.id for row in rows]))
+            .order_by(Payment.id)):
+        if paid_by.get(payment.id) == payment.reference_id or payment.reference_id not in paid_by.values():
+            found[payment.reference_id] = payment
+    return found
+
+
 @dataclass(frozen=True)
 class ClientBookings:
     upcoming: list[Booking]
     past: list[Booking]
+    payments: dict[int, Payment]
 
 
 def bookings_of(actor, client: Client, now: datetime | None = None) -> ClientBookings:
@@ -91,4 +122,4 @@ def bookings_of(actor, client: Client, now: datetime | None = None) -> ClientBoo
     visible = [row for row in rows if can(actor, Perm.BOOKING_VIEW, row)]
     upcoming = [row for row in visible if row.ends_at > now]
     past = [row for row in reversed(visible) if row.ends_at <= now]
-    return ClientBookings(upcoming, past)
+    return ClientBookings(upcoming, past, payments_of(visible))

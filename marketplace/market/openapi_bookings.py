@@ -26,6 +26,9 @@ SCHEMAS = {
         "refund_cents": {"type": "integer", "minimum": 0},
         "refund_reason": {"type": ["string", "null"],
                           "description": "slot_taken: paid after the hold lapsed and the seat was gone"},
+        "refund_state": {"type": ["string", "null"], "enum": ["pending", "refunded", None],
+                         "description": "pending while the refund is on its way; refunded once the provider's "
+                                        "event booked it"},
         "refund_if_cancelled_cents": {"type": ["integer", "null"],
                                       "description": "What the family gets back if it cancels now (policy)"},
         "delivered_at": NULLABLE_MOMENT}},

@@ -11,7 +11,7 @@ from billing.models import Payment
 from marketplace.core.db_types import LOCAL_ZONE
 from marketplace.core.extensions import db
 from marketplace.market import bookings
-from marketplace.market.models import Booking
+from marketplace.market.models import Booking, MarketSettings
 from tests.conftest import Auth, csrf_from
 from tests.integration.test_extra_bookings_core import make_extra, pay_by_event
 
@@ -83,6 +83,7 @@ def test_paid_by_the_event_then_cancelled_25_hours_before_gives_everything_back(
     body = cancelled.get_json()
     assert body["refund"] == {"cents": 4080, "requested": True}
     assert body["status"] == "refunded" and body["refund_cents"] == 4080  # the demo delivers the refund at once
+    assert body["refund_state"] == "refunded"
     twice = client.post(f"/api/v1/bookings/{booking_id}/cancel", json={})
     assert twice.status_code == 409 and twice.get_json()["error"]["code"] == "already_cancelled"
     paying = client.post(f"/api/v1/bookings/{booking_id}/pay")
@@ -309,3 +310,25 @@ def test_the_bookings_list_keeps_a_constant_query_count(client, auth, world, ext
         response = client.get(url)
     assert response.status_code == 200 and response.get_data(as_text=True).count("/receipt" if "api" not in path else '"extra_id"') == 55
     assert large.count == small.count, f"{small.count} statements for 5 bookings, {large.count} for 55"
+
+
+def test_a_late_cancellation_with_a_late_refund_setting_gives_part_back_and_says_so(client, auth, world, extra):
+    """The organisation's settings: free cancellation up to 100 hours ahead, later half back. A
+    booking 3 days ahead cancelled now gets 2040 of 4080; the page says it was refunded."""
+    db.session.add(MarketSettings(organisation_id=world.org.id, team_org_share_pct=10, freelancer_org_share_pct=5,
+                                  home_team_share_pct=15, min_price_cents=50, hold_minutes=30, free_cancel_hours=100,
+                                  late_refund_pct=50))
+    db.session.commit()
+    auth.login(world.email("family"))
+    booking_id = book_json(client, world, extra, slot(3)).get_json()["id"]
+    pay_by_event(client, booking_id)
+    assert client.get(f"/api/v1/bookings/{booking_id}").get_json()["refund_if_cancelled_cents"] == 2040
+    html = client.get(f"/bookings/{booking_id}").get_data(as_text=True)
+    assert "20,40" in html
+    body = client.post(f"/api/v1/bookings/{booking_id}/cancel", json={"reason": ""}).get_json()
+    assert body["refund"] == {"cents": 2040, "requested": True}
+    assert (body["status"], body["refund_cents"], body["refund_state"]) == ("cancelled", 2040, "refunded")
+    listed = client.get(f"/api/v1/clients/{world.own.id}/bookings").get_json()["upcoming"]
+    assert [(b["id"], b["refund_state"]) for b in listed] == [(booking_id, "refunded")]
+    html = client.get(f"/bookings/{booking_id}").get_data(as_text=True)
+    assert "Teruggestort: € 20,40" in html.replace("\xa0", " ")
