@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,8 +24,15 @@ bp = Blueprint("bookings", __name__)
 
 
 def _refused(extra_id: int, message: str, status: int):
-    """A booking that could not be made: the reason, a way back to the extra; nothing was booked."""
-    return render_template("market/booking_refused.html", extra_id=extra_id, message=message), status
+    """A booking that could not be made (nothing was booked): the extra's page again with the
+    reason on top, or, without the extras pages, the reason and a way back."""
+    extra_page = current_app.view_functions.get("extras.extra")
+    if extra_page is None:
+        return render_template("market/booking_refused.html", extra_id=extra_id, message=message), status
+    flash(message, "error")
+    response = current_app.make_response(extra_page(extra_id=extra_id))
+    response.status_code = status
+    return response
 
 
 @bp.route("/extras/<int:extra_id>/book", methods=["POST"])
