@@ -231,7 +231,7 @@ def build_live_world() -> LiveWorld:
                    ("own", world.team.id, world.other, world.view_only_family),
                    ("other", world.other_team.id, world.own, world.view_only_family),
                    ("foreign", world.foreign_team.id, world.foreign, world.foreign_admin))}
-    extras, foreign_booking, foreign_extra_title = market_extras(world)
+    extras, foreign_booking, foreign_extra_title = booking_extras(world)
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -252,8 +252,9 @@ def build_live_world() -> LiveWorld:
             # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
             "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
             "rating": ratings,
-            # A timed extra of each target's team (open every day, 100 seats) and B's paid booking.
-            "extra": extras,
+            # A timed extra of each target's team to book (open every day, 100 seats; never edited by
+            # the extras routes' cases) and B's paid booking.
+            "booking_extra": extras,
             "booking": {"own": 0, "other": 0, "foreign": foreign_booking},
             "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
@@ -287,7 +288,7 @@ def booking_slot() -> datetime:
     return datetime.combine(day, time(10 + n % 6), tzinfo=LOCAL_ZONE)
 
 
-def market_extras(world) -> tuple[dict[str, int], int, str]:
+def booking_extras(world) -> tuple[dict[str, int], int, str]:
     """A timed extra of T1 (``own``), T2 (``other``) and B's team, and a paid booking of B's resident."""
     ids = {}
     titles = {"own": "Matrixuitje Eik", "other": "Matrixuitje Beuk", "foreign": "Matrixuitje Haven"}
@@ -549,7 +550,7 @@ class Case:
         """A fresh booking of the target resident on its team's extra (B's fixed one for ``foreign``)."""
         if self.target == "foreign":
             return self.live.ids["booking"]["foreign"]
-        return self.in_app(lambda: write_booking(self.object_id("extra"), self.resident.id,
+        return self.in_app(lambda: write_booking(self.object_id("booking_extra"), self.resident.id,
                                                  self.live.user_ids["admin"], paid=paid))
 
 
@@ -711,7 +712,7 @@ def book_form(case: Case) -> dict:
 
 
 def book_json(case: Case) -> dict:
-    return {"extra_id": case.object_id("extra"), "client_id": case.resident.id,
+    return {"extra_id": case.object_id("booking_extra"), "client_id": case.resident.id,
             "start": booking_slot().isoformat()}
 
 
@@ -1163,8 +1164,8 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                  redirect_to="/clients/{id}/teams"),
     ("market.decide_offer", "POST"): Route(TARGETED, offer_path("/waiting-list/offers/{offer}/accept"),
                                            per_target=CHOOSERS, form=no_fields, kind="offer"),
-    ("bookings.book", "POST"): Route(TARGETED, on("extra", "/extras/{id}/book"), per_target=BOOKERS,
-                                     kind="extra", form=book_form),
+    ("bookings.book", "POST"): Route(TARGETED, on("booking_extra", "/extras/{id}/book"),
+                                     per_target=BOOKERS, kind="booking_extra", form=book_form),
     ("bookings.booking", "GET"): Route(TARGETED, booking_path("/bookings/{id}"), per_target=BOOKING_VIEWERS,
                                        kind="booking", shows_name=True),
     ("bookings.receipt", "GET"): Route(TARGETED, booking_path("/bookings/{id}/receipt", paid=True),
@@ -1174,7 +1175,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("bookings.cancel", "POST"): Route(TARGETED, booking_path("/bookings/{id}/cancel"), per_target=BOOKERS,
                                        kind="booking", form=no_fields, redirect_to=None),
     ("bookings.client_bookings", "GET"): resident_route("/clients/{id}/bookings", VIEWERS, shows_name=True),
-    ("bookings_api.book", "POST"): Route(TARGETED, fixed("/api/v1/bookings"), per_target=BOOKERS, kind="extra",
+    ("bookings_api.book", "POST"): Route(TARGETED, fixed("/api/v1/bookings"), per_target=BOOKERS,
+                                         kind="booking_extra",
                                          json=book_json),
     ("bookings_api.booking", "GET"): Route(TARGETED, booking_path("/api/v1/bookings/{id}"),
                                            per_target=BOOKING_VIEWERS, kind="booking"),
