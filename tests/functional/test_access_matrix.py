@@ -301,11 +301,11 @@ def booking_extras(world) -> tuple[dict[str, int], int, str]:
         db.session.flush()
         ids[target] = extra.id
     db.session.commit()
-    foreign = write_booking(ids["foreign"], world.foreign.id, world.foreign_admin.id, paid=True)
+    foreign = write_family_booking(ids["foreign"], world.foreign.id, world.foreign_admin.id, paid=True)
     return ids, foreign, titles["foreign"]
 
 
-def write_booking(extra_id: int, client_id: int, user_id: int, *, paid: bool) -> int:
+def write_family_booking(extra_id: int, client_id: int, user_id: int, *, paid: bool) -> int:
     """A booking written directly (held for 30 minutes, or paid and confirmed): who may book is not
     what these cases test. Commits."""
     extra = db.session.get(Extra, extra_id)
@@ -546,11 +546,11 @@ class Case:
     def email(self) -> str:
         return self.live.emails["family" if self.role == ANONYMOUS else self.role]
 
-    def booking(self, *, paid: bool) -> int:
+    def family_booking(self, *, paid: bool) -> int:
         """A fresh booking of the target resident on its team's extra (B's fixed one for ``foreign``)."""
         if self.target == "foreign":
             return self.live.ids["booking"]["foreign"]
-        return self.in_app(lambda: write_booking(self.object_id("booking_extra"), self.resident.id,
+        return self.in_app(lambda: write_family_booking(self.object_id("booking_extra"), self.resident.id,
                                                  self.live.user_ids["admin"], paid=paid))
 
 
@@ -703,8 +703,8 @@ def offer_path(template: str) -> Callable[[Case], str]:
     return lambda case: template.format(offer=case.open_offer())
 
 
-def booking_path(template: str, *, paid: bool = False) -> Callable[[Case], str]:
-    return lambda case: template.format(id=case.booking(paid=paid))
+def family_booking_path(template: str, *, paid: bool = False) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.family_booking(paid=paid))
 
 
 def book_form(case: Case) -> dict:
@@ -1166,24 +1166,24 @@ ROUTES: dict[tuple[str, str], Route] = {
                                            per_target=CHOOSERS, form=no_fields, kind="offer"),
     ("bookings.book", "POST"): Route(TARGETED, on("booking_extra", "/extras/{id}/book"),
                                      per_target=BOOKERS, kind="booking_extra", form=book_form),
-    ("bookings.booking", "GET"): Route(TARGETED, booking_path("/bookings/{id}"), per_target=BOOKING_VIEWERS,
+    ("bookings.booking", "GET"): Route(TARGETED, family_booking_path("/bookings/{id}"), per_target=BOOKING_VIEWERS,
                                        kind="booking", shows_name=True),
-    ("bookings.receipt", "GET"): Route(TARGETED, booking_path("/bookings/{id}/receipt", paid=True),
+    ("bookings.receipt", "GET"): Route(TARGETED, family_booking_path("/bookings/{id}/receipt", paid=True),
                                        per_target=BOOKING_VIEWERS, kind="booking", shows_name=True),
-    ("bookings.pay", "POST"): Route(TARGETED, booking_path("/bookings/{id}/pay"), per_target=BOOKERS,
+    ("bookings.pay", "POST"): Route(TARGETED, family_booking_path("/bookings/{id}/pay"), per_target=BOOKERS,
                                     kind="booking", form=no_fields),
-    ("bookings.cancel", "POST"): Route(TARGETED, booking_path("/bookings/{id}/cancel"), per_target=BOOKERS,
+    ("bookings.cancel", "POST"): Route(TARGETED, family_booking_path("/bookings/{id}/cancel"), per_target=BOOKERS,
                                        kind="booking", form=no_fields, redirect_to=None),
     ("bookings.client_bookings", "GET"): resident_route("/clients/{id}/bookings", VIEWERS, shows_name=True),
     ("bookings_api.book", "POST"): Route(TARGETED, fixed("/api/v1/bookings"), per_target=BOOKERS,
                                          kind="booking_extra",
                                          json=book_json),
-    ("bookings_api.booking", "GET"): Route(TARGETED, booking_path("/api/v1/bookings/{id}"),
+    ("bookings_api.booking", "GET"): Route(TARGETED, family_booking_path("/api/v1/bookings/{id}"),
                                            per_target=BOOKING_VIEWERS, kind="booking"),
     ("bookings_api.client_bookings", "GET"): resident_route("/api/v1/clients/{id}/bookings", VIEWERS),
-    ("bookings_api.pay", "POST"): Route(TARGETED, booking_path("/api/v1/bookings/{id}/pay"), per_target=BOOKERS,
+    ("bookings_api.pay", "POST"): Route(TARGETED, family_booking_path("/api/v1/bookings/{id}/pay"), per_target=BOOKERS,
                                         kind="booking"),
-    ("bookings_api.cancel", "POST"): Route(TARGETED, booking_path("/api/v1/bookings/{id}/cancel"),
+    ("bookings_api.cancel", "POST"): Route(TARGETED, family_booking_path("/api/v1/bookings/{id}/cancel"),
                                            per_target=BOOKERS, kind="booking", json=no_fields),
     ("choice_api.team_options", "GET"): resident_route("/api/v1/clients/{id}/team-options", VIEWERS),
     ("choice_api.team_history", "GET"): resident_route("/api/v1/clients/{id}/team-history", VIEWERS),
