@@ -97,6 +97,9 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         # check the delays turn it on and record them instead of waiting.
         "LOGIN_MAX_DELAY": 0.0 if mode == "test" else 2.0,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none, and the
+        # headers are ignored, so a client cannot choose the address the limits count).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "RATELIMIT_HEADERS_ENABLED": True,
         "INVITATION_DAYS": _int("INVITATION_DAYS", 7),
         # How long a family has to accept a place offered from a team's waiting list.

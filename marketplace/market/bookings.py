@@ -492,8 +492,9 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     :raises AlreadyCancelled: cancelled before (also by a request at the same moment).
     :raises BookingClosed: delivered, or (family) started already.
     :raises InvalidInput: the provider gave no reason, or a reason too long.
-    :raises GatewayError: the refund could not be asked for now (the cancellation stands; the
-        refund is asked again by ``flask market retry-refunds``).
+
+    When the provider cannot be asked for the refund now, the cancellation stands and
+    ``refund_id`` is None: ``flask market retry-refunds`` asks again.
     """
     now = now or utcnow()
     booking = get_booking(actor, booking_id, Perm.BOOKING_CANCEL if by == Canceller.FAMILY else Perm.BOOKING_PROVIDE)
@@ -524,8 +525,14 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     notices.cancelled(booking)
     payment_id = booking.payment_id
     db.session.commit()
+    refund_id = None
     missing = _refund_missing(payment_id, refund) if refund and payment_id else 0
-    refund_id = webhooks.refund_through_provider(payment_id, missing) if missing else None
+    if missing:
+        try:
+            refund_id = webhooks.refund_through_provider(payment_id, missing)
+        except GatewayError as exc:
+            # The cancellation stands; the refund is asked again by `flask market retry-refunds`.
+            current_app.logger.warning("refund of booking %s not asked yet: %s", booking_id, exc.message)
     return Cancellation(db.session.get(Booking, booking_id, populate_existing=True), refund, refund_id)
 
 

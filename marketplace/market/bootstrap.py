@@ -14,14 +14,16 @@ from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
-from . import openapi_bookings, openapi_choice, openapi_offers
+from . import openapi_bookings, openapi_choice, openapi_earnings, openapi_offers
 from .booking_api import bp as booking_api
 from .booking_ledger import check_bookings
 from .booking_views import bp as booking_views
-from .bookings import ExtraBookingPurpose
+from .bookings import ExtraBookingPurpose, retry_refunds
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
 from .choice_views import bp as choice_views
+from .earnings_views import api as earnings_api
+from .earnings_views import bp as earnings_views
 from .offer_api import bp as offer_api
 from .offer_views import bp as offer_views
 from .offers import initials
@@ -29,6 +31,8 @@ from .waiting_list import expire_offers
 
 ASPECT_LABELS = {"care": _l("Care"), "attention": _l("Time and attention"), "communication": _l("Communication"),
                  "reliability": _l("Reliability"), "atmosphere": _l("Atmosphere")}
+FREELANCER_STATUS = {"pending": _l("waiting for approval"), "approved": _l("approved"),
+                     "suspended": _l("suspended")}
 CHOICE_STATUS = {"pending": _l("waiting for its Monday"), "applied": _l("in effect"), "withdrawn": _l("withdrawn"),
                  "replaced": _l("replaced by a later choice")}
 
@@ -43,6 +47,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(offer_api)
     app.register_blueprint(choice_views)
     app.register_blueprint(choice_api)
+    app.register_blueprint(earnings_views)
+    app.register_blueprint(earnings_api)
+    openapi.register(app, openapi_earnings.paths, openapi_earnings.SCHEMAS)
     openapi.register(app, openapi_offers.paths, openapi_offers.SCHEMAS)
     openapi.register(app, openapi_choice.paths, openapi_choice.SCHEMAS)
     app.register_blueprint(booking_views)
@@ -52,6 +59,7 @@ def init_app(app: Flask) -> None:
     register_labels(app, "booking_status", BOOKING_STATUS)
     register_labels(app, "aspect_label", ASPECT_LABELS)
     register_labels(app, "choice_status", CHOICE_STATUS)
+    register_labels(app, "freelancer_status", FREELANCER_STATUS)
     app.jinja_env.filters["mark"] = lambda average: percent_tenths(int(average * 10))
     app.jinja_env.filters["team_initials"] = initials
     # Each week is booked to the team of its Monday: choices whose Monday has come are applied first.
@@ -69,5 +77,11 @@ def register_commands(app: Flask) -> None:
         up and offer open places to the next families (idempotent; for cron)."""
         applied, expired, offered = expire_offers()
         click.echo(f"choices applied: {applied}, offers expired: {expired}, offers made: {offered}")
+
+    @market.command("retry-refunds")
+    def retry_refunds_command():
+        """Ask the payment provider again for refunds of cancelled bookings it could not be asked
+        for (idempotent; for cron)."""
+        click.echo(f"refunds asked: {retry_refunds()}")
 
     app.cli.add_command(market)

@@ -14,7 +14,7 @@ from billing.ledger import balance_of, verify
 from billing.models import Payment
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
-from marketplace.market import bookings
+from marketplace.market import bookings, earnings
 from marketplace.market.extras_domain import BookingStatus, Canceller
 from marketplace.market.models import AvailabilityPattern, Booking, Extra, Freelancer, Provider
 from tests.factories import build_world, make_user
@@ -118,3 +118,27 @@ def test_a_provider_cancellation_of_a_freelancer_extra_refunds_everything(app, c
     assert result.refund_cents == 12345
     assert balances(world, extra.provider.freelancer_id) == (0, 0, 0)
     assert verify() == []
+
+
+def test_earnings_per_month_statement_and_home_team_view_come_from_the_same_ledger(app, client, world):
+    extra = freelancer_extra(world, price=4080)
+    booking = book_and_pay(app, client, world, extra)
+    payment = db.session.get(Payment, booking.payment_id)
+    body = event_payload("refund.created", {"id": "re_part_9", "object": "refund", "amount": 1000, "currency": "eur",
+                                            "payment_intent": payment.provider_payment_id, "status": "succeeded"})
+    assert deliver(client, body).status_code == 200
+    freelancer = db.session.get(Freelancer, extra.provider.freelancer_id)
+    month = datetime.now(timezone.utc).date().replace(day=1)
+    (shares,) = earnings.monthly_shares([freelancer.id])[freelancer.id]
+    assert (shares.month, shares.gross, shares.fee, shares.home_team, shares.earnings) == (
+        month, 3080, 154, 462, 2464)
+    statement = earnings.statement(freelancer, month)
+    assert [(line.kind, line.gross, line.fee, line.home_team, line.earnings) for line in statement.lines] == [
+        ("payment", 4080, 204, 612, 3264), ("refund", -1000, -50, -150, -800)]
+    assert statement.total("earnings") == 2464
+    csv_text = earnings.statement_csv(statement)
+    assert csv_text.splitlines()[-1] == "total;;;;3080;154;462;2464"
+    (home,) = earnings.home_team_view(world.team.id)
+    assert home.freelancer.id == freelancer.id and [e.id for e in home.extras] == [extra.id]
+    assert home.months[0].home_team == 462
+    assert earnings.home_team_view(world.other_team.id) == []
