@@ -121,11 +121,7 @@ def cancel(booking_id: int):
     reason = data.get("reason") or ""
     if not isinstance(reason, str):
         raise InvalidInput("reason", _("Write the reason as text."))
-    try:
-        result = bookings.cancel(current_user._get_current_object(), booking_id, reason=reason)
-    except GatewayError:
-        # The cancellation stands; the refund is asked again by ``flask market retry-refunds``.
-        found = bookings.get_booking(current_user, booking_id)
-        return jsonify(one(found) | {"refund": {"cents": found.refund_cents, "requested": False}})
+    result = bookings.cancel(current_user._get_current_object(), booking_id, reason=reason)
+    # A refund the provider refused now is asked again by ``flask market retry-refunds``.
     return jsonify(one(result.booking) | {"refund": {"cents": result.refund_cents,
                                                      "requested": result.refund_id is not None}})

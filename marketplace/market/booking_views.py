@@ -124,10 +124,10 @@ def cancel(booking_id: int):
         flash(str(refused.message), "warning")
     except Conflict as refused:
         flash(str(refused.message), "warning")
-    except GatewayError:
-        flash(_("The booking is cancelled. The refund could not be asked for yet; we try again soon."), "warning")
     else:
-        if result.refund_cents:
+        if result.refund_cents and result.refund_id is None and result.booking.status != BookingStatus.REFUNDED:
+            flash(_("The booking is cancelled. The refund could not be asked for yet; we try again soon."), "warning")
+        elif result.refund_cents:
             flash(_("The booking is cancelled. The refund is on its way."), "success")
         else:
             flash(_("The booking is cancelled."), "success")
