@@ -231,7 +231,7 @@ def build_live_world() -> LiveWorld:
                    ("own", world.team.id, world.other, world.view_only_family),
                    ("other", world.other_team.id, world.own, world.view_only_family),
                    ("foreign", world.foreign_team.id, world.foreign, world.foreign_admin))}
-    extras, foreign_booking, foreign_extra_title = booking_extras(world)
+    booking_extra_ids, foreign_booking, foreign_extra_title = booking_extras(world)
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -254,7 +254,7 @@ def build_live_world() -> LiveWorld:
             "rating": ratings,
             # A timed extra of each target's team to book (open every day, 100 seats; never edited by
             # the extras routes' cases) and B's paid booking.
-            "booking_extra": extras,
+            "booking_extra": booking_extra_ids,
             "booking": {"own": 0, "other": 0, "foreign": foreign_booking},
             "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
