@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -55,6 +56,13 @@ def book(extra_id: int):
                     else url_for(".booking", booking_id=booking.id), code=303)
 
 
+def moment_of(booking) -> str:
+    """"7 dec 2026, 10:00–11:00" (the end's date too when it ends on another day), local time."""
+    start, end = booking.starts_at, booking.ends_at
+    same_day = start.astimezone(LOCAL_ZONE).date() == end.astimezone(LOCAL_ZONE).date()
+    return f"{format_datetime(start, 'd MMM y, HH:mm')}–{format_datetime(end, 'HH:mm' if same_day else 'd MMM y, HH:mm')}"
+
+
 def _start_text() -> str:
     """``start`` from a slot's radio button, or ``date`` + ``time`` (+ offset) for a moment on request."""
     if request.form.get("start"):
@@ -84,7 +92,7 @@ def booking(booking_id: int):
     cancellable = family_bookings.cancellable(found, now) and can(current_user, Perm.BOOKING_CANCEL, found)
     payment = bookings.payment_of(found)
     return render_template(
-        "market/booking.html", booking=found, status=status, now=now, payment=payment,
+        "market/booking.html", booking=found, status=status, now=now, payment=payment, moment=moment_of(found),
         refund_state=family_bookings.refund_state(found, payment),
         can_pay=status == BookingStatus.PENDING_PAYMENT and can(current_user, Perm.BOOKING_MAKE, found.client),
         can_cancel=cancellable,
@@ -141,6 +149,7 @@ def receipt(booking_id: int):
     if found.payment_id is None:
         abort(404)
     return render_template("market/booking_receipt.html", booking=found, payment=bookings.payment_of(found),
+                           moment=moment_of(found),
                            status=family_bookings.status_of(found))
 
 

@@ -197,6 +197,7 @@ def test_the_booking_form_goes_to_the_checkout_and_the_page_shows_the_hold(clien
     page = client.get(f"/bookings/{booking.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "data-until" in html and "Met dochter" in html
+    assert "10:00–11:00 · Team Eik" in html  # local time, the end on the same day by its time only
     assert f"/bookings/{booking.id}/pay" in html and f"/bookings/{booking.id}/cancel" in html
     paying = client.post(f"/bookings/{booking.id}/pay", data={"csrf_token": token})
     assert paying.status_code == 303 and paying.headers["Location"] == response.headers["Location"]
