@@ -84,7 +84,7 @@ def test_paid_by_the_event_then_cancelled_25_hours_before_gives_everything_back(
     assert body["refund"] == {"cents": 4080, "requested": True}
     assert body["status"] == "refunded" and body["refund_cents"] == 4080  # the demo delivers the refund at once
     assert body["refund_state"] == "refunded"
-    twice = client.post(f"/api/v1/bookings/{booking_id}/cancel", json={})
+    twice = client.post(f"/api/v1/bookings/{booking_id}/cancel")  # no body: the family needs no reason
     assert twice.status_code == 409 and twice.get_json()["error"]["code"] == "already_cancelled"
     paying = client.post(f"/api/v1/bookings/{booking_id}/pay")
     assert paying.status_code == 409 and paying.get_json()["error"]["code"] == "booking_closed"
@@ -333,3 +333,15 @@ def test_a_late_cancellation_with_a_late_refund_setting_gives_part_back_and_says
     assert [(b["id"], b["refund_state"]) for b in listed] == [(booking_id, "refunded")]
     html = client.get(f"/bookings/{booking_id}").get_data(as_text=True)
     assert "Teruggestort: € 20,40" in html.replace("\xa0", " ")
+
+
+def test_cancel_takes_no_body_or_a_json_object_with_a_reason_only(client, auth, world, extra):
+    auth.login(world.email("family"))
+    booking_id = book_json(client, world, extra, slot(3)).get_json()["id"]
+    assert client.post(f"/api/v1/bookings/{booking_id}/cancel", data="reason=x",
+                       content_type="application/x-www-form-urlencoded").status_code == 415
+    assert client.post(f"/api/v1/bookings/{booking_id}/cancel", json={"refund_cents": 4080}).status_code == 422
+    assert client.post(f"/api/v1/bookings/{booking_id}/cancel", json={"reason": 7}).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Booking, booking_id).status == "pending_payment"
+    assert client.post(f"/api/v1/bookings/{booking_id}/cancel").get_json()["status"] == "cancelled"
