@@ -86,7 +86,8 @@ def test_the_family_finds_the_freelancers_extra_until_the_freelancer_is_suspende
     booking = client.post("/api/v1/bookings", json={"extra_id": extra_id, "client_id": world.own.id,
                                                     "start": "2027-01-04T10:00:00+01:00"},
                           headers={"X-CSRFToken": auth.csrf})
-    assert booking.status_code in (404, 409), booking.get_json()
+    assert booking.status_code == 409, booking.get_json()
+    assert booking.get_json()["error"]["code"] == "provider_unavailable"
 
 
 def test_staff_and_families_cannot_use_the_freelancer_routes(client, auth, world, freelancer):
