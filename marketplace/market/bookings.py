@@ -24,7 +24,7 @@ from billing import payments, webhooks
 from billing.domain import AccountKind, LineKind, Transfer, account_key
 from billing.fulfilment import Order
 from billing.gateway import GatewayError
-from billing.models import Payment, PaymentStatus
+from billing.models import Account, JournalEntry, LedgerLine, Payment, PaymentStatus
 from care.models import Client
 from marketplace.core import audit
 from marketplace.core.audit import Action
@@ -304,7 +304,9 @@ def book(actor, *, extra_id: int, client_id: int, start: datetime, notes: str = 
                       client_id=client.id, booked_by_id=actor.id, starts_at=start, ends_at=end,
                       status=(BookingStatus.REQUESTED if requested else BookingStatus.PENDING_PAYMENT).value,
                       price_cents=extra.price_cents, org_share_pct=org_pct, home_team_share_pct=home_pct,
-                      hold_expires_at=None if requested else now + timedelta(minutes=settings.hold_minutes),
+                      # Never past the start: a payment after it would confirm an extra begun.
+                      hold_expires_at=None if requested else min(now + timedelta(minutes=settings.hold_minutes),
+                                                                 start),
                       notes=notes, created_at=now)
     db.session.add(booking)
     db.session.flush()
@@ -390,12 +392,17 @@ class ExtraBookingPurpose:
                      expires_at=int(lapse.timestamp()))
 
     def due_cents(self, payment: Payment) -> int:
-        """The price while the booking waits for this payment; after its hold lapsed only when the
-        seat is still free (else 0: the payment is given back in full)."""
+        """The price while the booking waits for this payment and its provider can take bookings;
+        after its hold lapsed only when the seat is still free (else 0: the payment is given back
+        in full)."""
         booking = _lock_booking(payment.reference_id)
         if booking.payment_id is not None and booking.payment_id != payment.id:
             return 0
         if booking.status not in (BookingStatus.PENDING_PAYMENT.value, BookingStatus.EXPIRED.value):
+            return 0
+        if not can_take_bookings(booking.provider):
+            # Suspended (or its account can no longer take charges) since the checkout opened:
+            # the booking is not confirmed and the payment goes back in full.
             return 0
         now = utcnow()
         if booking.status == BookingStatus.PENDING_PAYMENT.value and booking.hold_expires_at > now:
@@ -407,15 +414,27 @@ class ExtraBookingPurpose:
         return booking.price_cents
 
     @staticmethod
-    def _accounts(booking: Booking) -> list[str]:
+    def _accounts(booking: Booking, home_team: str | None = None) -> list[str]:
         """The share accounts in the order of the split: the organisation, (the freelancer's home
-        team,) then the provider, who takes the rest."""
+        team,) then the provider, who takes the rest. ``home_team``: the account the payment's
+        entry credited (the freelancer's home team may have changed since); else the home team now."""
         provider = booking.provider
         if provider.kind == ProviderKind.TEAM.value:
             return [account_key(AccountKind.FEES), account_key(AccountKind.TEAM_BUDGET, provider.team_id)]
         freelancer = provider.freelancer
-        return [account_key(AccountKind.FEES), account_key(AccountKind.TEAM_BUDGET, freelancer.home_team_id),
+        return [account_key(AccountKind.FEES),
+                home_team or account_key(AccountKind.TEAM_BUDGET, freelancer.home_team_id),
                 account_key(AccountKind.FREELANCER, freelancer.id)]
+
+    @staticmethod
+    def home_team_paid(payment_id: int) -> str | None:
+        """The team budget account the entry of ``payment_id`` credited (a freelancer's home team
+        at the payment), or None when it credited none."""
+        return db.session.scalar(
+            select(Account.key).join(LedgerLine, LedgerLine.target_account_id == Account.id)
+            .join(JournalEntry, JournalEntry.id == LedgerLine.entry_id)
+            .where(JournalEntry.idempotency_key == f"payment:{payment_id}",
+                   Account.key.like(f"{AccountKind.TEAM_BUDGET.value}:%")).limit(1))
 
     @staticmethod
     def _percents(booking: Booking) -> list[int]:
@@ -423,8 +442,8 @@ class ExtraBookingPurpose:
             return [booking.org_share_pct]
         return [booking.org_share_pct, booking.home_team_share_pct]
 
-    def shares(self, booking: Booking, settled_cents: int) -> list[tuple[str, int]]:
-        return list(zip(self._accounts(booking), split(settled_cents, self._percents(booking))))
+    def shares(self, booking: Booking, settled_cents: int, home_team: str | None = None) -> list[tuple[str, int]]:
+        return list(zip(self._accounts(booking, home_team), split(settled_cents, self._percents(booking))))
 
     def paid_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]:
         booking = db.session.get(Booking, payment.reference_id)
@@ -438,7 +457,9 @@ class ExtraBookingPurpose:
         booking = db.session.get(Booking, payment.reference_id)
         settled = payment.amount_cents - payment.overpaid_cents
         refunded_after = payment.refunded_cents - payment.overpaid_cents
-        shares = self.shares(booking, settled)
+        home_team = (self.home_team_paid(payment.id) if booking.provider.kind == ProviderKind.FREELANCER.value
+                     else None)
+        shares = self.shares(booking, settled, home_team)
         back = refund_shares([cents for _, cents in shares], refunded_after - amount_cents, amount_cents)
         clearing = account_key(AccountKind.PAYMENT_CLEARING)
         return [Transfer(account, clearing, cents, LineKind.REFUND)
