@@ -577,7 +577,7 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     payment_id = booking.payment_id
     db.session.commit()
     refund_id = None
-    missing = _refund_missing(payment_id, refund) if refund and payment_id else 0
+    missing = _claim_refund(booking_id, payment_id, refund) if refund and payment_id else 0
     if missing:
         try:
             refund_id = webhooks.refund_through_provider(payment_id, missing)
@@ -595,16 +595,32 @@ def _refund_missing(payment_id: int, refund_cents: int) -> int:
     return max(refund_cents - max(requested - overpaid, 0), 0)
 
 
+def _claim_refund(booking_id: int, payment_id: int, refund_cents: int) -> int:
+    """What is still to be asked of the booking's refund, read under the booking's lock; the lock
+    is held until the reservation's commit (just before the provider is called), so that the
+    cancellation's own request and runs of ``retry_refunds`` at the same moment ask for it once.
+    Nothing missing: the lock is let go at once."""
+    _lock_booking(booking_id)
+    missing = _refund_missing(payment_id, refund_cents)
+    if not missing:
+        db.session.rollback()
+    return missing
+
+
 def retry_refunds() -> int:
     """Ask again for the refunds of cancelled bookings the provider could not be asked for (the
-    reservation of a refund is given back when the provider refuses). Idempotent. :returns: asked."""
+    reservation of a refund is given back when the provider refuses). Idempotent, also when run
+    twice at once. :returns: asked."""
     asked = 0
     rows = db.session.execute(select(Booking.id, Booking.payment_id, Booking.refund_cents,
                                      Payment.refund_requested_cents, Payment.overpaid_cents)
                               .join(Payment, Payment.id == Booking.payment_id)
                               .where(Booking.status == BookingStatus.CANCELLED.value, Booking.refund_cents > 0)).all()
-    for _booking_id, payment_id, refund_cents, requested, overpaid in rows:
-        missing = refund_cents - max(requested - overpaid, 0)
+    db.session.rollback()
+    for booking_id, payment_id, refund_cents, requested, overpaid in rows:
+        if refund_cents - max(requested - overpaid, 0) <= 0:
+            continue
+        missing = _claim_refund(booking_id, payment_id, refund_cents)  # read again: another run may have asked
         if missing > 0:
             try:
                 if webhooks.refund_through_provider(payment_id, missing):

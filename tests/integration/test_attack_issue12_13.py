@@ -12,19 +12,21 @@ Connect), each shown by a test that failed before its fix.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, update
 
 from billing.domain import AccountKind, account_key
-from billing.gateway import event_payload
+from billing.gateway import DemoGateway, GatewayError, event_payload
 from billing.ledger import balance_of, verify
 from billing.models import Payment
 from marketplace.core.extensions import db
 from marketplace.market import bookings, freelancers
 from marketplace.market.extras_domain import BookingStatus
-from marketplace.market.models import Booking, Freelancer
+from marketplace.market.models import Booking, Freelancer, MarketSettings
+from tests.conftest import together
 from tests.factories import build_world
 from tests.functional.test_webhooks import deliver
 from tests.integration.test_booking_money import lapse, rules
@@ -147,3 +149,43 @@ def test_a_hold_never_outlasts_the_start_of_the_extra(app, world):
         booking = bookings.book(world.users["family"], extra_id=extra.id, client_id=world.own.id, start=start,
                                 now=start - timedelta(minutes=10))
     assert booking.hold_expires_at <= booking.starts_at
+
+
+# -- asking for a part refund twice at the same moment ------------------------------------------------
+
+def test_retrying_a_part_refund_at_the_same_moment_asks_for_it_once(app, client, world, monkeypatch):
+    """Half back for a late cancellation (late_refund_pct 50), refused by the provider at first; two
+    runs of ``flask market retry-refunds`` at once (cron overlapping a manual run) each read 2040 as
+    missing and each reserved it: 2040 + 2040 fit in the payment's 4080, so 4080 went back."""
+    db.session.add(MarketSettings(organisation_id=world.org.id, team_org_share_pct=10, freelancer_org_share_pct=5,
+                                  home_team_share_pct=15, min_price_cents=50, hold_minutes=30, free_cancel_hours=24,
+                                  late_refund_pct=50))
+    db.session.commit()
+    extra = make_extra(world)
+    with app.test_request_context():
+        booking = bookings.book(world.users["family"], extra_id=extra.id, client_id=world.own.id, start=slot(3))
+    pay_by_event(client, booking.id)
+    refund = DemoGateway.refund
+
+    def refused(*args, **kwargs):
+        raise GatewayError("Stripe is down", "gateway_error")
+
+    monkeypatch.setattr(DemoGateway, "refund", refused)
+    with app.test_request_context():
+        result = bookings.cancel(world.users["family"], booking.id, now=slot(3) - timedelta(hours=23))
+    assert (result.refund_cents, result.refund_id) == (2040, None)
+
+    def slow(self, *args, **kwargs):
+        time.sleep(0.3)  # the provider takes its time: the other run reads meanwhile
+        return refund(self, *args, **kwargs)
+
+    monkeypatch.setattr(DemoGateway, "refund", slow)
+
+    def work(_i):
+        with app.test_request_context():
+            return bookings.retry_refunds()
+    results = together(app, 4, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    payment = _payment_of(booking.id)
+    assert (payment.refund_requested_cents, payment.refunded_cents) == (2040, 2040), results
+    assert verify() == []
