@@ -10,7 +10,8 @@ stored rows.
 * shares reversed in proportion: what all refunds took back from each share equals the
   cumulative proportion of the settled part refunded (the remainder on the last share);
 * no booking served unpaid: a booking confirmed, delivered, a no-show or refunded is paid by a
-  paid payment of its own (a seat given for a payment of another booking, or for none, is money lost).
+  paid payment of its own (a seat given for a payment of another booking, or for none, is money lost),
+  and a booking refunded had its payment refunded in full.
 """
 from __future__ import annotations
 
@@ -111,6 +112,10 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
                              f"{name}: {shares} for {booking.org_share_pct} %"))
         if booking.payment_id == payment.id and settled != booking.price_cents:
             breaches.append(("extra paid is not its price", f"{name}: settled {settled} of {booking.price_cents}"))
+        if (booking.payment_id == payment.id and booking.status == BookingStatus.REFUNDED.value
+                and payment.refunded_cents - payment.overpaid_cents < settled):
+            breaches.append(("extra booking refunded but its payment not",
+                             f"{name}: {payment.refunded_cents} refunded of {payment.amount_cents}"))
         if booking.payment_id is not None and booking.payment_id != payment.id and settled != 0:
             breaches.append(("extra paid twice", f"{name}: the booking was paid by payment {booking.payment_id}"))
         # Refunds.

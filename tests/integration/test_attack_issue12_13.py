@@ -189,3 +189,37 @@ def test_retrying_a_part_refund_at_the_same_moment_asks_for_it_once(app, client,
     payment = _payment_of(booking.id)
     assert (payment.refund_requested_cents, payment.refunded_cents) == (2040, 2040), results
     assert verify() == []
+
+
+def test_verify_catches_a_booking_refunded_whose_payment_was_not(app, client, world):
+    """The family reads "refunded" while nothing went back: money kept that is owed."""
+    extra = make_extra(world)
+    with app.test_request_context():
+        booking = bookings.book(world.users["family"], extra_id=extra.id, client_id=world.own.id, start=slot(3))
+    pay_by_event(client, booking.id)
+    db.session.execute(update(Booking).where(Booking.id == booking.id)
+                       .values(status=BookingStatus.REFUNDED.value, refund_cents=4080))
+    db.session.commit()
+    assert "extra booking refunded but its payment not" in rules()
+
+
+# -- the first and the last day a date can name -------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/providers/{provider_id}/day?date={day}", "/api/v1/teams/{team_id}/bookings?date={day}"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_the_provider_s_day_at_the_ends_of_the_calendar_is_a_4xx_not_a_500(app, client, auth, world, path, day):
+    extra = make_extra(world)
+    auth.login(world.users["team_lead"].email)
+    response = client.get(path.format(provider_id=extra.provider_id, team_id=world.team.id, day=day))
+    assert response.status_code in (200, 422), response.status_code
+
+
+@pytest.mark.parametrize("query", ["date_from=9999-12-31", "date_to=0001-01-01", "date_from=9999-12-31&date_to=9999-12-31",
+                                   "date_from=0001-01-01&date_to=0001-01-01"])
+@pytest.mark.parametrize("path", ["/api/v1/extras/{extra_id}/slots?{query}", "/api/v1/extras?{query}",
+                                  "/extras?{query}", "/extras/{extra_id}?{query}"])
+def test_extras_and_slots_at_the_ends_of_the_calendar_are_a_4xx_not_a_500(app, client, auth, world, path, query):
+    extra = make_extra(world)
+    auth.login(world.users["family"].email)
+    response = client.get(path.format(extra_id=extra.id, query=query))
+    assert response.status_code in (200, 422), response.status_code
