@@ -246,6 +246,14 @@ def _client(actor, client_id: int) -> Client:
     return client
 
 
+def _no_nul(text: str, field: str) -> str:
+    """A text PostgreSQL can store (no NUL character). :raises InvalidInput:"""
+    if "\x00" in text:
+        raise InvalidInput(field, _l("Write the note as text.") if field == "notes" else
+                           _l("Write the reason as text."))
+    return text
+
+
 def _check_moment(extra: Extra, start: datetime, now: datetime) -> None:
     """:raises SlotPast, InvalidInput: past, too far ahead, or outside the availability."""
     if start.tzinfo is None:
@@ -287,7 +295,7 @@ def book(actor, *, extra_id: int, client_id: int, start: datetime, notes: str = 
     now = now or utcnow()
     extra = _bookable_extra(actor, extra_id)
     client = _client(actor, client_id)
-    notes = (notes or "").strip()
+    notes = _no_nul((notes or "").strip(), "notes")
     if len(notes) > 500:
         raise InvalidInput("notes", _l("Keep the note under 500 characters."))
     check_bookable(extra.provider)
@@ -549,7 +557,7 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     else:
         booking = get_booking(actor, booking_id,
                               Perm.BOOKING_CANCEL if by == Canceller.FAMILY else Perm.BOOKING_PROVIDE)
-    reason = (reason or "").strip()
+    reason = _no_nul((reason or "").strip(), "reason")
     if len(reason) > 500:
         raise InvalidInput("reason", _l("Keep the reason under 500 characters."))
     if by == Canceller.PROVIDER and not reason:
@@ -639,7 +647,7 @@ def answer_request(actor, booking_id: int, *, accept: bool, reason: str = "", no
     now = now or utcnow()
     booking = get_booking(actor, booking_id, Perm.BOOKING_PROVIDE)
     if not accept:
-        reason = (reason or "").strip()
+        reason = _no_nul((reason or "").strip(), "reason")
         if not reason:
             raise InvalidInput("reason", _l("Tell the family why: the reason is shown to them."))
         if len(reason) > 500:

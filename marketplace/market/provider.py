@@ -239,6 +239,8 @@ def rate(actor, booking_id: int, *, stars: int, comment: str = "") -> ExtraRatin
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise InvalidInput("comment", _l("Keep the comment under %(max)d characters.", max=MAX_COMMENT))
+    if "\x00" in comment:  # PostgreSQL stores no NUL
+        raise InvalidInput("comment", _l("Write it as text, without control characters."))
     if booking.status != BookingStatus.DELIVERED.value:
         raise NotDelivered()
     if rating_of(booking.id) is not None:

@@ -8,10 +8,17 @@ Connect), each shown by a test that failed before its fix.
   without any payment, or marked paid by another booking's payment, was a seat given for nothing;
 * a freelancer's share of the home team was taken from their home team *now*: after a (permitted)
   change of home team, a refund of an earlier booking came out of the new team's budget and
-  ``ledger verify`` reported every earlier booking as broken.
+  ``ledger verify`` reported every earlier booking as broken;
+* a hold could outlast the start (booked 10 minutes before it: a payment after the start confirmed it);
+* a part refund (late_refund_pct) asked by two runs of ``retry-refunds`` at once was asked twice;
+* ``ledger verify`` did not see a booking "refunded" whose payment was not;
+* the provider's day and an extra's slots for 9999-12-31 / 0001-01-01 were a 500 (OverflowError);
+* a NUL character in notes, reasons, a freelancer's profile, an extra's title or a rating was a 500
+  on PostgreSQL (and stored on SQLite).
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -22,8 +29,9 @@ from billing.domain import AccountKind, account_key
 from billing.gateway import DemoGateway, GatewayError, event_payload
 from billing.ledger import balance_of, verify
 from billing.models import Payment
+from marketplace.core.errors import InvalidInput
 from marketplace.core.extensions import db
-from marketplace.market import bookings, freelancers
+from marketplace.market import bookings, extras, freelancers, provider
 from marketplace.market.extras_domain import BookingStatus
 from marketplace.market.models import Booking, Freelancer, MarketSettings
 from tests.conftest import together
@@ -223,3 +231,52 @@ def test_extras_and_slots_at_the_ends_of_the_calendar_are_a_4xx_not_a_500(app, c
     auth.login(world.users["family"].email)
     response = client.get(path.format(extra_id=extra.id, query=query))
     assert response.status_code in (200, 422), response.status_code
+
+
+# -- a NUL character in what the family or the provider writes ----------------------------------------
+
+def test_a_nul_character_in_notes_or_a_reason_is_a_4xx_and_changes_nothing(app, client, auth, world):
+    """PostgreSQL cannot store a NUL in text: it must be refused by name, not end in a 500."""
+    extra = make_extra(world)
+    auth.login(world.users["family"].email)
+    headers = {"X-CSRFToken": auth.csrf}
+    response = client.post("/api/v1/bookings", headers=headers, json={
+        "extra_id": extra.id, "client_id": world.own.id, "start": slot(3).isoformat(), "notes": "rolstoel\x00"})
+    assert response.status_code == 422, response.status_code
+    assert db.session.scalar(select(Booking.id)) is None
+    response = client.post("/api/v1/bookings", headers=headers, json={
+        "extra_id": extra.id, "client_id": world.own.id, "start": slot(3).isoformat()})
+    assert response.status_code == 201
+    booking_id = response.get_json()["id"]
+    response = client.post(f"/api/v1/bookings/{booking_id}/cancel", headers=headers, json={"reason": "ziek\x00"})
+    assert response.status_code == 422, response.status_code
+    db.session.expire_all()
+    assert db.session.get(Booking, booking_id).status == BookingStatus.PENDING_PAYMENT.value
+
+
+def test_a_nul_character_in_a_freelancer_s_profile_or_suspension_reason_is_refused(app, world):
+    extra = freelancer_extra(world, price=4080)
+    freelancer = db.session.get(Freelancer, extra.provider.freelancer_id)
+    with app.test_request_context():
+        with pytest.raises(InvalidInput):
+            freelancers.save_profile(freelancer.user, freelancers.ProfileInput(
+                name="Sanne\x00", kvk_number="12345678", big_number="", home_team_id=world.team.id, bio="hoi\x00"))
+        with pytest.raises(InvalidInput):
+            freelancers.suspend(world.users["admin"], freelancer.id, "Geen VOG\x00")
+    db.session.rollback()
+    assert db.session.get(Freelancer, freelancer.id, populate_existing=True).status == "approved"
+
+
+def test_a_nul_character_in_an_extra_s_title_or_a_rating_is_refused(app, client, world):
+    extra = make_extra(world)
+    draft = dataclasses.replace(extras.draft_of(extra), title="Uitje\x00", description="mooi\x00")
+    with pytest.raises(InvalidInput) as refused:
+        extras.check_draft(draft, bookings.settings_of(world.org.id), slot(0).date())
+    assert {"title", "description"} <= set(refused.value.fields)
+    with app.test_request_context():
+        booking = bookings.book(world.users["family"], extra_id=extra.id, client_id=world.own.id, start=slot(3))
+    pay_by_event(client, booking.id)
+    with app.test_request_context():
+        bookings.mark(world.users["team_lead"], booking.id, delivered=True, now=slot(3) + timedelta(hours=1))
+        with pytest.raises(InvalidInput):
+            provider.rate(world.users["family"], booking.id, stars=5, comment="top\x00")
