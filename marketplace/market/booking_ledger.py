@@ -8,26 +8,30 @@ stored rows.
 * refunded ≤ paid: what the payment, its refund entries and the booking say was given back never
   exceeds what was paid, and the refund entries add up to the payment's refunded amount;
 * shares reversed in proportion: what all refunds took back from each share equals the
-  cumulative proportion of the settled part refunded (the remainder on the last share).
+  cumulative proportion of the settled part refunded (the remainder on the last share);
+* no booking served unpaid: a booking confirmed, delivered, a no-show or refunded is paid by a
+  paid payment of its own (a seat given for a payment of another booking, or for none, is money lost),
+  and a booking refunded had its payment refunded in full.
 """
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from billing.domain import AccountKind, account_key
 from billing.models import Account, JournalEntry, LedgerLine, Payment
 from marketplace.core.extensions import db
 
 from .bookings import EXTRA_BOOKING, ExtraBookingPurpose
-from .extras_domain import in_proportion, split
+from .extras_domain import SEATED, BookingStatus, in_proportion, split
 from .models import Booking
 
 _REFUND_MEMO = re.compile(r"refund .+ of payment (\d+)")
 CLEARING = account_key(AccountKind.PAYMENT_CLEARING)
 OVERPAID = f"{AccountKind.OVERPAYMENT.value}:"
+TEAM_BUDGET = f"{AccountKind.TEAM_BUDGET.value}:"
 ELSEWHERE = "(not the clearing account)"
 
 
@@ -38,7 +42,15 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
 
     paid = list(db.session.scalars(in_org(select(Payment).where(
         Payment.purpose == EXTRA_BOOKING, Payment.paid_at.is_not(None)), Payment.organisation_id)))
-    breaches: list[tuple[str, str]] = []
+    unpaid = db.session.scalars(in_org(
+        select(Booking.id).outerjoin(Payment, and_(Payment.id == Booking.payment_id,
+                                                   Payment.purpose == EXTRA_BOOKING,
+                                                   Payment.reference_id == Booking.id,
+                                                   Payment.paid_at.is_not(None)))
+        .where(Booking.status.in_([*SEATED, BookingStatus.REFUNDED.value]), Payment.id.is_(None))
+        .order_by(Booking.id), Booking.organisation_id))
+    breaches: list[tuple[str, str]] = [("extra booking served without a payment", f"booking {booking_id}")
+                                       for booking_id in unpaid]
     if not paid:
         return breaches
     by_id = {payment.id: payment for payment in paid}
@@ -83,8 +95,10 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
         if payment.id not in booked:
             breaches.append(("extra payment not booked", name))
             continue
-        shares_at = ExtraBookingPurpose._accounts(booking)
         lines = into[payment.id]
+        # A freelancer's home team share went to the home team of the payment's moment.
+        home_team = next((account for account in lines if account.startswith(TEAM_BUDGET)), None)
+        shares_at = ExtraBookingPurpose._accounts(booking, home_team)
         settled = payment.amount_cents - payment.overpaid_cents
         shares = [lines.get(account, 0) for account in shares_at]
         overpaid = sum(cents for key, cents in lines.items() if key.startswith(OVERPAID))
@@ -98,6 +112,10 @@ def check_bookings(organisation_id: int | None) -> list[tuple[str, str]]:
                              f"{name}: {shares} for {booking.org_share_pct} %"))
         if booking.payment_id == payment.id and settled != booking.price_cents:
             breaches.append(("extra paid is not its price", f"{name}: settled {settled} of {booking.price_cents}"))
+        if (booking.payment_id == payment.id and booking.status == BookingStatus.REFUNDED.value
+                and payment.refunded_cents - payment.overpaid_cents < settled):
+            breaches.append(("extra booking refunded but its payment not",
+                             f"{name}: {payment.refunded_cents} refunded of {payment.amount_cents}"))
         if booking.payment_id is not None and booking.payment_id != payment.id and settled != 0:
             breaches.append(("extra paid twice", f"{name}: the booking was paid by payment {booking.payment_id}"))
         # Refunds.

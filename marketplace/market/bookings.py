@@ -24,7 +24,7 @@ from billing import payments, webhooks
 from billing.domain import AccountKind, LineKind, Transfer, account_key
 from billing.fulfilment import Order
 from billing.gateway import GatewayError
-from billing.models import Payment, PaymentStatus
+from billing.models import Account, JournalEntry, LedgerLine, Payment, PaymentStatus
 from care.models import Client
 from marketplace.core import audit
 from marketplace.core.audit import Action
@@ -246,6 +246,14 @@ def _client(actor, client_id: int) -> Client:
     return client
 
 
+def _no_nul(text: str, field: str) -> str:
+    """A text PostgreSQL can store (no NUL character). :raises InvalidInput:"""
+    if "\x00" in text:
+        raise InvalidInput(field, _l("Write the note as text.") if field == "notes" else
+                           _l("Write the reason as text."))
+    return text
+
+
 def _check_moment(extra: Extra, start: datetime, now: datetime) -> None:
     """:raises SlotPast, InvalidInput: past, too far ahead, or outside the availability."""
     if start.tzinfo is None:
@@ -287,7 +295,7 @@ def book(actor, *, extra_id: int, client_id: int, start: datetime, notes: str = 
     now = now or utcnow()
     extra = _bookable_extra(actor, extra_id)
     client = _client(actor, client_id)
-    notes = (notes or "").strip()
+    notes = _no_nul((notes or "").strip(), "notes")
     if len(notes) > 500:
         raise InvalidInput("notes", _l("Keep the note under 500 characters."))
     check_bookable(extra.provider)
@@ -304,7 +312,9 @@ def book(actor, *, extra_id: int, client_id: int, start: datetime, notes: str = 
                       client_id=client.id, booked_by_id=actor.id, starts_at=start, ends_at=end,
                       status=(BookingStatus.REQUESTED if requested else BookingStatus.PENDING_PAYMENT).value,
                       price_cents=extra.price_cents, org_share_pct=org_pct, home_team_share_pct=home_pct,
-                      hold_expires_at=None if requested else now + timedelta(minutes=settings.hold_minutes),
+                      # Never past the start: a payment after it would confirm an extra begun.
+                      hold_expires_at=None if requested else min(now + timedelta(minutes=settings.hold_minutes),
+                                                                 start),
                       notes=notes, created_at=now)
     db.session.add(booking)
     db.session.flush()
@@ -390,12 +400,17 @@ class ExtraBookingPurpose:
                      expires_at=int(lapse.timestamp()))
 
     def due_cents(self, payment: Payment) -> int:
-        """The price while the booking waits for this payment; after its hold lapsed only when the
-        seat is still free (else 0: the payment is given back in full)."""
+        """The price while the booking waits for this payment and its provider can take bookings;
+        after its hold lapsed only when the seat is still free (else 0: the payment is given back
+        in full)."""
         booking = _lock_booking(payment.reference_id)
         if booking.payment_id is not None and booking.payment_id != payment.id:
             return 0
         if booking.status not in (BookingStatus.PENDING_PAYMENT.value, BookingStatus.EXPIRED.value):
+            return 0
+        if not can_take_bookings(booking.provider):
+            # Suspended (or its account can no longer take charges) since the checkout opened:
+            # the booking is not confirmed and the payment goes back in full.
             return 0
         now = utcnow()
         if booking.status == BookingStatus.PENDING_PAYMENT.value and booking.hold_expires_at > now:
@@ -407,15 +422,27 @@ class ExtraBookingPurpose:
         return booking.price_cents
 
     @staticmethod
-    def _accounts(booking: Booking) -> list[str]:
+    def _accounts(booking: Booking, home_team: str | None = None) -> list[str]:
         """The share accounts in the order of the split: the organisation, (the freelancer's home
-        team,) then the provider, who takes the rest."""
+        team,) then the provider, who takes the rest. ``home_team``: the account the payment's
+        entry credited (the freelancer's home team may have changed since); else the home team now."""
         provider = booking.provider
         if provider.kind == ProviderKind.TEAM.value:
             return [account_key(AccountKind.FEES), account_key(AccountKind.TEAM_BUDGET, provider.team_id)]
         freelancer = provider.freelancer
-        return [account_key(AccountKind.FEES), account_key(AccountKind.TEAM_BUDGET, freelancer.home_team_id),
+        return [account_key(AccountKind.FEES),
+                home_team or account_key(AccountKind.TEAM_BUDGET, freelancer.home_team_id),
                 account_key(AccountKind.FREELANCER, freelancer.id)]
+
+    @staticmethod
+    def home_team_paid(payment_id: int) -> str | None:
+        """The team budget account the entry of ``payment_id`` credited (a freelancer's home team
+        at the payment), or None when it credited none."""
+        return db.session.scalar(
+            select(Account.key).join(LedgerLine, LedgerLine.target_account_id == Account.id)
+            .join(JournalEntry, JournalEntry.id == LedgerLine.entry_id)
+            .where(JournalEntry.idempotency_key == f"payment:{payment_id}",
+                   Account.key.like(f"{AccountKind.TEAM_BUDGET.value}:%")).limit(1))
 
     @staticmethod
     def _percents(booking: Booking) -> list[int]:
@@ -423,8 +450,8 @@ class ExtraBookingPurpose:
             return [booking.org_share_pct]
         return [booking.org_share_pct, booking.home_team_share_pct]
 
-    def shares(self, booking: Booking, settled_cents: int) -> list[tuple[str, int]]:
-        return list(zip(self._accounts(booking), split(settled_cents, self._percents(booking))))
+    def shares(self, booking: Booking, settled_cents: int, home_team: str | None = None) -> list[tuple[str, int]]:
+        return list(zip(self._accounts(booking, home_team), split(settled_cents, self._percents(booking))))
 
     def paid_transfers(self, payment: Payment, amount_cents: int) -> list[Transfer]:
         booking = db.session.get(Booking, payment.reference_id)
@@ -438,7 +465,9 @@ class ExtraBookingPurpose:
         booking = db.session.get(Booking, payment.reference_id)
         settled = payment.amount_cents - payment.overpaid_cents
         refunded_after = payment.refunded_cents - payment.overpaid_cents
-        shares = self.shares(booking, settled)
+        home_team = (self.home_team_paid(payment.id) if booking.provider.kind == ProviderKind.FREELANCER.value
+                     else None)
+        shares = self.shares(booking, settled, home_team)
         back = refund_shares([cents for _, cents in shares], refunded_after - amount_cents, amount_cents)
         clearing = account_key(AccountKind.PAYMENT_CLEARING)
         return [Transfer(account, clearing, cents, LineKind.REFUND)
@@ -528,7 +557,7 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     else:
         booking = get_booking(actor, booking_id,
                               Perm.BOOKING_CANCEL if by == Canceller.FAMILY else Perm.BOOKING_PROVIDE)
-    reason = (reason or "").strip()
+    reason = _no_nul((reason or "").strip(), "reason")
     if len(reason) > 500:
         raise InvalidInput("reason", _l("Keep the reason under 500 characters."))
     if by == Canceller.PROVIDER and not reason:
@@ -556,7 +585,7 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     payment_id = booking.payment_id
     db.session.commit()
     refund_id = None
-    missing = _refund_missing(payment_id, refund) if refund and payment_id else 0
+    missing = _claim_refund(booking_id, payment_id, refund) if refund and payment_id else 0
     if missing:
         try:
             refund_id = webhooks.refund_through_provider(payment_id, missing)
@@ -574,16 +603,32 @@ def _refund_missing(payment_id: int, refund_cents: int) -> int:
     return max(refund_cents - max(requested - overpaid, 0), 0)
 
 
+def _claim_refund(booking_id: int, payment_id: int, refund_cents: int) -> int:
+    """What is still to be asked of the booking's refund, read under the booking's lock; the lock
+    is held until the reservation's commit (just before the provider is called), so that the
+    cancellation's own request and runs of ``retry_refunds`` at the same moment ask for it once.
+    Nothing missing: the lock is let go at once."""
+    _lock_booking(booking_id)
+    missing = _refund_missing(payment_id, refund_cents)
+    if not missing:
+        db.session.rollback()
+    return missing
+
+
 def retry_refunds() -> int:
     """Ask again for the refunds of cancelled bookings the provider could not be asked for (the
-    reservation of a refund is given back when the provider refuses). Idempotent. :returns: asked."""
+    reservation of a refund is given back when the provider refuses). Idempotent, also when run
+    twice at once. :returns: asked."""
     asked = 0
     rows = db.session.execute(select(Booking.id, Booking.payment_id, Booking.refund_cents,
                                      Payment.refund_requested_cents, Payment.overpaid_cents)
                               .join(Payment, Payment.id == Booking.payment_id)
                               .where(Booking.status == BookingStatus.CANCELLED.value, Booking.refund_cents > 0)).all()
-    for _booking_id, payment_id, refund_cents, requested, overpaid in rows:
-        missing = refund_cents - max(requested - overpaid, 0)
+    db.session.rollback()
+    for booking_id, payment_id, refund_cents, requested, overpaid in rows:
+        if refund_cents - max(requested - overpaid, 0) <= 0:
+            continue
+        missing = _claim_refund(booking_id, payment_id, refund_cents)  # read again: another run may have asked
         if missing > 0:
             try:
                 if webhooks.refund_through_provider(payment_id, missing):
@@ -602,7 +647,7 @@ def answer_request(actor, booking_id: int, *, accept: bool, reason: str = "", no
     now = now or utcnow()
     booking = get_booking(actor, booking_id, Perm.BOOKING_PROVIDE)
     if not accept:
-        reason = (reason or "").strip()
+        reason = _no_nul((reason or "").strip(), "reason")
         if not reason:
             raise InvalidInput("reason", _l("Tell the family why: the reason is shown to them."))
         if len(reason) > 500:

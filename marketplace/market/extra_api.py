@@ -100,6 +100,7 @@ def extra_slots(extra_id: int):
     extra = _extra(extra_id)
     today = local_today()
     date_from = date_arg("date_from") or today
+    extras.check_range(date_from, None, today)  # before counting days on from it (9999-12-31 has none)
     date_to = date_arg("date_to") or date_from + timedelta(days=extras.LOOK_AHEAD_DAYS - 1)
     extras.check_range(date_from, date_to, today)
     slots = bookings.slots_of([extra], date_from, date_to, utcnow())[extra.id]

@@ -87,6 +87,9 @@ def check_draft(draft: ExtraDraft, settings: MarketSettings, today: date) -> Ext
         problems["title"] = _l("Keep the title under %(max)d characters.", max=MAX_TITLE)
     if len(description) > MAX_DESCRIPTION:
         problems["description"] = _l("Keep the description under %(max)d characters.", max=MAX_DESCRIPTION)
+    for name, text in (("title", title), ("description", description)):
+        if "\x00" in text and name not in problems:  # PostgreSQL stores no NUL
+            problems[name] = _l("Write it as text, without control characters.")
     if not isinstance(draft.price_cents, int) or draft.price_cents <= 0:
         problems["price_cents"] = _l("The price must be more than € 0.")
     elif draft.price_cents < settings.min_price_cents:

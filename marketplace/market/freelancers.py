@@ -81,7 +81,7 @@ def _items(values: list[str], name: str, errors: dict) -> list[str]:
         value = value.strip()
         if value and value not in cleaned:
             cleaned.append(value)
-    if len(cleaned) > MAX_ITEMS or any(len(value) > MAX_ITEM for value in cleaned):
+    if len(cleaned) > MAX_ITEMS or any(len(value) > MAX_ITEM or "\x00" in value for value in cleaned):
         errors[name] = _l("At most %(count)d, each under %(length)d characters.", count=MAX_ITEMS, length=MAX_ITEM)
     return cleaned
 
@@ -95,7 +95,7 @@ def _checked(organisation_id: int, data: ProfileInput) -> dict:
     """The profile's columns, or every bad field at once. :raises InvalidInput:"""
     errors: dict = {}
     name = (data.name or "").strip()
-    if not name or len(name) > MAX_NAME:
+    if not name or len(name) > MAX_NAME or "\x00" in name:  # PostgreSQL stores no NUL
         errors["name"] = _l("Enter your name (at most %(length)d characters).", length=MAX_NAME)
     kvk = (data.kvk_number or "").strip()
     if not KVK.fullmatch(kvk):
@@ -112,6 +112,8 @@ def _checked(organisation_id: int, data: ProfileInput) -> dict:
     bio = (data.bio or "").strip()
     if len(bio) > MAX_BIO:
         errors["bio"] = _l("Keep it under %(length)d characters.", length=MAX_BIO)
+    elif "\x00" in bio:
+        errors["bio"] = _l("Write it as text, without control characters.")
     if errors:
         first = next(iter(errors))
         raise InvalidInput(first, errors[first], fields=errors)
@@ -240,7 +242,7 @@ def suspend(actor, freelancer_id: int, reason: str, now: datetime | None = None)
     """
     freelancer = get_freelancer(actor, freelancer_id, Perm.FREELANCER_APPROVE)
     reason = (reason or "").strip()
-    if not reason or len(reason) > MAX_REASON:
+    if not reason or len(reason) > MAX_REASON or "\x00" in reason:
         raise InvalidInput("reason", _l("Give the reason (at most %(length)d characters): the freelancer reads "
                                         "it.", length=MAX_REASON))
     freelancer = _lock(freelancer.id)

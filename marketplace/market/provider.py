@@ -94,6 +94,21 @@ class DayLine:
                                BookingStatus.CONFIRMED.value)
 
 
+# The provider's day is asked for within this many years of today: a date at the ends of the
+# calendar (0001-01-01, 9999-12-31) has no day before or after it.
+DAY_YEARS = 10
+
+
+def day_asked(day: date | None, today: date | None = None) -> date:
+    """The day a provider asks for (``?date=``), today when none. :raises InvalidInput:"""
+    today = today or local_today()
+    if day is None:
+        return today
+    if abs((day - today).days) > DAY_YEARS * 366:
+        raise InvalidInput("date", _l("Enter a valid date."))
+    return day
+
+
 def local_bounds(day: date) -> tuple[datetime, datetime]:
     """The local day as aware datetimes (23 or 25 hours on the clock changes)."""
     return (datetime.combine(day, time(0), tzinfo=LOCAL_ZONE),
@@ -224,6 +239,8 @@ def rate(actor, booking_id: int, *, stars: int, comment: str = "") -> ExtraRatin
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise InvalidInput("comment", _l("Keep the comment under %(max)d characters.", max=MAX_COMMENT))
+    if "\x00" in comment:  # PostgreSQL stores no NUL
+        raise InvalidInput("comment", _l("Write it as text, without control characters."))
     if booking.status != BookingStatus.DELIVERED.value:
         raise NotDelivered()
     if rating_of(booking.id) is not None:

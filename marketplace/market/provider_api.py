@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.core.api import json_body
-from marketplace.core.db_types import local_today, utcnow
+from marketplace.core.db_types import utcnow
 from marketplace.core.errors import ApiError
 from marketplace.core.extensions import csrf
 from marketplace.core.numbers import date_arg, json_int
@@ -50,7 +50,7 @@ def _text(data: dict, field: str) -> str:
 @login_required
 def team_bookings(team_id: int):
     prov = provider.provider_of_team(current_user, team_id, Perm.BOOKING_PROVIDE)
-    day = date_arg("date") or local_today()
+    day = provider.day_asked(date_arg("date"))
     return jsonify({"team_id": team_id, "provider_id": prov.id, "date": day.isoformat(),
                     "bookings": [line_json(line) for line in provider.day_list(current_user, prov, day)],
                     "open_requests": [line_json(line) for line in provider.open_requests(prov)]})

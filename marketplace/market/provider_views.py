@@ -40,7 +40,7 @@ def _day_page(prov, day: date, *, errors: dict | None = None, status: int = 200)
 @login_required
 def day(provider_id: int):
     prov = provider.get_provider(current_user, provider_id)
-    return _day_page(prov, date_arg("date") or local_today())
+    return _day_page(prov, provider.day_asked(date_arg("date")))
 
 
 def _booking_day(booking: Booking) -> date:
