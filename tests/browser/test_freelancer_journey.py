@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from billing.domain import AccountKind, account_key
 from billing.ledger import balance_of
-from billing.models import Payment, WebhookEvent
-from marketplace.core.db_types import LOCAL_ZONE, local_today
+from billing.models import JournalEntry, Payment, WebhookEvent
+from marketplace.core.db_types import LOCAL_ZONE
 from marketplace.market.models import Booking, Extra, Freelancer, Provider
 from marketplace.accounts.models import User
 from tests.browser.test_accessibility_sweep import (DESKTOP, DOMAIN, PHONE, log_in, serious_violations,
@@ -182,15 +182,19 @@ def test_a_freelancer_onboards_publishes_is_booked_and_paid_sees_it_and_her_earn
     assert (payment.destination_account, payment.application_fee_cents) == (account, 204 + 612)
     assert (balance_of(org_id, fees) - before[0], balance_of(org_id, home) - before[1],
             balance_of(org_id, account_key(AccountKind.FREELANCER, freelancer_id))) == (204, 612, 3264)
+    booked_on = db.session.scalar(select(func.max(JournalEntry.booked_on)))  # the payment's entry
+    month = f"{MONTH[booked_on.month - 1]} {booked_on.year}"
     db.session.commit()
     log_out(page)
 
     # 5. The freelancer is told, sees the booking on her day list, and her earnings.
     log_in(page, base, f"zzp2@{DOMAIN}", password)
     page.get_by_role("link", name="Meldingen").click()
-    page.locator("li.notification").filter(has_text=f"Nieuwe boeking: {TITLE}").first \
+    moment = datetime.fromisoformat(start).astimezone(LOCAL_ZONE)
+    page.locator("li.notification").filter(
+        has_text=f"Nieuwe boeking: {TITLE} voor Johanna op {moment.strftime('%d-%m-%Y %H:%M')}.") \
         .get_by_role("button", name="Openen").click()
-    day = datetime.fromisoformat(start).astimezone(LOCAL_ZONE).date()
+    day = moment.date()
     expect(page).to_have_url(f"{base}/providers/{provider_id}/day?date={day.isoformat()}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Boekingen van Yara")
     line = page.locator(f"#booking-{booking_id}")
@@ -205,8 +209,7 @@ def test_a_freelancer_onboards_publishes_is_booked_and_paid_sees_it_and_her_earn
     expect(page).to_have_url(f"{base}/freelancer/dashboard")
     days = page.locator("section[aria-labelledby=days-heading]")
     expect(days.get_by_role("link", name=re.compile(rf"^{day.day} "))).to_be_visible()
-    row = page.locator("table.history-table tbody tr").filter(
-        has_text=f"{MONTH[local_today().month - 1]} {local_today().year}")
+    row = page.locator("table.history-table tbody tr").filter(has_text=month)
     # The demo had nothing of hers: this month is exactly the one booking.
     expect(row.locator("td").nth(0)).to_have_text(PRICE)
     expect(row.locator("td").nth(1)).to_have_text("€ 2,04")
@@ -224,7 +227,7 @@ def test_a_freelancer_onboards_publishes_is_booked_and_paid_sees_it_and_her_earn
     expect(page).to_have_url(f"{base}/teams/{home_team_id}/freelancers")
     card = page.locator("section.card").filter(has=page.get_by_role("heading", name="Yara"))
     expect(card).to_contain_text(f"{TITLE} · {PRICE}")
-    share = card.locator("tbody tr").filter(has_text=f"{MONTH[local_today().month - 1]} {local_today().year}")
+    share = card.locator("tbody tr").filter(has_text=month)
     expect(share.locator("td")).to_have_text("€ 6,12")
     axe_both_widths(page, "home team's freelancers", problems)
     screenshot(page, "12-home-team-share")
