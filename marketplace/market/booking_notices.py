@@ -45,7 +45,9 @@ def family_of(client: Client) -> list[User]:
 
 
 def provider_people(booking: Booking) -> list[User]:
-    """The members of the provider's team today."""
+    """The members of the provider's team today, or the freelancer who is the provider."""
+    if booking.provider.freelancer is not None:
+        return [booking.provider.freelancer.user]
     team_id = booking.provider.team_id
     if team_id is None:
         return []

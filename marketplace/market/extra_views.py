@@ -191,7 +191,13 @@ def seller_of(provider) -> Seller:
 def team_extras(team_id: int):
     team = _lead_team(team_id)
     found = extras.team_extras(team)
-    return render_template("market/extras_team.html", seller=team_seller(team), extras=found,
+    provider = extras.provider_of(team)
+    # The lead's other pages of the team's extras: the day list, the revenue, the freelancers at home.
+    links = ([(url_for("provider.day", provider_id=provider.id), _("Bookings of %(team)s", team=team.name))]
+             if provider.id is not None else []) + [
+        (url_for("provider.revenue", team_id=team.id), _("Extras revenue")),
+        (url_for("earnings.home_team", team_id=team.id), _("Freelancers at home in %(team)s", team=team.name))]
+    return render_template("market/extras_team.html", seller=team_seller(team), extras=found, links=links,
                            categories=category_labels(), ratings=extras.extra_rating_summaries([e.id for e in found]))
 
 

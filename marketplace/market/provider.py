@@ -83,10 +83,11 @@ class DayLine:
     status: str  # effective: a lapsed hold reads as expired
     price_cents: int
     cancel_reason: str
+    started: bool = False  # at the moment of reading: only a started booking can be marked
 
     @property
     def markable(self) -> bool:
-        return self.status == BookingStatus.CONFIRMED.value
+        return self.status == BookingStatus.CONFIRMED.value and self.started
 
     @property
     def cancellable(self) -> bool:
@@ -118,7 +119,7 @@ def local_bounds(day: date) -> tuple[datetime, datetime]:
 def _line(booking: Booking, extra_title: str, client_name: str, room: str, now: datetime) -> DayLine:
     return DayLine(booking.id, booking.starts_at, booking.ends_at, (client_name or "").split(" ")[0], room or "",
                    extra_title, booking.notes, effective_status(booking.status, booking.hold_expires_at, now),
-                   booking.price_cents, booking.cancel_reason)
+                   booking.price_cents, booking.cancel_reason, booking.starts_at <= now)
 
 
 def _lines(query, now: datetime) -> list[DayLine]:

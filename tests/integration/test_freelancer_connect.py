@@ -300,6 +300,10 @@ def test_suspension_takes_the_freelancer_off_the_market_and_refunds_open_booking
         paid = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=NOW)
         held = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(4), now=NOW)
     pay_by_event(client, paid.id)
+    # The freelancer is the provider: told of the new booking, with their day list as the link.
+    told = db.session.scalar(select(Notification).where(Notification.kind == "booking_new",
+                                                        Notification.user_id == freelancer.user_id))
+    assert told is not None and told.link.startswith(f"/providers/{extra.provider_id}/day?date=")
     home = account_key(AccountKind.TEAM_BUDGET, world.team.id)
     mine = account_key(AccountKind.FREELANCER, freelancer.id)
     assert (balance_of(world.org.id, account_key(AccountKind.FEES)), balance_of(world.org.id, home),

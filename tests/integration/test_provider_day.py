@@ -173,6 +173,10 @@ def test_delivered_and_no_show_once_started_and_only_once(app, client, auth, wor
     early = api(client, auth, "POST", f"/api/v1/bookings/{future}/delivered")
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "booking_closed"
     assert db.session.get(Booking, future, populate_existing=True).status == BookingStatus.CONFIRMED.value
+    # The page offers no outcome for a booking that has not started (the use case would refuse it).
+    ahead = client.get(f"/providers/{extra.provider_id}/day?date={(local_today() + timedelta(days=2)).isoformat()}")
+    assert f'id="booking-{future}"' in ahead.get_data(as_text=True)
+    assert 'name="outcome"' not in ahead.get_data(as_text=True)
     response = api(client, auth, "POST", f"/api/v1/bookings/{first}/delivered")
     assert response.status_code == 200 and response.get_json()["status"] == "delivered"
     assert api(client, auth, "POST", f"/api/v1/bookings/{first}/no-show").status_code == 409
