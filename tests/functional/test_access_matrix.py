@@ -111,6 +111,8 @@ RATERS = {"own": frozenset({"family"}), "other": frozenset()}
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
 LOGGED_IN = frozenset(MATRIX_ROLES)
 ADMIN_ONLY = frozenset({"admin"})
+# Perm.ORG_AGGREGATES: the board's figures of the whole organisation.
+BOARD = frozenset({"admin", "board"})
 CORE_LINES = [LineInput("C01", 7)]
 # The risk the matrix records, rates, ends and prescribes for: rule "42 actual H01 21/week".
 RISK = {"omaha": "42", "modifier": "actual"}
@@ -957,6 +959,11 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                  roles=frozenset({"freelancer"})),
     ("earnings_api.payouts_json", "GET"): Route(USER, fixed("/api/v1/freelancers/me/payouts"),
                                                 roles=frozenset({"freelancer"})),
+    # -- the board's competition dashboard (issue 14): the board and the administrator; aggregates only
+    ("board.dashboard", "GET"): Route(USER, fixed("/board/?date_from=2026-11-01&date_to=2026-11-30"), roles=BOARD),
+    ("board.competition_csv", "GET"): Route(USER, fixed("/board/competition.csv?table=teams"), roles=BOARD),
+    ("board_api.competition", "GET"): Route(USER, fixed("/api/v1/board/competition?date_from=2026-11-01"),
+                                            roles=BOARD),
     ("earnings.home_team", "GET"): Route(TARGETED, on("team", "/teams/{id}/freelancers"), per_target=TEAM_STATEMENT,
                                          kind="team"),
     ("billing.team_statement", "GET"): Route(TARGETED, on("team", "/teams/{id}/statement"), per_target=TEAM_STATEMENT,
@@ -1179,6 +1186,18 @@ def test_matrix_is_consistent():
             if route.kind == "resident":
                 assert route.per_target["own"] <= VIEWERS["own"], f"{endpoint} {method}"
                 assert route.per_target["other"] <= VIEWERS["other"], f"{endpoint} {method}"
+
+
+def test_the_board_reaches_no_resident_page_and_no_health_endpoint():
+    """The board sees aggregates only: every route about one resident, every health route and the
+    re-indication list (names and health cost) refuse it, 403 within the organisation."""
+    for (endpoint, method), route in ROUTES.items():
+        about_health = endpoint.startswith(("health.", "health_api."))
+        if route.scope == TARGETED and (route.kind == "resident" or about_health):
+            for target in ("own", "other"):
+                assert expected(route, "board", target) == FORBIDDEN, f"{endpoint} {method} on {target}"
+        elif about_health:
+            assert expected(route, "board", NO_TARGET) == FORBIDDEN, f"{endpoint} {method}"
 
 
 class Probe:
