@@ -25,17 +25,17 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from billing.domain import AccountKind, LineKind
 from billing.models import Account, JournalEntry, LedgerLine
 from care.catalogue import valid_on
-from care.domain import coverage_gaps, integral_hourly, round_half_up
-from care.models import Client, PackageLine, PackageVersion, Review, Service, StaffLevel, StaffLevelRate
+from care.domain import coverage_gaps, integral_hourly, next_review, required_care, round_half_up
+from care.models import (Client, HealthRisk, PackageLine, PackageVersion, Prescription, Review, Service, StaffLevel,
+                         StaffLevelRate)
 from care.models.packages import ReviewKind, Status
-from care.requirements import open_risks, requirements_from, rules_of
-from care.reviews import review_states
+from care.requirements import rules_of
 from marketplace.accounts.models import Location, Organisation, OrganisationSetting
 from marketplace.core.calendar import add_months, monday_of
 from marketplace.core.db_types import LOCAL_ZONE, local_today
@@ -255,60 +255,50 @@ def _team_on(spans: list[tuple[int, date, date | None]], day: date) -> int | Non
 
 
 def _ledger_rows(org_id: int, first: date, last: date):
-    """Settlement income per (team, Monday, line kind), and re-indications per (team, Monday,
-    client): two grouped queries over the team budget accounts."""
-    team = aliased(Account)
-    income = db.session.execute(
-        select(team.team_id, JournalEntry.booked_on, func.sum(LedgerLine.amount_cents))
-        .select_from(LedgerLine)
-        .join(JournalEntry, JournalEntry.id == LedgerLine.entry_id)
-        .join(team, team.id == LedgerLine.target_account_id)
+    """Settlement income per (team, Monday, line kind), with the client on the reserve's lines
+    (a re-indication): one grouped query. Every line of these kinds in a settlement entry goes
+    into the entry's team budget (``billing.domain.settlement_transfers``)."""
+    reserve_client = case((LedgerLine.kind == LineKind.RESERVE.value, JournalEntry.client_id), else_=None)
+    return db.session.execute(
+        select(JournalEntry.team_id, JournalEntry.booked_on, LedgerLine.kind, reserve_client,
+               func.sum(LedgerLine.amount_cents))
+        .select_from(JournalEntry)
+        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
         .where(JournalEntry.organisation_id == org_id, JournalEntry.kind == "settlement",
                JournalEntry.booked_on >= first, JournalEntry.booked_on <= last,
-               team.kind == AccountKind.TEAM_BUDGET.value, LedgerLine.kind.in_(PACKAGE_INCOME_KINDS))
-        .group_by(team.team_id, JournalEntry.booked_on)).all()
-    reserve = db.session.execute(
-        select(team.team_id, JournalEntry.booked_on, JournalEntry.client_id, func.sum(LedgerLine.amount_cents))
-        .select_from(LedgerLine)
-        .join(JournalEntry, JournalEntry.id == LedgerLine.entry_id)
-        .join(team, team.id == LedgerLine.target_account_id)
-        .where(JournalEntry.organisation_id == org_id, JournalEntry.kind == "settlement",
-               JournalEntry.booked_on >= first, JournalEntry.booked_on <= last,
-               team.kind == AccountKind.TEAM_BUDGET.value, LedgerLine.kind == LineKind.RESERVE.value)
-        .group_by(team.team_id, JournalEntry.booked_on, JournalEntry.client_id)).all()
-    return income, reserve
+               LedgerLine.kind.in_(PACKAGE_INCOME_KINDS))
+        .group_by(JournalEntry.team_id, JournalEntry.booked_on, LedgerLine.kind, reserve_client)).all()
 
 
-def _extras_rows(org_id: int, first: date, last: date):
-    """Per (team, day, freelancer's or not): extras into the team budget less refunds out of it.
+def _extras_rows(org_id: int, first: date, last: date) -> list[tuple[int, date, bool, int]]:
+    """Per line: (team, day, a freelancer's extra, signed amount) of extras into team budgets,
+    net of refunds. One query over the lines of the period's payments and refunds.
 
     An extra pays the team budget by a line of kind ``extra`` in a ``payment`` entry; its refund
     takes it back by a line of kind ``refund`` in a ``refund`` entry. A freelancer's extra books
     the home team's share in the same entry as the freelancer's, so an entry that touches a
-    ``freelancer:`` account is the freelancers' share. One query.
+    ``freelancer:`` account is the freelancers' share.
     """
-    team, any_source, any_target = aliased(Account), aliased(Account), aliased(Account)
-    other = aliased(LedgerLine)
-    touches_freelancer = exists(
-        select(other.id).join(any_source, any_source.id == other.source_account_id)
-        .join(any_target, any_target.id == other.target_account_id)
-        .where(other.entry_id == LedgerLine.entry_id,
-               (any_source.kind == AccountKind.FREELANCER.value) | (any_target.kind == AccountKind.FREELANCER.value))
-    ).correlate(LedgerLine)
-    incoming = and_(LedgerLine.target_account_id == team.id, JournalEntry.kind == "payment",
-                    LedgerLine.kind == LineKind.EXTRA.value)
-    outgoing = and_(LedgerLine.source_account_id == team.id, JournalEntry.kind == "refund",
-                    LedgerLine.kind == LineKind.REFUND.value)
-    return db.session.execute(
-        select(team.team_id, JournalEntry.booked_on, JournalEntry.kind, touches_freelancer.label("freelancer"),
-               func.sum(LedgerLine.amount_cents))
-        .select_from(LedgerLine)
-        .join(JournalEntry, JournalEntry.id == LedgerLine.entry_id)
-        .join(team, team.id.in_([LedgerLine.source_account_id, LedgerLine.target_account_id]))
+    source, target = aliased(Account), aliased(Account)
+    lines = db.session.execute(
+        select(JournalEntry.id, JournalEntry.kind, JournalEntry.booked_on, LedgerLine.kind, source.kind,
+               source.team_id, target.kind, target.team_id, LedgerLine.amount_cents)
+        .select_from(JournalEntry)
+        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
+        .join(source, source.id == LedgerLine.source_account_id)
+        .join(target, target.id == LedgerLine.target_account_id)
         .where(JournalEntry.organisation_id == org_id, JournalEntry.kind.in_(["payment", "refund"]),
-               JournalEntry.booked_on >= first, JournalEntry.booked_on <= last,
-               team.kind == AccountKind.TEAM_BUDGET.value, incoming | outgoing)
-        .group_by(team.team_id, JournalEntry.booked_on, JournalEntry.kind, touches_freelancer)).all()
+               JournalEntry.booked_on >= first, JournalEntry.booked_on <= last)).all()
+    freelancers = {entry_id for entry_id, *_rest, source_kind, _s, target_kind, _t, _a in lines
+                   if AccountKind.FREELANCER.value in (source_kind, target_kind)}
+    team_kind = AccountKind.TEAM_BUDGET.value
+    result = []
+    for entry_id, entry_kind, day, kind, source_kind, source_team, target_kind, target_team, amount in lines:
+        if entry_kind == "payment" and kind == LineKind.EXTRA.value and target_kind == team_kind:
+            result.append((target_team, day, entry_id in freelancers, amount))
+        elif entry_kind == "refund" and kind == LineKind.REFUND.value and source_kind == team_kind:
+            result.append((source_team, day, entry_id in freelancers, -amount))
+    return result
 
 
 class _Rates:
@@ -382,30 +372,29 @@ def _fill(org: Organisation, teams: list[Team], buckets: list[Period], spans, ra
         for team_id, days in by_team.items():
             result[i][team_id].median_wait_days = round_half_up(int(median(days) * 2), 2)
 
-    income, reserve = _ledger_rows(org.id, first, last)
-    for team_id, booked_on, amount in income:
-        for i, bucket in enumerate(buckets):
-            if team_id in team_ids and bucket.contains(booked_on):
-                result[i][team_id].package_income += int(amount)
     reindicated = [defaultdict(set) for _b in buckets]
-    for team_id, booked_on, client_id, amount in reserve:
+    for team_id, booked_on, kind, client_id, amount in _ledger_rows(org.id, first, last):
+        if team_id not in team_ids:
+            continue
         for i, bucket in enumerate(buckets):
-            if team_id in team_ids and bucket.contains(booked_on):
-                reindicated[i][team_id].add(client_id)
-                result[i][team_id].reserve_cents += int(amount)
+            if bucket.contains(booked_on):
+                result[i][team_id].package_income += int(amount)
+                if kind == LineKind.RESERVE.value:
+                    reindicated[i][team_id].add(client_id)
+                    result[i][team_id].reserve_cents += int(amount)
     for i, by_team in enumerate(reindicated):
         for team_id, clients in by_team.items():
             result[i][team_id].reindications = len(clients)
 
-    for team_id, booked_on, entry_kind, freelancer, amount in _extras_rows(org.id, first, last):
-        sign = 1 if entry_kind == "payment" else -1
+    for team_id, booked_on, freelancer, amount in _extras_rows(org.id, first, last):
+        if team_id not in team_ids:
+            continue
         for i, bucket in enumerate(buckets):
-            if team_id in team_ids and bucket.contains(booked_on):
-                row = result[i][team_id]
+            if bucket.contains(booked_on):
                 if freelancer:
-                    row.extras_freelancers += sign * int(amount)
+                    result[i][team_id].extras_freelancers += amount
                 else:
-                    row.extras_own += sign * int(amount)
+                    result[i][team_id].extras_own += amount
 
     members = db.session.execute(
         select(TeamMembership.team_id, TeamMembership.staff_level, TeamMembership.contract_hours,
@@ -421,44 +410,73 @@ def _fill(org: Organisation, teams: list[Team], buckets: list[Period], spans, ra
 def _reviews(org: Organisation, rows: dict[int, TeamFigures], period: Period, spans,
              current: dict[int, int | None]) -> None:
     """Regular reviews due in the period, per team of the resident on the due day: on time when
-    held on or before the due day; a review due in the period and not held (overdue at the
-    period's end, or today if earlier) counts as not on time."""
+    held on or before the due day. A review due in the period and not held (overdue at the
+    period's end, or today if that is earlier) counts as not on time: its date is
+    ``care.domain.next_review`` from the package's start and the regular reviews held, as on the
+    team's worklist (care/reviews.py). Three queries, plain rows."""
+    held: dict[int, list[date]] = defaultdict(list)
     for client_id, due_on, held_on in db.session.execute(
             select(Review.client_id, Review.due_on, Review.held_on)
             .join(Client, Client.id == Review.client_id)
-            .where(Client.organisation_id == org.id, Review.kind == ReviewKind.REGULAR.value,
-                   Review.due_on >= period.start, Review.due_on <= period.end)):
-        team_id = _team_on(spans.get(client_id, []), due_on)
-        if team_id in rows:
-            rows[team_id].reviews_due += 1
-            rows[team_id].reviews_on_time += held_on <= due_on
-    clients = list(db.session.scalars(select(Client).where(Client.team_id.in_(list(rows)))))
-    for client_id, state in review_states(clients, min(period.end, local_today())).items():
-        if state.overdue and period.contains(state.next_on):
+            .where(Client.organisation_id == org.id, Review.kind == ReviewKind.REGULAR.value)
+            .order_by(Review.held_on, Review.id)):
+        held[client_id].append(held_on)
+        if due_on is not None and period.contains(due_on):
+            team_id = _team_on(spans.get(client_id, []), due_on)
+            if team_id in rows:
+                rows[team_id].reviews_due += 1
+                rows[team_id].reviews_on_time += held_on <= due_on
+    day = min(period.end, local_today())
+    groups = dict(db.session.execute(select(Client.id, Client.target_group).where(
+        Client.organisation_id == org.id, Client.team_id.in_(list(rows)))).all())
+    for client_id, start in db.session.execute(
+            select(PackageVersion.client_id, func.min(PackageVersion.active_from))
+            .join(Client, Client.id == PackageVersion.client_id)
+            .where(Client.organisation_id == org.id, Client.team_id.in_(list(rows)),
+                   PackageVersion.status.in_([Status.ACTIVE.value, Status.SUPERSEDED.value]))
+            .group_by(PackageVersion.client_id)):
+        if start is None:
+            continue
+        next_on = next_review(start, groups[client_id], held.get(client_id, []))
+        if next_on < day and period.contains(next_on):
             rows[current[client_id]].reviews_due += 1
 
 
 def _coverage(org: Organisation, rows: dict[int, TeamFigures]) -> None:
-    """Today's open risks of the teams' current residents and how many the active packages cover."""
-    clients = dict(db.session.execute(select(Client.id, Client.team_id).where(Client.team_id.in_(list(rows)))).all())
+    """Today's open risks of the teams' current residents and how many the active packages cover:
+    ``care.domain.required_care`` (with the nurses' prescriptions) and ``coverage_gaps``, as
+    ``care.requirements.uncovered_in_team`` does, over plain rows (four queries)."""
+    clients = dict(db.session.execute(select(Client.id, Client.team_id).where(
+        Client.organisation_id == org.id, Client.team_id.in_(list(rows)))).all())
     if not clients:
         return
+    in_teams = select(Client.id).where(Client.organisation_id == org.id, Client.team_id.in_(list(rows)))
     planned: dict[int, dict[str, int]] = defaultdict(dict)
     for client_id, code, per_week in db.session.execute(
             select(PackageVersion.client_id, Service.code, PackageLine.per_week)
             .join(PackageLine, PackageLine.version_id == PackageVersion.id)
             .join(Service, Service.id == PackageLine.service_id)
-            .where(PackageVersion.client_id.in_(list(clients)), PackageVersion.status == Status.ACTIVE.value)):
+            .where(PackageVersion.client_id.in_(in_teams), PackageVersion.status == Status.ACTIVE.value)):
         planned[client_id][code] = planned[client_id].get(code, 0) + per_week
+    risks: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for client_id, omaha, modifier in db.session.execute(
+            select(HealthRisk.client_id, HealthRisk.omaha, HealthRisk.modifier)
+            .where(HealthRisk.client_id.in_(in_teams), HealthRisk.ended_at.is_(None))):
+        risks[client_id].append((omaha, modifier))
+    prescriptions: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
+    for client_id, omaha, code, minimum in db.session.execute(
+            select(HealthRisk.client_id, HealthRisk.omaha, Service.code, Prescription.min_per_week)
+            .join(Prescription, Prescription.risk_id == HealthRisk.id)
+            .join(Service, Service.id == Prescription.service_id)
+            .where(HealthRisk.client_id.in_(in_teams), HealthRisk.ended_at.is_(None))):
+        prescriptions[client_id][(omaha, code)] = minimum
     rules = rules_of(org.id)
-    for client_id, risks in open_risks(list(clients)).items():
-        if not risks:
-            continue
-        uncovered = {omaha for gap in coverage_gaps(requirements_from(risks, rules), planned.get(client_id, {}))
-                     for omaha in gap.omaha}
+    for client_id, open_ones in risks.items():
+        required = required_care(open_ones, rules, prescriptions.get(client_id))
+        uncovered = {omaha for gap in coverage_gaps(required, planned.get(client_id, {})) for omaha in gap.omaha}
         row = rows[clients[client_id]]
-        row.risks += len(risks)
-        row.risks_covered += sum(1 for risk in risks if risk.omaha not in uncovered)
+        row.risks += len(open_ones)
+        row.risks_covered += sum(1 for omaha, _modifier in open_ones if omaha not in uncovered)
 
 
 def competition(actor, period: Period, location_id: int | None = None, *, trends: bool = True) -> Competition:
