@@ -8,18 +8,21 @@ room or health detail leaves this module. Health coverage counts risks and cover
 team, as the team worklist's ``care.requirements.uncovered_in_team`` does, without naming a
 client or a problem, so no per-resident read is logged.
 
-The figures reuse the other packages' rules: ``care.requirements.requirements_from`` and
-``care.domain.coverage_gaps`` (coverage), ``care.domain.integral_hourly`` (staffing cost),
-``care.reviews.review_states`` (overdue reviews), ``market.ratings.rating_summaries`` (the
+The figures reuse the other packages' rules: ``care.domain.required_care`` and
+``coverage_gaps`` with ``care.requirements.rules_of`` (coverage, as the team worklist's
+``uncovered_in_team``), ``care.domain.next_review`` (overdue reviews, as ``care.reviews``),
+``care.domain.integral_hourly`` (staffing cost), ``market.ratings.rating_summaries`` (the
 minimum count rule), and the ledger's lines as ``billing.domain.settlement_transfers`` and the
-extras' payments book them. The number of queries does not depend on the number of teams:
-every query covers all teams and all periods at once, and the periods are filled in Python.
+extras' payments book them. They read plain rows, not objects. The number of queries does not
+depend on the number of teams: every query covers all teams and all periods at once (the
+period asked for and the twelve trend months), and the periods are filled in Python.
 """
 from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
@@ -301,6 +304,48 @@ def _extras_rows(org_id: int, first: date, last: date) -> list[tuple[int, date, 
     return result
 
 
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 32
+
+
+def _ledger_stamp(org_id: int) -> tuple[int, int | None]:
+    return tuple(db.session.execute(select(func.count(JournalEntry.id), func.max(JournalEntry.id))
+                                    .where(JournalEntry.organisation_id == org_id)).one())
+
+
+def ledger_figures(org: Organisation, first: date, last: date) -> tuple[list, list]:
+    """The settlement and extras rows of ``first`` to ``last``, remembered while the ledger is
+    unchanged.
+
+    The ledger is append-only (billing.models refuses to change or delete an entry), so the set
+    of an organisation's entries only grows: the same number of entries with the same highest id
+    is the same set (an entry committed late with a lower id changes the count). Checking that
+    is one count over the entries instead of a sum over a year of lines. The stamp is read
+    before the rows, so rows newer than their stamp are at worst recomputed, never stale.
+    """
+    key = (org.id, org.created_at, first, last)
+    stamp = _ledger_stamp(org.id)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] == stamp:
+            _CACHE.move_to_end(key)
+            return hit[1], hit[2]
+    rows = (_ledger_rows(org.id, first, last), _extras_rows(org.id, first, last))
+    with _CACHE_LOCK:
+        _CACHE[key] = (stamp, *rows)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return rows
+
+
+def forget_ledger_figures() -> None:
+    """Empty the remembered rows (tests that count queries of a cold dashboard)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
 class _Rates:
     """The integral hourly rate of a level on a day: the rate valid then plus the overhead
     valid then (two queries for the whole organisation)."""
@@ -372,8 +417,9 @@ def _fill(org: Organisation, teams: list[Team], buckets: list[Period], spans, ra
         for team_id, days in by_team.items():
             result[i][team_id].median_wait_days = round_half_up(int(median(days) * 2), 2)
 
+    settlements, extras = ledger_figures(org, first, last)
     reindicated = [defaultdict(set) for _b in buckets]
-    for team_id, booked_on, kind, client_id, amount in _ledger_rows(org.id, first, last):
+    for team_id, booked_on, kind, client_id, amount in settlements:
         if team_id not in team_ids:
             continue
         for i, bucket in enumerate(buckets):
@@ -386,7 +432,7 @@ def _fill(org: Organisation, teams: list[Team], buckets: list[Period], spans, ra
         for team_id, clients in by_team.items():
             result[i][team_id].reindications = len(clients)
 
-    for team_id, booked_on, freelancer, amount in _extras_rows(org.id, first, last):
+    for team_id, booked_on, freelancer, amount in extras:
         if team_id not in team_ids:
             continue
         for i, bucket in enumerate(buckets):
