@@ -45,7 +45,7 @@ PAGES: dict[str, list[str]] = {
     "teamleider1": ["/", "/teams/{team}/reviews", "/teams/{team}/statement", "/clients/{client}/budget",
                     "/teams/{team}/offer", "/teams/{team}/offer/edit", "/teams/{team}/offer/history"],
     "klantondersteuner": ["/", "/clients/{client}", "/clients/{client}/package", "/clients/{client}/teams"],
-    "bestuur": ["/", "/offers", "/teams/{team}/offer"],
+    "bestuur": ["/", "/offers", "/teams/{team}/offer", "/board/staffing", "/board/budget", "/board/scenarios"],
     "admin": ["/", "/admin/catalogue", "/admin/catalogue/services/{service}", "/admin/billing",
               "/admin/risk-rules", "/admin/audit", "/reindications", "/account/tokens", "/account/second-factor",
               "/notifications", "/settings", "/admin/settings", "/admin/users", "/admin/users/{user}",
