@@ -272,3 +272,42 @@ def test_no_resident_name_room_or_health_code_on_the_boards_pages(auth, plan_wor
         text = response.get_data(as_text=True)
         assert "Geheime Naam" not in text and plan_world.own.name not in text, path
         assert not re.search(r"\bH[0-9]{2}\b", text), path
+
+
+def _grow(world, teams: int) -> None:
+    """More teams, each with a member and a resident with a package: the board's SQL must not grow."""
+    services = {s.code: s for s in db.session.scalars(select(Service).where(Service.organisation_id == world.org.id))}
+    for _ in range(teams):
+        team = make_team(world.org, world.plan_location, "Groei")
+        add_member(team, make_user(world.org, Role.CARER), "carer", "N3", 32)
+        client = make_client(world.org, world.plan_location, team, "Groei", profile="6VV")
+        db.session.add(PackageVersion(client_id=client.id, number=1, status=Status.ACTIVE.value,
+                                      created_by=world.users["nurse"], active_from=date(2026, 1, 5),
+                                      lines=[PackageLine(service_id=services["C01"].id, per_week=7)]))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/board/staffing?week=2026-W49", "/board/budget?year=2026",
+                                  "/api/v1/board/staffing", "/api/v1/board/budget"])
+def test_the_boards_query_count_does_not_grow_with_the_teams(auth, plan_world, count_queries, path):
+    auth.login(plan_world.email("board"))
+    auth.client.get(path)  # warm: the first request of a session loads what every later one has
+    with count_queries() as small:
+        assert auth.client.get(path).status_code == 200
+    _grow(plan_world, 5)
+    with count_queries() as large:
+        assert auth.client.get(path).status_code == 200
+    assert large.count == small.count, (small.count, large.count)
+
+
+def test_a_saved_scenarios_query_count_does_not_grow_with_the_teams(auth, plan_world, count_queries):
+    auth.login(plan_world.email("board"))
+    scenario = auth.client.post("/api/v1/board/scenarios", json={"name": "Tel", "wage_pct": 5},
+                                headers={"X-CSRFToken": auth.csrf}).get_json()["id"]
+    auth.client.get(f"/api/v1/board/scenarios/{scenario}")
+    with count_queries() as small:
+        auth.client.get(f"/api/v1/board/scenarios/{scenario}")
+    _grow(plan_world, 5)
+    with count_queries() as large:
+        auth.client.get(f"/api/v1/board/scenarios/{scenario}")
+    assert large.count == small.count, (small.count, large.count)
