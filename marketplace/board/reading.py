@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy.orm import aliased
 
-from billing.ledger import savings_balances
+from billing.ledger import balances
 from billing.models import Account, JournalEntry, LedgerLine
 from care.catalogue import budget_table
 from care.domain import round_half_up
@@ -72,24 +73,43 @@ def take_snapshot(organisation: Organisation, day: date) -> Snapshot:
 
 
 def _residents(team_ids: list[int], day: date) -> tuple[Resident, ...]:
-    """The active package of every resident of these teams (one query for the packages, one for lines)."""
-    versions = db.session.execute(
-        select(PackageVersion.id, PackageVersion.use_savings, Client.id.label("client_id"), Client.team_id,
-               Client.care_profile)
+    """The active packages of these teams' residents, residents with the same package counted
+    together (most packages repeat): one query groups the packages by their lines in the
+    database, two more read the savings of those who have any. Fixed, whatever the residents."""
+    signature = func.aggregate_strings(Service.code + ":" + cast(PackageLine.per_week, String), ",")
+    packages = (
+        select(PackageVersion.id.label("version_id"), Client.team_id, Client.care_profile, PackageVersion.use_savings,
+               Client.id.label("client_id"), signature.label("lines"))
         .join(Client, Client.id == PackageVersion.client_id)
+        .outerjoin(PackageLine, and_(PackageLine.version_id == PackageVersion.id, PackageLine.per_week > 0))
+        .outerjoin(Service, Service.id == PackageLine.service_id)
         .where(Client.team_id.in_(team_ids), PackageVersion.status == Status.ACTIVE.value,
                or_(PackageVersion.active_from.is_(None), PackageVersion.active_from <= day))
-        .order_by(PackageVersion.id)).all()
-    lines: dict[int, list[tuple[str, int]]] = {}
-    for version_id, code, per_week in db.session.execute(
-            select(PackageLine.version_id, Service.code, PackageLine.per_week)
-            .join(Service, Service.id == PackageLine.service_id)
-            .where(PackageLine.version_id.in_([v.id for v in versions]), PackageLine.per_week > 0)
-            .order_by(PackageLine.id)):
-        lines.setdefault(version_id, []).append((code, per_week))
-    savings = savings_balances([v.client_id for v in versions])
-    return tuple(Resident(v.team_id, v.care_profile, tuple(lines.get(v.id, ())), v.use_savings,
-                          savings.get(v.client_id, 0)) for v in versions)
+        .group_by(PackageVersion.id, Client.team_id, Client.care_profile, PackageVersion.use_savings, Client.id)
+        .subquery())
+    # A resident with savings is counted alone (the savings are theirs); the others by package.
+    savings_account = aliased(Account)
+    groups = db.session.connection().execute(
+        select(packages.c.team_id, packages.c.care_profile, packages.c.use_savings, packages.c.lines,
+               savings_account.id.label("account_id"), func.count().label("count"))
+        .select_from(packages)
+        .outerjoin(savings_account, and_(savings_account.kind == "client_savings",
+                                         savings_account.client_id == packages.c.client_id))
+        .group_by(packages.c.team_id, packages.c.care_profile, packages.c.use_savings, packages.c.lines,
+                  savings_account.id)
+        .order_by(packages.c.team_id, packages.c.care_profile, packages.c.lines)).all()
+    savings = balances([row.account_id for row in groups if row.account_id is not None])
+    return tuple(Resident(row.team_id, row.care_profile, _lines(row.lines), row.use_savings,
+                          savings.get(row.account_id, 0) if row.account_id is not None else 0, row.count)
+                 for row in groups)
+
+
+def _lines(text: str | None) -> tuple[tuple[str, int], ...]:
+    """``"C01:7,H01:21"`` → ``(("C01", 7), ("H01", 21))``, sorted by code."""
+    if not text:
+        return ()
+    pairs = (item.rsplit(":", 1) for item in text.split(","))
+    return tuple(sorted((code, int(per_week)) for code, per_week in pairs))
 
 
 def extras_by_team(organisation_id: int, start: date, end: date) -> dict[int, int]:

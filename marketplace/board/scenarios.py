@@ -7,6 +7,7 @@ staffing (board/staffing.py). A scenario changes the inputs, never the formulas.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from typing import Iterable, Mapping
 
@@ -132,18 +133,22 @@ class Outcome:
     overhead_pct: int
 
 
-def resident_week(resident: Resident, snapshot: Snapshot, overhead_pct: int, changes: Changes,
+def unit_prices(snapshot: Snapshot, overhead_pct: int, changes: Changes) -> dict[str, int]:
+    """Every service's cost price under the scenario: care.domain.cost_price, once per service."""
+    return {code: cost_price(s.minutes, snapshot.rates[s.level], overhead_pct, s.material_cents, changes.wage_tenths)
+            for code, s in snapshot.services.items() if s.category != "luxury" and s.level in snapshot.rates}
+
+
+def resident_week(resident: Resident, snapshot: Snapshot, prices: Mapping[str, int], changes: Changes,
                   frequencies: Mapping[str, int]) -> Figures:
-    """One resident's week through the live formulas (cost_price, settle)."""
+    """One resident's week through the live formulas (the cost prices, then care.domain.settle)."""
     health = core = 0
     for code, per_week in resident.lines:
-        service = snapshot.services.get(code)
-        if service is None or service.category == "luxury" or service.level not in snapshot.rates:
+        unit = prices.get(code)
+        if unit is None:
             continue
         times = frequencies.get(code, per_week)
-        unit = cost_price(service.minutes, snapshot.rates[service.level], overhead_pct, service.material_cents,
-                          changes.wage_tenths)
-        if service.category == "health":
+        if snapshot.services[code].category == "health":
             health += times * unit
         else:
             core += times * unit
@@ -156,23 +161,32 @@ def resident_week(resident: Resident, snapshot: Snapshot, overhead_pct: int, cha
                    to_savings=week.to_savings, reindications=int(week.reindication_needed))
 
 
+SUMMED = tuple(f.name for f in fields(Figures) if f.name not in ("required_minutes", "actual_hours"))
+
+
 def _scale_figures(figures: Figures, count: int, of: int) -> Figures:
     """A group of ``of`` residents' figures as if it held ``count``: each sum × count / of."""
     def part(value: int) -> int:
         return round_half_up(value * count, of)
-    plain = {f.name: part(getattr(figures, f.name)) for f in fields(figures)
-             if f.name not in ("required_minutes", "actual_hours", "residents")}
+    plain = {name: part(getattr(figures, name)) for name in SUMMED if name != "residents"}
     return Figures(**plain, residents=count,
                    required_minutes={k: part(v) for k, v in figures.required_minutes.items()})
 
 
-def _group(residents: Iterable[Resident], snapshot: Snapshot, overhead_pct: int, changes: Changes,
+def _group(residents: Iterable[Resident], snapshot: Snapshot, prices: Mapping[str, int], changes: Changes,
            frequencies: Mapping[str, int]) -> Figures:
-    total = Figures()
-    group = list(residents)
-    for resident in group:
-        total = total + resident_week(resident, snapshot, overhead_pct, changes, frequencies)
-    return replace(total, required_minutes=minutes_per_level(group, snapshot.services, frequencies))
+    """The residents' weeks summed. Residents with the same package, profile and savings have the
+    same week: each such package is computed once and counted as often as it occurs."""
+    sums = dict.fromkeys(SUMMED, 0)
+    minutes: dict[str, int] = {}
+    for resident, times in Counter(residents).items():
+        count = times * resident.count
+        week = resident_week(resident, snapshot, prices, changes, frequencies)
+        for name in SUMMED:
+            sums[name] += count * getattr(week, name)
+        for level, value in minutes_per_level([replace(resident, count=1)], snapshot.services, frequencies).items():
+            minutes[level] = minutes.get(level, 0) + count * value
+    return Figures(**sums, required_minutes=_add(minutes, {}))
 
 
 def compute(snapshot: Snapshot, changes: Changes = Changes()) -> Outcome:
@@ -183,6 +197,7 @@ def compute(snapshot: Snapshot, changes: Changes = Changes()) -> Outcome:
     of that profile, or a resident without a package when there is none.
     """
     overhead_pct = snapshot.overhead_pct + changes.overhead_points
+    prices = unit_prices(snapshot, overhead_pct, changes)
     frequencies = dict(changes.frequencies)
     counts = {(team, profile): n for team, profile, n in changes.residents}
     teams = [t for t in snapshot.teams if changes.location_id is None or changes.location_id in t.location_ids]
@@ -199,14 +214,16 @@ def compute(snapshot: Snapshot, changes: Changes = Changes()) -> Outcome:
         profiles = {p for (t, p) in by_group if t == team.id} | {p for (t, p) in counts if t == team.id}
         for profile in sorted(profiles, key=lambda p: p or ""):
             group = by_group.get((team.id, profile), [])
-            wanted = counts.get((team.id, profile or ""), len(group))
-            if wanted == len(group):
-                part = _group(group, snapshot, overhead_pct, changes, frequencies)
+            size = sum(r.count for r in group)
+            wanted = counts.get((team.id, profile or ""), size)
+            if wanted == size:
+                part = _group(group, snapshot, prices, changes, frequencies)
             elif group:
-                part = _scale_figures(_group(group, snapshot, overhead_pct, changes, frequencies), wanted, len(group))
+                part = _scale_figures(_group(group, snapshot, prices, changes, frequencies), wanted, size)
             else:
                 model = by_profile.get(profile) or [Resident(team.id, profile, ())]
-                part = _scale_figures(_group(model, snapshot, overhead_pct, changes, frequencies), wanted, len(model))
+                part = _scale_figures(_group(model, snapshot, prices, changes, frequencies), wanted,
+                                      sum(r.count for r in model))
             if wanted:
                 mix[profile or ""] = wanted
             figures = figures + part

@@ -39,13 +39,15 @@ class ServiceCost:
 
 @dataclass(frozen=True)
 class Resident:
-    """One resident's active package, anonymous: only what the figures need."""
+    """A resident's active package, anonymous: only what the figures need. ``count`` residents of
+    the team have exactly this package, profile and savings (the snapshot counts them together)."""
 
     team_id: int
     profile: str | None
     lines: tuple[tuple[str, int], ...]  # (service code, per week)
     use_savings: bool = False
     savings_cents: int = 0
+    count: int = 1
 
 
 @dataclass(frozen=True)

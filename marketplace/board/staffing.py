@@ -25,7 +25,7 @@ PEAK_HOURS_PER_DAY = 4       # a second carer at the peaks: 7:00–9:00 (morning
 
 def minutes_per_level(residents: Iterable[Resident], services: Mapping[str, ServiceCost],
                       frequencies: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Direct-care minutes per week per staff level of the residents' packages.
+    """Direct-care minutes per week per staff level of the residents' packages (each ``count`` times).
 
     ``frequencies`` (a scenario) sets a service's times per week in every package holding it.
     """
@@ -37,7 +37,7 @@ def minutes_per_level(residents: Iterable[Resident], services: Mapping[str, Serv
             if service is None or service.category == "luxury":
                 continue
             times = frequencies.get(code, per_week)
-            minutes[service.level] = minutes.get(service.level, 0) + times * service.minutes
+            minutes[service.level] = minutes.get(service.level, 0) + resident.count * times * service.minutes
     return minutes
 
 

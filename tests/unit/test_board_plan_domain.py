@@ -179,3 +179,15 @@ def test_presence_norms_against_the_members_contract_hours():
 def test_two_at_the_peaks_needs_two_people_whatever_their_hours():
     checks = {c.norm: c for c in presence_norms([Member(1, "N3", 40)])}
     assert not checks["peaks"].met and checks["peaks"].people == 1
+
+
+def test_residents_counted_together_give_the_figures_of_each_one():
+    one_by_one = compute(snapshot(residents=residents() * 4))
+    together = compute(snapshot(residents=tuple(Resident(r.team_id, r.profile, r.lines, count=4)
+                                                for r in residents())))
+    assert together == one_by_one
+    assert together.total.residents == 12
+    changes = Changes(wage_tenths=50, residents=((1, "5VV", 5),), frequencies=(("C02", 3),))
+    assert compute(snapshot(residents=residents() * 4), changes).total == \
+        compute(snapshot(residents=tuple(Resident(r.team_id, r.profile, r.lines, count=4) for r in residents())),
+                changes).total
