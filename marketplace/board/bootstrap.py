@@ -1,10 +1,10 @@
 """The board's part of the app: its access rules, its table, its pages, API and OpenAPI paths."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from flask import Flask
-from flask_babel import format_decimal
+from flask_babel import get_locale
+
+from care.domain import round_half_up
 
 from marketplace.core import openapi
 
@@ -15,19 +15,30 @@ from .plan_api import bp as plan_api
 from .plan_views import bp as plan_views
 
 
+def _decimals(value: int, places: int) -> str:
+    """``value`` in units of 10**-places with the user's decimal separator: (1358, 3) → 1,358.
+
+    Plain arithmetic rather than Babel's pattern formatting: a staffing page shows hundreds of
+    figures, and the board's numbers never reach a thousands separator's size in FTE or hours.
+    """
+    separator = "." if str(get_locale() or "nl").startswith("en") else ","
+    whole, part = divmod(abs(value), 10 ** places)
+    return f"{'−' if value < 0 else ''}{whole}{separator}{part:0{places}d}"
+
+
 def fte(milli: int) -> str:
-    """FTE in thousandths shown with two decimals in the user's language: 1358 → 1,36; −358 → −0,36."""
-    return format_decimal(Decimal(milli) / 1000, format="#,##0.00")
+    """FTE in thousandths shown with two decimals: 1358 → 1,36; −358 → −0,36 (half up)."""
+    return _decimals(round_half_up(milli, 10), 2)
 
 
 def hours(minutes: int) -> str:
     """Minutes as hours with one decimal: 2200 → 36,7."""
-    return format_decimal((Decimal(minutes) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP), format="#,##0.0")
+    return _decimals(round_half_up(minutes, 6), 1)
 
 
 def pct_change(tenths: int) -> str:
     """A change in tenths of a percent with its sign: 50 → +5,0; −25 → −2,5."""
-    return ("+" if tenths >= 0 else "−") + format_decimal(Decimal(abs(tenths)) / 10, format="#,##0.0")
+    return ("+" if tenths >= 0 else "") + _decimals(tenths, 1)
 
 
 def init_app(app: Flask) -> None:
