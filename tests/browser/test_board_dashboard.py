@@ -70,3 +70,34 @@ def test_the_board_reads_the_competition_dashboard(page: Page, live_server: str,
     page.locator("figure.chart-figure").first.screenshot(
         path=str(path.with_name("test_the_board_reads_the_competition_dashboard-chart-phone.png")))
     page.set_viewport_size(DESKTOP)
+
+
+def euro_cents(text: str) -> int:
+    """"€ 12.345,67" or "€ -1.234,50" → cents."""
+    digits = text.replace("€", "").replace("\xa0", "").replace(" ", "").replace(".", "").replace(",", "")
+    return int(digits.replace("−", "-"))
+
+
+def test_the_board_tries_wages_plus_five_percent(page: Page, live_server: str, demo, screenshot):
+    """The scenario part (H6's scenario tool): wages +5 % beside today, the result changes."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label(re.compile(r"^e-?mail", re.I)).fill(f"bestuur@{DOMAIN}")
+    page.locator("#password").fill(demo["password"])
+    page.get_by_role("button", name=re.compile(r"^(Inloggen|Log in)$")).click()
+    page.wait_for_url(f"{live_server}/board/")
+    page.goto(f"{live_server}/board/scenarios")
+    page.locator("#wage_pct").fill("5")
+    page.locator("button[name=action][value=show]").click()
+    table = page.locator("#preview-total-table")
+    expect(table).to_be_visible()
+    rows = {row.locator("th").text_content().strip(): [euro_cents(c.text_content()) if "€" in c.text_content()
+                                                         else None for c in row.locator("td").all()]
+            for row in table.locator("tbody tr").all()}
+    staffing = rows.get("Personeelskosten") or rows["Staffing cost"]
+    result = rows.get("Resultaat") or rows["Result"]
+    today, scenario, difference = staffing
+    assert today > 0 and scenario > today and difference == scenario - today
+    assert abs(difference * 100 - today * 5) <= 100 * 50  # +5 % (each team rounded to whole cents)
+    assert result[1] < result[0]  # higher wages: a lower result
+    assert serious_violations(page) == []
+    screenshot(page, "wages-plus-5")
