@@ -187,10 +187,11 @@ def generate(teams: int, residents: int, weeks: int, email: str) -> int:
     db.session.commit()
     # Statistics as a live database has them (autovacuum would gather them within minutes):
     # without, PostgreSQL plans the freshly loaded tables as if they were empty.
-    with db.engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        for table in db.metadata.sorted_tables:
-            connection.execute(text(f'ANALYZE "{table.name}"'))
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            for table in db.metadata.sorted_tables:
+                connection.execute(text(f'ANALYZE "{table.name}"'))
     return org.id
 
 
