@@ -67,10 +67,6 @@ class Period:
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
-    def overlaps(self, starts_on: date, ends_on: date | None) -> bool:
-        """Whether [starts_on, ends_on) shares a day with the period (``ends_on`` exclusive, None: open)."""
-        return starts_on <= self.end and (ends_on is None or ends_on > self.start)
-
     def mondays(self) -> list[date]:
         """The Mondays in the period: the weeks that count (settlements are booked on their Monday)."""
         first = monday_of(self.start)
@@ -385,10 +381,15 @@ def _fill(org: Organisation, teams: list[Team], buckets: list[Period], spans, ra
     team_ids = {t.id for t in teams}
     result = [{t.id: TeamFigures(t.id, t.name) for t in teams} for _b in buckets]
 
+    bounds = [(b.start, b.end) for b in buckets]
     for client_spans in spans.values():
-        for i, bucket in enumerate(buckets):
-            for team_id in {t for t, s, e in client_spans if bucket.overlaps(s, e)} & team_ids:
-                result[i][team_id].residents += 1
+        served = set()  # (bucket, team): a client counts once per team and period
+        for team_id, starts_on, ends_on in client_spans:
+            if team_id in team_ids:
+                served.update((i, team_id) for i, (first_day, last_day) in enumerate(bounds)
+                              if starts_on <= last_day and (ends_on is None or ends_on > first_day))
+        for i, team_id in served:
+            result[i][team_id].residents += 1
         for before, after in zip(client_spans, client_spans[1:]):
             if before[0] == after[0]:
                 continue
