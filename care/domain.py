@@ -29,14 +29,23 @@ def round_half_up(numerator: int, denominator: int) -> int:
     return sign * quotient
 
 
-def integral_hourly(base_hourly_cents: int, overhead_pct: int) -> int:
-    """Hourly rate including overhead: N3 4100 at 20 % → 4920."""
-    return round_half_up(base_hourly_cents * (100 + overhead_pct), 100)
+def integral_hourly(base_hourly_cents: int, overhead_pct: int, wage_change_tenths: int = 0) -> int:
+    """Hourly rate including overhead: N3 4100 at 20 % → 4920.
+
+    ``wage_change_tenths`` (the board's scenarios) changes the base wage by tenths of a percent
+    inside the one rounding: 4920 with +5 % (50) → 5166, exactly 5 % more.
+    """
+    return round_half_up(base_hourly_cents * (100 + overhead_pct) * (1000 + wage_change_tenths), 100 * 1000)
 
 
-def cost_price(minutes: int, base_hourly_cents: int, overhead_pct: int, material_cents: int = 0) -> int:
-    """Integral cost price of one occurrence: C01 (30 min, N2 3400, 20 %) → 2040."""
-    return round_half_up(minutes * base_hourly_cents * (100 + overhead_pct), 6000) + material_cents
+def cost_price(minutes: int, base_hourly_cents: int, overhead_pct: int, material_cents: int = 0,
+               wage_change_tenths: int = 0) -> int:
+    """Integral cost price of one occurrence: C01 (30 min, N2 3400, 20 %) → 2040.
+
+    ``wage_change_tenths`` as in :func:`integral_hourly` (material does not change with wages).
+    """
+    return round_half_up(minutes * base_hourly_cents * (100 + overhead_pct) * (1000 + wage_change_tenths),
+                         6000 * 1000) + material_cents
 
 
 def weekly_budget(hours_per_week_centi: int, n3_base_hourly_cents: int, overhead_pct: int) -> int:

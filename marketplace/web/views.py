@@ -1,7 +1,7 @@
 """Home page per role, language switch, and the administrator's audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,6 +28,8 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     user = current_user
+    if user.has_role(Role.BOARD) and not user.has_role(Role.ADMIN):
+        return redirect(url_for("board.dashboard"))  # the board's home is its dashboard (issue 14)
     context = {"role": user.primary_role, "rows": []}
     if user.has_role(Role.BOARD, Role.ADMIN):
         context["teams"] = list_teams(user)

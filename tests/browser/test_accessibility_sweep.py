@@ -50,7 +50,8 @@ PAGES: dict[str, list[str]] = {
                     "/teams/{team}/extras/revenue", "/providers/{provider}/day",
                     "/teams/{team}/extras", "/teams/{team}/extras/new", "/extras/{extra}/edit"],
     "klantondersteuner": ["/", "/clients/{client}", "/clients/{client}/package", "/clients/{client}/teams"],
-    "bestuur": ["/", "/offers", "/teams/{team}/offer"],
+    "bestuur": ["/", "/board/", "/board/?date_from=2026-01-01&date_to=2026-12-31", "/offers", "/teams/{team}/offer",
+                "/board/staffing", "/board/budget", "/board/scenarios"],
     "admin": ["/", "/admin/catalogue", "/admin/catalogue/services/{service}", "/admin/billing",
               "/admin/risk-rules", "/admin/audit", "/reindications", "/account/tokens", "/account/second-factor",
               "/notifications", "/settings", "/admin/settings", "/admin/users", "/admin/users/{user}",
@@ -67,7 +68,7 @@ def log_in(page: Page, base: str, email: str, password: str) -> None:
     page.get_by_label(re.compile(r"^e-?mail", re.I)).fill(email)
     page.locator("#password").fill(password)
     page.get_by_role("button", name=re.compile(r"^(Inloggen|Log in)$")).click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(re.compile(rf"^{re.escape(base)}/(board/)?$"))  # the board's home is its dashboard
 
 
 def serious_violations(page: Page) -> list[str]:

@@ -48,6 +48,7 @@ from marketplace.core.audit import Action, AuditEvent, Outcome
 from marketplace.core.extensions import db, limiter
 from marketplace.accounts.models import ApiToken, Invitation, OrganisationSetting, User
 from marketplace.accounts.notifications import Notification
+from marketplace.board.models import BoardScenario
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
 from marketplace.core.db_types import LOCAL_ZONE
@@ -131,6 +132,9 @@ FREELANCER_VIEWERS = {"own": frozenset({"admin", "freelancer", "team_lead"}), "o
 TEAM_FREELANCERS = {"own": frozenset({"admin", "team_lead"}), "other": frozenset({"admin"})}
 LOGGED_IN = frozenset(MATRIX_ROLES)
 ADMIN_ONLY = frozenset({"admin"})
+# Perm.ORG_AGGREGATES: the board and the administrator, each within the organisation.
+BOARD = frozenset({"board", "admin"})
+BOARD_TARGETS = {"own": BOARD, "other": BOARD}
 CORE_LINES = [LineInput("C01", 7)]
 # The risk the matrix records, rates, ends and prescribes for: rule "42 actual H01 21/week".
 RISK = {"omaha": "42", "modifier": "actual"}
@@ -231,6 +235,13 @@ def build_live_world() -> LiveWorld:
     b_setting = OrganisationSetting(organisation_id=world.other_org.id, valid_from=far, orange_from_pct=90,
                                     red_above_pct=100, overhead_pct=20)
     db.session.add_all([b_rate, b_budget, b_version, b_setting])
+    # The board's saved scenarios (issue 14): two of organisation A, one of B.
+    scenarios = {target: BoardScenario(organisation_id=org.id, name=f"Scenario {target}", changes={"wage_tenths": 50},
+                                       created_by_id=author.id)
+                 for target, org, author in (("own", world.org, world.users["board"]),
+                                             ("other", world.org, world.users["admin"]),
+                                             ("foreign", world.other_org, world.foreign_admin))}
+    db.session.add_all(scenarios.values())
     db.session.commit()
     other_user_token = tokens.create_token(world.view_only_family, "someone else's").token
     other_user_notification, = notifications.notify([world.view_only_family], "welcome")
@@ -283,6 +294,7 @@ def build_live_world() -> LiveWorld:
             "spare_team": {"own": spare_teams[0].id, "other": spare_teams[1].id, "foreign": world.foreign_team.id},
             # The matrix freelancer's own profile (home T1), another freelancer's (home T2), B's.
             "freelancer": freelancer_ids,
+            "scenario": {target: scenario.id for target, scenario in scenarios.items()},
             # Dated rows: ``own`` and ``other`` get a fresh one per case (dated_row); 0 is never asked for.
             **{kind: {"own": 0, "other": 0, "foreign": row.id}
                for kind, row in (("rate", b_rate), ("budget", b_budget), ("version", b_version),
@@ -1197,6 +1209,26 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("billing.client_statement", "GET"): resident_route("/clients/{id}/statements/2026-01", VIEWERS,
                                                         shows_name=True),
     ("billing.budget_history", "GET"): resident_route("/clients/{id}/budget/history", VIEWERS, shows_name=True),
+    # -- the board's staffing, budget and scenarios (issue 14): aggregates for the board and the administrator
+    ("board_plan.staffing", "GET"): Route(USER, fixed("/board/staffing?week=2026-W49"), roles=BOARD),
+    ("board_plan.budget", "GET"): Route(USER, fixed("/board/budget?year=2026"), roles=BOARD),
+    ("board_plan.scenarios", "GET"): Route(USER, fixed("/board/scenarios"), roles=BOARD),
+    ("board_plan.save", "POST"): Route(USER, fixed("/board/scenarios"), roles=BOARD,
+                                       form=lambda case: {"wage_pct": "5", "action": "show"}),
+    ("board_plan.scenario", "GET"): Route(TARGETED, on("scenario", "/board/scenarios/{id}"),
+                                          per_target=BOARD_TARGETS, kind="scenario"),
+    ("board_plan.compare", "GET"): Route(TARGETED, on("scenario", "/board/scenarios/compare?a={id}&b={id}"),
+                                         per_target=BOARD_TARGETS, kind="scenario", role_gate_first=True),
+    ("board_plan_api.staffing", "GET"): Route(USER, fixed("/api/v1/board/staffing?week=2026-W49"), roles=BOARD),
+    ("board_plan_api.budget", "GET"): Route(USER, fixed("/api/v1/board/budget?year=2026"), roles=BOARD),
+    ("board_plan_api.list_scenarios", "GET"): Route(USER, fixed("/api/v1/board/scenarios"), roles=BOARD),
+    ("board_plan_api.create_scenario", "POST"): Route(USER, fixed("/api/v1/board/scenarios"), roles=BOARD,
+                                                      json=lambda case: {"name": f"Matrix {next(_serial)}",
+                                                                         "wage_pct": 5}),
+    ("board_plan_api.get_scenario", "GET"): Route(TARGETED, on("scenario", "/api/v1/board/scenarios/{id}"),
+                                                  per_target=BOARD_TARGETS, kind="scenario"),
+    ("board_plan_api.compare", "GET"): Route(TARGETED, on("scenario", "/api/v1/board/scenarios/compare?a={id}&b={id}"),
+                                             per_target=BOARD_TARGETS, kind="scenario", role_gate_first=True),
     # -- a freelancer's earnings (issue 13): only freelancers, each their own; the home team's view
     ("earnings.dashboard", "GET"): Route(USER, fixed("/freelancer/dashboard"), roles=frozenset({"freelancer"})),
     ("earnings.statement", "GET"): Route(USER, fixed("/freelancer/statements/2026-11"),
@@ -1205,6 +1237,11 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                  roles=frozenset({"freelancer"})),
     ("earnings_api.payouts_json", "GET"): Route(USER, fixed("/api/v1/freelancers/me/payouts"),
                                                 roles=frozenset({"freelancer"})),
+    # -- the board's competition dashboard (issue 14): the board and the administrator; aggregates only
+    ("board.dashboard", "GET"): Route(USER, fixed("/board/?date_from=2026-11-01&date_to=2026-11-30"), roles=BOARD),
+    ("board.competition_csv", "GET"): Route(USER, fixed("/board/competition.csv?table=teams"), roles=BOARD),
+    ("board_api.competition", "GET"): Route(USER, fixed("/api/v1/board/competition?date_from=2026-11-01"),
+                                            roles=BOARD),
     ("earnings.home_team", "GET"): Route(TARGETED, on("team", "/teams/{id}/freelancers"), per_target=TEAM_STATEMENT,
                                          kind="team"),
     ("billing.team_statement", "GET"): Route(TARGETED, on("team", "/teams/{id}/statement"), per_target=TEAM_STATEMENT,
@@ -1518,6 +1555,18 @@ def test_matrix_is_consistent():
             if route.kind == "resident":
                 assert route.per_target["own"] <= VIEWERS["own"], f"{endpoint} {method}"
                 assert route.per_target["other"] <= VIEWERS["other"], f"{endpoint} {method}"
+
+
+def test_the_board_reaches_no_resident_page_and_no_health_endpoint():
+    """The board sees aggregates only: every route about one resident, every health route and the
+    re-indication list (names and health cost) refuse it, 403 within the organisation."""
+    for (endpoint, method), route in ROUTES.items():
+        about_health = endpoint.startswith(("health.", "health_api."))
+        if route.scope == TARGETED and (route.kind == "resident" or about_health):
+            for target in ("own", "other"):
+                assert expected(route, "board", target) == FORBIDDEN, f"{endpoint} {method} on {target}"
+        elif about_health:
+            assert expected(route, "board", NO_TARGET) == FORBIDDEN, f"{endpoint} {method}"
 
 
 class Probe:

@@ -48,7 +48,7 @@ def test_client_lists_hold_no_resident_of_another_organisation(app, world, role)
     assert api.status_code == 200
     assert {row["id"] for row in api.get_json()["clients"]} <= {world.own.id, world.other.id}
     assert_no_b(api.get_data(as_text=True), world, f"/api/v1/clients as {role}")
-    home = browser.get("/")
+    home = browser.get("/", follow_redirects=True)  # the board lands on its dashboard
     assert home.status_code == 200
     assert_no_b(home.get_data(as_text=True), world, f"home page as {role}")
 
@@ -135,7 +135,7 @@ def test_team_list_holds_only_teams_of_own_organisation(app, world, role):
 @pytest.mark.parametrize("role", ["board", "admin"])
 def test_home_page_lists_only_teams_of_own_organisation(app, world, role):
     browser, _csrf = logged_in(app, world.email(role))
-    home = browser.get("/").get_data(as_text=True)
+    home = browser.get("/", follow_redirects=True).get_data(as_text=True)  # the board: its dashboard
     assert world.team.name in home and world.other_team.name in home
     assert_no_b(home, world, f"home page as {role}")
 

@@ -12,7 +12,7 @@ LIST_PAGES = [
     ("carer", "/api/v1/clients"),
     ("admin", "/"),
     ("admin", "/api/v1/clients"),
-    ("board", "/"),
+    ("board", "/board/"),  # the board's home is its dashboard (issue 14)
     ("board", "/api/v1/teams"),
     ("family", "/"),
     ("admin", "/admin/audit"),
