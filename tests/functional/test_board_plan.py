@@ -330,3 +330,40 @@ def test_a_scenario_of_the_demo_organisation_recomputes_well_under_a_second(auth
     for _ in range(5):
         assert auth.client.get(path).status_code == 200
     assert (time.perf_counter() - started) / 5 < 0.5
+
+
+def test_month_and_year_to_date_come_from_the_ledger_with_extras_net_of_a_refund(auth, plan_world):
+    """A settled week of the third worked example, an extra of 4080 (team share 3672) and its refund
+    booked into the ledger; the budget's month and year to date show them, the week's staffing cost
+    × the weeks started, and the scenario's extras are the average of the last twelve weeks."""
+    from billing.domain import LineKind, Transfer, settlement_transfers
+    from billing.ledger import book
+    from care.domain import settle
+
+    team, client = plan_world.plan_team, plan_world.plan_clients[2]
+    org = plan_world.org.id
+    week = settle(22890, 67460, 88560)  # the third worked example: co-pay 1790
+    book(org, "test-settlement", "settlement", settlement_transfers(week, client.id, team.id),
+         booked_on=date(2026, 11, 30), client_id=client.id, team_id=team.id)
+    budget, clearing = f"team_budget:{team.id}", "payment_clearing:"
+    book(org, "test-payment", "payment", [Transfer(clearing, budget, 3672, LineKind.EXTRA),
+                                          Transfer(clearing, f"fees:{org}", 408, LineKind.FEE)],
+         booked_on=date(2026, 11, 24))
+    book(org, "test-refund", "refund", [Transfer(budget, clearing, 1836, LineKind.REFUND)],
+         booked_on=date(2026, 11, 25))
+    db.session.commit()
+    auth.login(plan_world.email("board"))
+    body = auth.client.get("/api/v1/board/budget?year=2026&week=2026-W49").get_json()
+    row = team_of(body, team.id)
+    month, ytd = row["month"], row["year_to_date"]
+    assert (month["from"], month["to"]) == ("2026-11-01", "2026-12-07")  # W49: 30 November – 6 December
+    assert month["budget_cents"] == 88560 and month["copay_cents"] == 1790
+    assert month["package_cost_cents"] == 22890 + 67460
+    assert month["extras_cents"] == 3672 - 1836
+    assert month["weeks"] == 5  # the Mondays 2, 9, 16, 23 and 30 November
+    assert month["staffing_cost_cents"] == 5 * 353520
+    assert month["result_cents"] == 22890 + 67460 + 1836 - 5 * 353520
+    assert ytd["weeks"] == 48 and ytd["extras_cents"] == 1836
+    # The week of 7 December: the last twelve weeks' extras, net, per week (1836 / 12 = 153).
+    week = team_of(auth.client.get("/api/v1/board/budget?year=2026&week=2026-W50").get_json(), team.id)["week"]
+    assert week["extras_cents"] == 153
