@@ -3,17 +3,22 @@ against DOMAIN.md's worked examples computed by hand."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from billing.domain import LineKind, Transfer, settlement_transfers
+from billing.ledger import book
+from care.domain import settle
 from care.meter import reading_of
 from care.models import PackageLine, PackageVersion, Service, StaffLevelRate
 from care.models.packages import Status
 from marketplace.board.models import BoardScenario
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
+from marketplace.demo import DEMO_PASSWORD, load_demo
 from tests.factories import add_member, make_client, make_location, make_team, make_user
 
 HEALTH = {"H01": 21, "H04": 14, "H10": 14}
@@ -315,10 +320,6 @@ def test_a_saved_scenarios_query_count_does_not_grow_with_the_teams(auth, plan_w
 
 def test_a_scenario_of_the_demo_organisation_recomputes_well_under_a_second(auth, db):
     """The issue's bound for the demo organisation; the generated 40 teams are benchmarks/board_plan.py's."""
-    import time
-
-    from marketplace.demo import DEMO_PASSWORD, load_demo
-
     load_demo()
     auth.login("bestuur@delinde.demo", DEMO_PASSWORD)
     created = auth.client.post("/api/v1/board/scenarios", headers={"X-CSRFToken": auth.csrf}, json={
@@ -336,10 +337,6 @@ def test_month_and_year_to_date_come_from_the_ledger_with_extras_net_of_a_refund
     """A settled week of the third worked example, an extra of 4080 (team share 3672) and its refund
     booked into the ledger; the budget's month and year to date show them, the week's staffing cost
     × the weeks started, and the scenario's extras are the average of the last twelve weeks."""
-    from billing.domain import LineKind, Transfer, settlement_transfers
-    from billing.ledger import book
-    from care.domain import settle
-
     team, client = plan_world.plan_team, plan_world.plan_clients[2]
     org = plan_world.org.id
     week = settle(22890, 67460, 88560)  # the third worked example: co-pay 1790
