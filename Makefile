@@ -24,8 +24,13 @@ run: install translations
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The suite runs on every core (pytest-xdist; each worker has its own PostgreSQL database, made
+# when missing); a test module stays on one worker, so its module-wide fixtures are built once.
+# TEST_JOBS=0 runs it in one process.
+TEST_JOBS ?= auto
+
 test: install translations lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadscope
 
 lint: install
 	$(BIN)/lint-imports

@@ -1,8 +1,9 @@
 """Run every benchmark and print a report: ``python -m benchmarks``."""
-from . import market_choice, market_offers, meter, money
+from . import market_choice, market_extras, market_offers, meter, money
 
 if __name__ == "__main__":
     meter.main()
     money.main()
     market_choice.main()
     market_offers.main()
+    market_extras.main()

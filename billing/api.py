@@ -96,7 +96,10 @@ def client_statement(client_id: int, month: str):
     return jsonify(client_id=s.client_id, month=month, budget_cents=s.budget, package_cost_cents=s.package_cost,
                    health_cents=s.health, paid_by_organisation_cents=s.reserve, core_from_budget_cents=s.core,
                    copay_cents=s.copay, to_savings_cents=s.savings_in, from_savings_cents=s.savings_out,
-                   extras_cents=s.extras)
+                   extras_cents=s.extras, extras_paid_cents=s.extras_paid, extras_refunded_cents=s.extras_refunded,
+                   extra_payments=[{"payment_id": p.payment_id, "paid_at": p.paid_at.isoformat(),
+                                    "description": p.description, "paid_cents": p.paid_cents,
+                                    "refunded_cents": p.refunded_cents} for p in s.other_payments])
 
 
 @bp.post("/admin/settlements")

@@ -59,6 +59,8 @@ class Purpose(Protocol):
 
     # Optional: ``return_url(actor, payment) -> str``, the page the payer comes back to after the
     # checkout (it authorizes the actor itself); without it, billing's own payment page.
+    # Optional: ``describe(payments) -> {payment_id: str}``, what each payment paid for, in words, for
+    # the resident's monthly statement (without it, the purpose's name).
 
 
 

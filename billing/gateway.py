@@ -50,11 +50,25 @@ class CheckoutSession:
     url: str
 
 
+@dataclass(frozen=True)
+class ConnectedAccountRequest:
+    """A Stripe Connect account for a freelancer: Express dashboard, fees and losses on the platform."""
+    reference: str          # our own id, e.g. "freelancer-7": the idempotency key derives from it
+    email: str
+    metadata: dict[str, str]
+
+
 class Gateway(Protocol):
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
 
     def refund(self, payment_intent_id: str, amount_cents: int, reference: str, *,
                connect: bool = False) -> str: ...
+
+    def create_connected_account(self, request: ConnectedAccountRequest) -> str: ...
+
+    def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str: ...
+
+    def create_login_link(self, account_id: str) -> str: ...
 
 
 class StripeGateway:
@@ -104,6 +118,53 @@ class StripeGateway:
             raise GatewayError(_stripe_message(exc), getattr(exc, "code", None) or "gateway_error") from exc
         return refund.id
 
+    def create_connected_account(self, request: ConnectedAccountRequest) -> str:
+        """The v1 ``controller`` properties of a platform-paid Express account (the legacy account
+        "types" are not used), in the Netherlands, asking for card payments and transfers."""
+        params = {
+            "country": "NL",
+            "email": request.email,
+            "controller": {"stripe_dashboard": {"type": "express"}, "fees": {"payer": "application"},
+                           "losses": {"payments": "application"}},
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+            "metadata": request.metadata,
+        }
+        try:
+            account = self.client.v1.accounts.create(
+                params, options={"idempotency_key": f"account-{request.reference}"})
+        except stripe.StripeError as exc:
+            raise _connect_error(exc) from exc
+        return account.id
+
+    def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str:
+        """A single-use onboarding link; it expires, so ``refresh_url`` must make a new one."""
+        params = {"account": account_id, "type": "account_onboarding", "refresh_url": refresh_url,
+                  "return_url": return_url}
+        try:
+            link = self.client.v1.account_links.create(params)
+        except stripe.StripeError as exc:
+            raise _connect_error(exc) from exc
+        return link.url
+
+    def create_login_link(self, account_id: str) -> str:
+        """A link into the freelancer's Stripe Express dashboard."""
+        try:
+            link = self.client.v1.accounts.login_links.create(account_id)
+        except stripe.StripeError as exc:
+            raise _connect_error(exc) from exc
+        return link.url
+
+
+def _connect_error(exc) -> GatewayError:
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        message = _("The payment service cannot be reached right now. Please try again in a few minutes.")
+    elif isinstance(exc, stripe.InvalidRequestError):
+        message = _("The payment service did not accept the account details: %(reason)s",
+                    reason=exc.user_message or "")
+    else:
+        message = _("The payment service reported an error. Please try again later.")
+    return GatewayError(message, getattr(exc, "code", None) or "gateway_error")
+
 
 def _stripe_message(exc) -> str:
     if isinstance(exc, stripe.CardError):
@@ -140,6 +201,17 @@ class DemoGateway:
     def refund(self, payment_intent_id: str, amount_cents: int, reference: str, *, connect: bool = False) -> str:
         return f"re_demo_{secrets.token_hex(10)}"
 
+    def create_connected_account(self, request: ConnectedAccountRequest) -> str:
+        return f"acct_demo_{secrets.token_hex(8)}"
+
+    def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str:
+        # The market's local onboarding page: completing it sends a signed account.updated
+        # through the real Connect webhook handling.
+        return url_for("freelancers.demo_onboarding")
+
+    def create_login_link(self, account_id: str) -> str:
+        return url_for("freelancers.me")  # no Express dashboard offline: the freelancer's own page
+
 
 class UnavailableGateway:
     """Production without a Stripe key: online payment is switched off, never faked."""
@@ -148,6 +220,15 @@ class UnavailableGateway:
         raise self._unavailable()
 
     def refund(self, payment_intent_id: str, amount_cents: int, reference: str, *, connect: bool = False) -> str:
+        raise self._unavailable()
+
+    def create_connected_account(self, request: ConnectedAccountRequest) -> str:
+        raise self._unavailable()
+
+    def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str:
+        raise self._unavailable()
+
+    def create_login_link(self, account_id: str) -> str:
         raise self._unavailable()
 
     @staticmethod

@@ -23,7 +23,8 @@ def paths() -> dict:
             "Start paying an invoice: returns the checkout URL; it is paid when the provider's signed event "
             "arrives", {"201": ok("Checkout")}, params=[id_param("invoice_id")], tag="money")},
         "/clients/{client_id}/statements/{month}": {"get": op(
-            "A resident's month from the ledger", {"200": ok("Statement")},
+            "A resident's month from the ledger, with the extras paid in the month and what of them was refunded",
+            {"200": ok("Statement")},
             params=[id_param("client_id"), {"name": "month", "in": "path", "required": True,
                                              "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}],
             tag="money")},

@@ -32,8 +32,19 @@ bp = Blueprint("billing", __name__)
 @csrf.exempt
 def stripe_webhook():
     """Named in the README for the Stripe dashboard. Answers quickly; books through services."""
+    return _webhook(webhooks.PLATFORM)
+
+
+@bp.post("/billing/webhooks/stripe-connect")
+@csrf.exempt
+def stripe_connect_webhook():
+    """The Connect endpoint (events of connected accounts), with its own signing secret."""
+    return _webhook(webhooks.CONNECT)
+
+
+def _webhook(endpoint: str):
     try:
-        outcome = webhooks.handle(request.get_data(), request.headers.get("Stripe-Signature"))
+        outcome = webhooks.handle(request.get_data(), request.headers.get("Stripe-Signature"), endpoint=endpoint)
     except webhooks.BadSignature:
         return jsonify(error={"code": "bad_signature", "message": "signature verification failed"}), 400
     except webhooks.MalformedEvent:

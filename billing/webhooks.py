@@ -124,17 +124,29 @@ class Subscription:
     # where such events legitimately repeat (Connect's account.updated arrives many times for
     # one account): deduplicated by event id only.
     replayed: bool
+    # True: the handler gets the whole event (its ``created`` time, the connected ``account``
+    # it is about), not only its object.
+    whole_event: bool = False
 
 
-def subscribe(app: Flask, event_type: str, handler: Handler, *, replayed: bool) -> None:
-    """Handle ``event_type`` with ``handler`` (at start-up; the market adds Connect's events here).
+# The two endpoints Stripe sends to, each with its own signing secret: the platform's own
+# events (checkouts, refunds), and the events of connected accounts (account.updated, payouts).
+PLATFORM, CONNECT = "platform", "connect"
+SECRETS = {PLATFORM: "STRIPE_WEBHOOK_SECRET", CONNECT: "STRIPE_CONNECT_WEBHOOK_SECRET"}
+_REGISTRY = {PLATFORM: "webhook_subscriptions", CONNECT: "connect_webhook_subscriptions"}
 
-    :raises ValueError: the type has a handler already.
+
+def subscribe(app: Flask, event_type: str, handler: Handler, *, replayed: bool, endpoint: str = PLATFORM,
+              whole_event: bool = False) -> None:
+    """Handle ``event_type`` arriving at ``endpoint`` with ``handler`` (at start-up; the market
+    adds Connect's events here).
+
+    :raises ValueError: the type has a handler at that endpoint already.
     """
-    subscriptions = app.extensions.setdefault("webhook_subscriptions", {})
+    subscriptions = app.extensions.setdefault(_REGISTRY[endpoint], {})
     if event_type in subscriptions:
         raise ValueError(f"webhook event {event_type!r} has a handler already")
-    subscriptions[event_type] = Subscription(handler, replayed)
+    subscriptions[event_type] = Subscription(handler, replayed, whole_event)
 
 
 def init_app(app: Flask) -> None:
@@ -146,12 +158,12 @@ def init_app(app: Flask) -> None:
         subscribe(app, event_type, handler, replayed=True)
 
 
-def _subscriptions() -> dict[str, Subscription]:
-    return current_app.extensions.get("webhook_subscriptions", {})
+def _subscriptions(endpoint: str = PLATFORM) -> dict[str, Subscription]:
+    return current_app.extensions.get(_REGISTRY[endpoint], {})
 
 
-def replay_key(event_type: str, object_id: str) -> str | None:
-    subscription = _subscriptions().get(event_type)
+def replay_key(event_type: str, object_id: str, endpoint: str = PLATFORM) -> str | None:
+    subscription = _subscriptions(endpoint).get(event_type)
     return f"{event_type}:{object_id}" if subscription is not None and subscription.replayed else None
 
 
@@ -239,9 +251,9 @@ def _check_timestamp(signature: str | None) -> None:
         raise BadSignature("timestamp in the future")
 
 
-def _event_of(payload: bytes, signature: str | None) -> dict:
+def _event_of(payload: bytes, signature: str | None, endpoint: str = PLATFORM) -> dict:
     """The verified event as a dict. :raises BadSignature, MalformedEvent:"""
-    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    secret = current_app.config[SECRETS[endpoint]]
     _check_timestamp(signature)
     try:
         event = stripe.Webhook.construct_event(payload, signature or "", secret, tolerance=TOLERANCE_SECONDS)
@@ -257,20 +269,20 @@ def _event_of(payload: bytes, signature: str | None) -> dict:
     return data
 
 
-def handle(payload: bytes, signature: str | None) -> Outcome:
-    """Verify, store once, dispatch and commit.
+def handle(payload: bytes, signature: str | None, *, endpoint: str = PLATFORM) -> Outcome:
+    """Verify (with the secret of ``endpoint``), store once, dispatch and commit.
 
     :raises BadSignature: forged, stale or from the future (more than 5 minutes), or missing.
     :raises MalformedEvent: signed, but an id, the object or an amount is not what Stripe sends.
     :raises payments.RefundTooLarge, payments.PaymentMismatch: the event contradicts what we know.
     :returns: ``Outcome("ignored")`` for a type we do not handle (nothing is stored).
     """
-    data = _event_of(payload, signature)
+    data = _event_of(payload, signature, endpoint)
     event_type = data.get("type")
     if not isinstance(event_type, str):
         raise MalformedEvent("no type")
     _text(data, "id")
-    subscription = _subscriptions().get(event_type)
+    subscription = _subscriptions(endpoint).get(event_type)
     if subscription is None:
         return Outcome("ignored")
     inner = data.get("data")
@@ -284,7 +296,7 @@ def handle(payload: bytes, signature: str | None) -> Outcome:
     if isinstance(obj.get("payment_intent"), str) and obj["payment_intent"] != obj["id"]:
         _one_at_a_time(obj["payment_intent"])
     row = WebhookEvent(event_id=data["id"], type=event_type, object_id=obj["id"],
-                       replay_key=replay_key(event_type, obj["id"]), payload=payload.decode("utf-8"),
+                       replay_key=replay_key(event_type, obj["id"], endpoint), payload=payload.decode("utf-8"),
                        related_id=obj["payment_intent"] if isinstance(obj.get("payment_intent"), str) else None,
                        received_at=utcnow())
     db.session.add(row)
@@ -295,7 +307,7 @@ def handle(payload: bytes, signature: str | None) -> Outcome:
         db.session.rollback()
         return Outcome("duplicate")
     try:
-        done = subscription.handler(obj)
+        done = subscription.handler(data if subscription.whole_event else obj)
     except Exception:
         db.session.rollback()
         raise

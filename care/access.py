@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, literal, or_, select, union_all
 
 from marketplace.core.db_types import local_today
 from marketplace.core.extensions import db
@@ -28,23 +28,30 @@ class Relations:
 
 
 def relations(user) -> Relations:
+    """The user's ties to clients, in one query: team memberships of today, family contacts
+    with their rights, and the resident's own client."""
     cached = getattr(user, "_zm_relations", None)
     if cached is not None:
         return cached
     today = local_today()
-    team_ids = frozenset(db.session.scalars(select(TeamMembership.team_id).where(
+    memberships = select(literal("team").label("kind"), TeamMembership.team_id.label("ref"),
+                         false().label("can_view"), false().label("can_decide"), false().label("can_pay")).where(
         TeamMembership.user_id == user.id,
         or_(TeamMembership.starts_on.is_(None), TeamMembership.starts_on <= today),
-        or_(TeamMembership.ends_on.is_(None), TeamMembership.ends_on > today),
-    )))
-    contact_rights = {
-        row.client_id: frozenset(
-            right for right, on in (("view", row.can_view), ("decide", row.can_decide), ("pay", row.can_pay)) if on
-        )
-        for row in db.session.scalars(select(FamilyContact).where(FamilyContact.user_id == user.id))
-    }
-    own_client_id = db.session.scalar(select(Client.id).where(Client.user_id == user.id))
-    result = Relations(team_ids, contact_rights, own_client_id)
+        or_(TeamMembership.ends_on.is_(None), TeamMembership.ends_on > today))
+    contacts = select(literal("contact"), FamilyContact.client_id, FamilyContact.can_view, FamilyContact.can_decide,
+                      FamilyContact.can_pay).where(FamilyContact.user_id == user.id)
+    own = select(literal("own"), Client.id, false(), false(), false()).where(Client.user_id == user.id)
+    team_ids, contact_rights, own_client_id = set(), {}, None
+    for kind, ref, can_view, can_decide, can_pay in db.session.execute(union_all(memberships, contacts, own)):
+        if kind == "team":
+            team_ids.add(ref)
+        elif kind == "contact":
+            contact_rights[ref] = frozenset(right for right, on in (("view", can_view), ("decide", can_decide),
+                                                                    ("pay", can_pay)) if on)
+        else:
+            own_client_id = ref
+    result = Relations(frozenset(team_ids), contact_rights, own_client_id)
     user._zm_relations = result
     return result
 

@@ -14,6 +14,7 @@ The floors below it (STYLE.md, enforced by import-linter in ``make test``)::
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .core.config import load_config
 
@@ -29,7 +30,17 @@ def create_app(config: dict | None = None) -> Flask:
     register_packages(app)
     register_commands(app)
     check_policy()
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N proxies, the client's address and scheme are the ones the nearest N proxies
+    reported (the rightmost N entries of X-Forwarded-For); without proxies the headers are
+    ignored, so a client cannot pick the address the login limits count."""
+    count = app.config.get("TRUSTED_PROXIES", 0)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:

@@ -25,6 +25,8 @@ from marketplace.core.extensions import db
 from marketplace.core.passwords import hash_password
 from marketplace.core.roles import Role
 from marketplace.market.demo_choice import load_choices
+from marketplace.market.demo_freelancers import load_freelancers
+from marketplace.market.demo_extras import load_extras
 from marketplace.market.demo_offers import load_offers_and_ratings
 from teams.models import Team, TeamMembership
 
@@ -251,7 +253,7 @@ def settle_recent_weeks(weeks: int = 4) -> None:
 
 def load_demo() -> list[str]:
     """Load what is missing. :returns: the names of the organisations it created."""
-    created = []
+    created, new_organisations = [], []
     # One hash for all demo accounts: they share the password anyway, and hashing each
     # with the production parameters would make `make run` wait seconds for nothing.
     password_hash = hash_password(DEMO_PASSWORD)
@@ -262,9 +264,13 @@ def load_demo() -> list[str]:
         db.session.flush()
         load_offers_and_ratings(organisation)
         load_choices(organisation)
+        load_freelancers(organisation)
         notifications.notify(db.session.scalars(select(User).where(User.organisation_id == organisation.id)),
                              "welcome")
         created.append(spec.name)
+        new_organisations.append(organisation)
     db.session.commit()
+    for organisation in new_organisations:
+        load_extras(organisation)  # books and pays through the real flow: commits on its own
     settle_recent_weeks()
     return created

@@ -16,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
 
 from marketplace import create_app
 from marketplace.core.extensions import db as _db
@@ -55,7 +56,26 @@ def database_url(request, tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         require("PostgreSQL variant: set TEST_DATABASE_URL to a PostgreSQL database (see README)")
-    return url
+    return worker_database(url)
+
+
+def worker_database(url: str) -> str:
+    """Under pytest-xdist each worker has a database of its own on the same server
+    (``<name>_gw0``, ``<name>_gw1``...), made when missing: tests empty every table after
+    themselves, so two workers must never share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -123,6 +123,11 @@ def _mail_for(user, kind: str, params: dict, link: str | None) -> tuple[str, str
 
 
 def unread_count(user) -> int:
+    """The user's unread notifications; counted with the user's own load when the session
+    loaded them (accounts.sessions), else one query."""
+    counted = getattr(user, "_zm_unread", None)
+    if counted is not None:
+        return counted
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
@@ -151,6 +156,7 @@ def mark_read(user, notification_id) -> Notification:
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.commit()
+        user._zm_unread = None  # the bell counts again
     return notification
 
 
@@ -161,6 +167,7 @@ def mark_all_read(user) -> int:
         .values(read_at=utcnow()).execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
+    user._zm_unread = None  # the bell counts again
     return changed
 
 

@@ -61,6 +61,8 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
             raise ConfigError("production needs DATABASE_URL")
         if os.environ.get("STRIPE_SECRET_KEY") and not os.environ.get("STRIPE_WEBHOOK_SECRET"):
             raise ConfigError("production with Stripe needs STRIPE_WEBHOOK_SECRET")
+        if os.environ.get("STRIPE_SECRET_KEY") and not os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET"):
+            raise ConfigError("production with Stripe needs STRIPE_CONNECT_WEBHOOK_SECRET")
     if not secret_key:
         # Demo and test only: a fresh random key per process. Sessions do not survive
         # a restart, which is what a demo wants anyway.
@@ -97,6 +99,9 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         # check the delays turn it on and record them instead of waiting.
         "LOGIN_MAX_DELAY": 0.0 if mode == "test" else 2.0,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none, and the
+        # headers are ignored, so a client cannot choose the address the limits count).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "RATELIMIT_HEADERS_ENABLED": True,
         "INVITATION_DAYS": _int("INVITATION_DAYS", 7),
         # How long a family has to accept a place offered from a team's waiting list.
@@ -117,6 +122,9 @@ def load_config(mode: str | None = None, instance_path: str = "instance") -> dic
         # The demo secret is public; in production an unset secret is random, so no event verifies.
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET")
         or ("whsec_" + os.urandom(24).hex() if production else "whsec_demo"),
+        # The Connect endpoint's own signing secret (events of the freelancers' connected accounts).
+        "STRIPE_CONNECT_WEBHOOK_SECRET": os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
+        or ("whsec_" + os.urandom(24).hex() if production else "whsec_demo_connect"),
         # Only for tests against a local server speaking Stripe's wire format.
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
     }

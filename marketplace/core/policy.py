@@ -65,6 +65,12 @@ class Perm(StrEnum):
     BOOKING_CANCEL = "booking.cancel"
     BOOKING_PROVIDE = "booking.provide"
     BOOKING_RATE = "booking.rate"
+    # Freelancers (issue 13): their own profile and Stripe onboarding, seeing a profile, the
+    # organisation's approval and suspension, a team's freelancers.
+    FREELANCER_PROFILE = "freelancer.profile"
+    FREELANCER_VIEW = "freelancer.view"
+    FREELANCER_APPROVE = "freelancer.approve"
+    TEAM_FREELANCERS = "team.freelancers"
 
 
 Check = Callable[[object, object], bool]

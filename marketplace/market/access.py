@@ -2,3 +2,4 @@
 from . import access_choice  # noqa: F401  (choosing a team, the waiting list)
 from . import access_extras  # noqa: F401  (extras and bookings)
 from . import access_offers  # noqa: F401  (offers and ratings)
+from . import access_freelancers  # noqa: F401  (freelancers' profiles, approval and suspension)

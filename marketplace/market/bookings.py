@@ -459,6 +459,14 @@ class ExtraBookingPurpose:
                 booking.status = BookingStatus.REFUNDED.value
             notices.refunded(booking, payment.refunded_cents - payment.overpaid_cents)
 
+    def describe(self, payments: list[Payment]) -> dict[int, str]:
+        """For the resident's statement: the extra and its moment of each payment (one query)."""
+        rows = db.session.execute(select(Booking.id, Booking.starts_at, Extra.title).join(Extra, Extra.id == Booking.extra_id)
+                                  .where(Booking.id.in_([p.reference_id for p in payments]))).all()
+        moments = {booking_id: f"{title}, {format_datetime(starts_at, 'd MMM yyyy HH:mm')}"
+                   for booking_id, starts_at, title in rows}
+        return {p.id: moments.get(p.reference_id, p.purpose) for p in payments}
+
     def return_url(self, actor, payment: Payment) -> str:
         return url_for("bookings.booking", booking_id=payment.reference_id)
 
@@ -484,7 +492,7 @@ CANCELLABLE = (BookingStatus.REQUESTED.value, BookingStatus.PENDING_PAYMENT.valu
 
 
 def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Canceller.FAMILY,
-           now: datetime | None = None) -> Cancellation:
+           now: datetime | None = None, provider_suspended: bool = False) -> Cancellation:
     """Cancel a booking. The family: up to the start, with the policy's refund. The provider:
     until delivered, with a reason, always a full refund. The refund goes through the provider
     after the commit and is booked when its event arrives.
@@ -492,11 +500,23 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     :raises AlreadyCancelled: cancelled before (also by a request at the same moment).
     :raises BookingClosed: delivered, or (family) started already.
     :raises InvalidInput: the provider gave no reason, or a reason too long.
-    :raises GatewayError: the refund could not be asked for now (the cancellation stands; the
-        refund is asked again by ``flask market retry-refunds``).
+
+    When the provider cannot be asked for the refund now, the cancellation stands and
+    ``refund_id`` is None: ``flask market retry-refunds`` asks again.
+
+    ``provider_suspended``: the organisation suspends the provider; ``actor`` is the one who may
+    (Perm.FREELANCER_APPROVE on the booking), and the booking is cancelled as by the provider.
     """
     now = now or utcnow()
-    booking = get_booking(actor, booking_id, Perm.BOOKING_CANCEL if by == Canceller.FAMILY else Perm.BOOKING_PROVIDE)
+    if provider_suspended:
+        # The organisation suspended the provider (freelancers.suspend): cancelled as by the
+        # provider, with a full refund, by the one who may suspend.
+        if by != Canceller.PROVIDER:
+            raise ValueError("a suspension cancels as the provider")
+        booking = get_booking(actor, booking_id, Perm.FREELANCER_APPROVE)
+    else:
+        booking = get_booking(actor, booking_id,
+                              Perm.BOOKING_CANCEL if by == Canceller.FAMILY else Perm.BOOKING_PROVIDE)
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise InvalidInput("reason", _l("Keep the reason under 500 characters."))
@@ -524,7 +544,13 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     notices.cancelled(booking)
     payment_id = booking.payment_id
     db.session.commit()
-    refund_id = webhooks.refund_through_provider(payment_id, refund) if refund and payment_id else None
+    refund_id = None
+    if refund and payment_id:
+        try:
+            refund_id = webhooks.refund_through_provider(payment_id, refund)
+        except GatewayError as exc:
+            # The cancellation stands; the refund is asked again by `flask market retry-refunds`.
+            current_app.logger.warning("refund of booking %s not asked yet: %s", booking_id, exc.message)
     return Cancellation(db.session.get(Booking, booking_id, populate_existing=True), refund, refund_id)
 
 

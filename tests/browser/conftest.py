@@ -25,6 +25,8 @@ from werkzeug.serving import make_server
 from billing.models import CopayInvoice
 from care.models import Client, PackageVersion, Service
 from marketplace.demo import DEMO_PASSWORD, load_demo
+from marketplace.market.bookings import provider_for_team
+from marketplace.market.models import Extra, Provider
 
 from tests.conftest import require
 
@@ -137,7 +139,12 @@ def demo(db) -> dict[str, str]:
     service = db.session.scalar(select(Service.id).where(Service.organisation_id == client.organisation_id,
                                                          Service.code == "C07"))
     month = db.session.scalar(select(CopayInvoice.month).where(CopayInvoice.client_id == client.id))
-    return {"client": str(client.id), "team": str(client.team_id), "version": str(version),
+    provider = provider_for_team(client.team)  # the team's seller of extras (made if the demo has none)
+    db.session.commit()
+    extra = db.session.scalar(select(Extra.id).join(Provider, Provider.id == Extra.provider_id)
+                              .where(Provider.team_id == client.team_id).order_by(Extra.id))
+    return {"extra": str(extra), "client": str(client.id), "team": str(client.team_id), "version": str(version),
+            "provider": str(provider.id),
             "user": str(client.user_id), "location": str(client.location_id),
             "service": str(service), "month": (month.isoformat()[:7] if month else "2026-11"),
             "password": DEMO_PASSWORD}

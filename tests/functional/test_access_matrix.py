@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -51,7 +51,10 @@ from marketplace.accounts.notifications import Notification
 from marketplace.board.models import BoardScenario
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
-from marketplace.market.models import PlaceOffer, TeamChoice, WaitingEntry
+from marketplace.market import bookings as market_bookings
+from marketplace.market.bookings import provider_for_team
+from marketplace.market.models import (AvailabilityPattern, Booking, Extra, Freelancer, PlaceOffer, TeamChoice,
+                                       WaitingEntry)
 
 from ..conftest import _empty_all_tables, csrf_from
 from ..factories import (MATRIX_ROLES, PASSWORD, add_member, build_world, give_catalogue, make_location, make_team,
@@ -108,8 +111,20 @@ OFFER_VIEWERS = {"own": frozenset(MATRIX_ROLES) - {"freelancer"}, "other": froze
 TEAM_LEAD = {"own": frozenset({"team_lead"}), "other": frozenset()}
 # Rating a team: a family contact of a resident the team served (T1 serves ``own``); staff never.
 RATERS = {"own": frozenset({"family"}), "other": frozenset()}
+# Perm.BOOKING_PROVIDE: the members of the provider's team (T1's provider for ``own``); never the
+# administrator, the board or a freelancer working in the team.
+PROVIDERS = {"own": TEAM, "other": frozenset()}
+# Perm.BOOKING_RATE: the resident's family contacts and the resident; staff never.
+EXTRA_RATERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
+# Perm.EXTRA_VIEW: everyone of the organisation (the family here has *decide*); B's extra is not found.
+EXTRA_VIEWERS = {"own": frozenset(MATRIX_ROLES), "other": frozenset(MATRIX_ROLES)}
 # Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
+# Freelancers (issue 13): each their own profile; the administrator, the freelancer and the lead of
+# the home team (T1 for ``own``) see a profile; a team's freelancers: its lead and the administrator.
+FREELANCER_ONLY = frozenset({"freelancer"})
+FREELANCER_VIEWERS = {"own": frozenset({"admin", "freelancer", "team_lead"}), "other": frozenset({"admin"})}
+TEAM_FREELANCERS = {"own": frozenset({"admin", "team_lead"}), "other": frozenset({"admin"})}
 LOGGED_IN = frozenset(MATRIX_ROLES)
 ADMIN_ONLY = frozenset({"admin"})
 # Perm.ORG_AGGREGATES: the board and the administrator, each within the organisation.
@@ -228,13 +243,17 @@ def build_live_world() -> LiveWorld:
     foreign_notification, = notifications.notify([world.foreign_admin], "welcome")
     db.session.commit()
     foreign_token = tokens.create_token(world.foreign_admin, "organisation B's").token
+    freelancer_ids = build_freelancers(world)
     # A rating of each team, by a family the matrix users are not (rated on behalf of another
     # team's resident: the matrix's own ratings of T1 for ``own`` never replace these).
+    extras = market_extras(world)
     ratings = {target: new_rating(team_id, resident.organisation_id, resident.id, author.id)
                for target, team_id, resident, author in (
                    ("own", world.team.id, world.other, world.view_only_family),
                    ("other", world.other_team.id, world.own, world.view_only_family),
                    ("foreign", world.foreign_team.id, world.foreign, world.foreign_admin))}
+    extra_ids = {target: matrix_extra(team).id for target, team in
+              (("own", world.team), ("other", world.other_team), ("foreign", world.foreign_team))}
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -255,11 +274,17 @@ def build_live_world() -> LiveWorld:
             # A team serving the target resident that is not its own (T2 for ``own``, T1 for ``other``).
             "alt_team": {"own": world.other_team.id, "other": world.team.id, "foreign": world.foreign_team.id},
             "rating": ratings,
+            # Extras (issue 12): the provider of T1 (``own``), of T2 (``other``) and of B's team, and
+            # an extra of each, available every day from 10 to 16.
+            **extras,
+            "extra": extra_ids,
             "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
                          "foreign": world.foreign.location_id},
             "spare_team": {"own": spare_teams[0].id, "other": spare_teams[1].id, "foreign": world.foreign_team.id},
             "scenario": {target: scenario.id for target, scenario in scenarios.items()},
+            # The matrix freelancer's own profile (home T1), another freelancer's (home T2), B's.
+            "freelancer": freelancer_ids,
             # Dated rows: ``own`` and ``other`` get a fresh one per case (dated_row); 0 is never asked for.
             **{kind: {"own": 0, "other": 0, "foreign": row.id}
                for kind, row in (("rate", b_rate), ("budget", b_budget), ("version", b_version),
@@ -273,8 +298,29 @@ def build_live_world() -> LiveWorld:
         foreign_notification_id=foreign_notification.id,
         foreign_strings=(world.foreign.name, world.other_org.name, world.foreign_team.name,
                          world.foreign_admin.email, world.foreign_admin.name, world.foreign.location.name,
-                         b_nurse.name, b_nurse.email),
+                         b_nurse.name, b_nurse.email, B_FREELANCER),
     )
+
+
+B_FREELANCER = "Zelfstandige Haven"
+
+
+def build_freelancers(world) -> dict[str, int]:
+    """Freelancers' profiles: the matrix freelancer's own (approved and onboarded in the demo,
+    at home in T1), another freelancer's of organisation A (T2), and one of organisation B."""
+    other = make_user(world.org, Role.FREELANCER, email="zzp-t2@a.test", name="Zelfstandige Beuk")
+    foreign = make_user(world.other_org, Role.FREELANCER, email="zzp@b.test", name=B_FREELANCER)
+    rows = {}
+    for target, user, team, name in (("own", world.users["freelancer"], world.team, "Zelfstandige Eik"),
+                                     ("other", other, world.other_team, "Zelfstandige Beuk"),
+                                     ("foreign", foreign, world.foreign_team, B_FREELANCER)):
+        rows[target] = Freelancer(organisation_id=team.organisation_id, user_id=user.id, name=name,
+                                  kvk_number="12345678", home_team_id=team.id, status="approved",
+                                  stripe_account_id=f"acct_demo_matrix_{target}", charges_enabled=True,
+                                  payouts_enabled=True)
+        db.session.add(rows[target])
+    db.session.commit()
+    return {target: row.id for target, row in rows.items()}
 
 
 @pytest.fixture(scope="module")
@@ -388,6 +434,25 @@ class Case:
         def work():
             rating = db.session.get(TeamRating, self.live.ids["rating"][self.target])
             return new_rating(rating.team_id, rating.organisation_id, rating.client_id, rating.author_id)
+        return self.in_app(work)
+
+    def fresh_booking(self, status: str, *, started: bool) -> int:
+        """A booking of the target's resident with the target's provider (T1 for ``own``, T2 for
+        ``other``, B's team for ``foreign``) in ``status``; started an hour ago, or in a few days at
+        a moment no other case uses (so an answer never finds the provider busy)."""
+        def work():
+            n = next(_serial)
+            start = datetime.now(timezone.utc).replace(microsecond=0) + (
+                -timedelta(hours=1, minutes=n) if started else timedelta(days=3, hours=2 * n))
+            booking = Booking(organisation_id=self.live.ids["booking_org"][self.target],
+                              extra_id=self.live.ids["extra"][self.target],
+                              provider_id=self.live.ids["provider"][self.target], client_id=self.resident.id,
+                              booked_by_id=self.live.ids["booker"][self.target], starts_at=start,
+                              ends_at=start + timedelta(hours=1), status=status, price_cents=4080, org_share_pct=10,
+                              hold_expires_at=None, notes="matrix")
+            db.session.add(booking)
+            db.session.commit()
+            return booking.id
         return self.in_app(work)
 
     def invitation_token(self) -> str:
@@ -517,6 +582,27 @@ def new_rating(team_id: int, organisation_id: int, client_id: int, author_id: in
     return rating.id
 
 
+def matrix_extra(team) -> Extra:
+    """A timed extra of ``team`` available every day from 10 to 16 (commits)."""
+    extra = Extra(organisation_id=team.organisation_id, provider_id=market_bookings.provider_for_team(team).id,
+                  code="X01", category="outing", title="Matrixuitje", price_cents=4080, duration_minutes=60, seats=2)
+    extra.patterns = [AvailabilityPattern(weekday=d, starts_at=time(10), ends_at=time(16)) for d in range(7)]
+    db.session.add(extra)
+    db.session.commit()
+    return extra
+
+
+def extra_form(_case: Case) -> dict:
+    return {"code": "X01", "title": "Matrixuitje", "price": "40,80", "duration_minutes": "60", "kind": "timed",
+            "seats": "2", "active": "y", "pattern-0-weekday": "0", "pattern-0-start": "10:00",
+            "pattern-0-end": "16:00"}
+
+
+def extra_json(_case: Case) -> dict:
+    return {"code": "X01", "title": "Matrixuitje", "price_cents": 4080, "duration_minutes": 60,
+            "patterns": [{"weekday": 0, "start": "10:00", "end": "16:00"}]}
+
+
 def fresh_email() -> str:
     return f"matrix{next(_serial)}@example.org"
 
@@ -641,6 +727,27 @@ def waiting_path(template: str) -> Callable[[Case], str]:
     return path
 
 
+def booking_path(template: str, status: str, *, started: bool) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.fresh_booking(status, started=started))
+
+
+def market_extras(world) -> dict[str, dict[str, int]]:
+    """A provider with an extra for T1, T2 and B's team (rows only: the matrix books by rows)."""
+    ids: dict[str, dict[str, int]] = {"provider": {}, "extra": {}, "booking_org": {}, "booker": {}}
+    for target, team, booker in (("own", world.team, world.users["family"]),
+                                 ("other", world.other_team, world.users["family"]),
+                                 ("foreign", world.foreign_team, world.foreign_admin)):
+        provider = provider_for_team(team)  # one per team: made here, or found if another part made it
+        extra = Extra(organisation_id=team.organisation_id, provider=provider, code="X01", category="outing",
+                      title=f"Uitje {target}", price_cents=4080, duration_minutes=60, kind="timed", seats=100)
+        db.session.add(extra)
+        db.session.flush()
+        ids["provider"][target], ids["extra"][target] = provider.id, extra.id
+        ids["booking_org"][target], ids["booker"][target] = team.organisation_id, booker.id
+    db.session.commit()
+    return ids
+
+
 def offer_path(template: str) -> Callable[[Case], str]:
     return lambda case: template.format(offer=case.open_offer())
 
@@ -706,6 +813,22 @@ def no_fields(_case: Case) -> dict:
     return {}
 
 
+def connect_webhook_event(case: Case) -> tuple[str, dict]:
+    """A correctly signed Connect event about an account nobody knows: acknowledged, changes nothing."""
+    body = event_payload("account.updated", {"id": f"acct_unknown_{next(_serial)}", "object": "account",
+                                             "charges_enabled": True, "payouts_enabled": True})
+    return body, {"Stripe-Signature": sign(body, case.app.config["STRIPE_CONNECT_WEBHOOK_SECRET"]),
+                  "Content-Type": "application/json"}
+
+
+def profile_form(case: Case) -> dict:
+    return {"name": "Zelfstandige Eik", "kvk_number": "12345678", "home_team_id": str(case.live.ids["team"]["own"])}
+
+
+def profile_json(case: Case) -> dict:
+    return {"name": "Zelfstandige Eik", "kvk_number": "12345678", "home_team_id": case.live.ids["team"]["own"]}
+
+
 def webhook_event(case: Case) -> tuple[str, dict]:
     """A correctly signed provider event about a checkout nobody knows: booked, changes nothing."""
     body = event_payload("checkout.session.expired",
@@ -732,6 +855,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("main.health", "GET"): Route(PUBLIC, fixed("/healthz")),
     # Anyone may deliver a provider event; only a correct signature gets it booked.
     ("billing.stripe_webhook", "POST"): Route(PUBLIC, fixed("/billing/webhooks/stripe"), raw=webhook_event),
+    ("billing.stripe_connect_webhook", "POST"): Route(PUBLIC, fixed("/billing/webhooks/stripe-connect"),
+                                                      raw=connect_webhook_event),
     # -- any logged-in user; lists are scoped (test_client_list_is_scoped_per_role)
     ("main.home", "GET"): Route(USER, fixed("/")),
     ("auth.logout", "POST"): Route(USER, fixed("/logout"), form=no_fields, redirect_to="/login", ends_session=True),
@@ -832,6 +957,39 @@ ROUTES: dict[tuple[str, str], Route] = {
                                         kind="rating", json=lambda case: {"text": "Dank u wel."}),
     ("offers_api.hide", "POST"): Route(TARGETED, rating_path("/api/v1/ratings/{id}/hide"), per_target=EDITORS,
                                        kind="rating", json=lambda case: {"reason": "Matrix"}),
+    # -- extras (issue 12): the catalogue, an extra and its slots; the team lead's extras; market settings
+    ("extras.index", "GET"): Route(USER, fixed("/extras"), roles=EXTRA_VIEWERS["own"]),
+    ("extras.extra", "GET"): Route(TARGETED, on("extra", "/extras/{id}"), per_target=EXTRA_VIEWERS, kind="extra"),
+    ("extras.team_extras", "GET"): Route(TARGETED, on("team", "/teams/{id}/extras"), per_target=TEAM_LEAD,
+                                         kind="team"),
+    ("extras.new_extra", "GET"): Route(TARGETED, on("team", "/teams/{id}/extras/new"), per_target=TEAM_LEAD,
+                                       kind="team"),
+    ("extras.new_extra", "POST"): Route(TARGETED, on("team", "/teams/{id}/extras/new"), per_target=TEAM_LEAD,
+                                        kind="team", form=extra_form, redirect_to="/teams/{id}/extras"),
+    ("extras.edit_extra", "GET"): Route(TARGETED, on("extra", "/extras/{id}/edit"), per_target=TEAM_LEAD,
+                                        kind="extra"),
+    ("extras.edit_extra", "POST"): Route(TARGETED, on("extra", "/extras/{id}/edit"), per_target=TEAM_LEAD,
+                                         kind="extra", form=extra_form),
+    ("extras.market_settings", "GET"): Route(USER, fixed("/admin/market-settings"), roles=ADMIN_ONLY),
+    ("extras.market_settings", "POST"): Route(
+        USER, fixed("/admin/market-settings"), roles=ADMIN_ONLY, redirect_to="/admin/market-settings",
+        form=lambda case: {"team_org_share_pct": "10", "freelancer_org_share_pct": "5", "home_team_share_pct": "15",
+                           "min_price": "0,50", "hold_minutes": "30", "free_cancel_hours": "24",
+                           "late_refund_pct": "0"}),
+    ("extras_api.list_extras", "GET"): Route(USER, fixed("/api/v1/extras"), roles=EXTRA_VIEWERS["own"]),
+    ("extras_api.get_extra", "GET"): Route(TARGETED, on("extra", "/api/v1/extras/{id}"), per_target=EXTRA_VIEWERS,
+                                           kind="extra"),
+    ("extras_api.extra_slots", "GET"): Route(TARGETED, on("extra", "/api/v1/extras/{id}/slots"),
+                                             per_target=EXTRA_VIEWERS, kind="extra"),
+    ("extras_api.update_extra", "PUT"): Route(TARGETED, on("extra", "/api/v1/extras/{id}"), per_target=TEAM_LEAD,
+                                              kind="extra", json=lambda case: {"price_cents": 4080}),
+    ("extras_api.team_extras", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/extras"),
+                                             per_target=TEAM_LEAD, kind="team"),
+    ("extras_api.create_extra", "POST"): Route(TARGETED, on("team", "/api/v1/teams/{id}/extras"),
+                                               per_target=TEAM_LEAD, kind="team", json=extra_json),
+    ("extras_api.get_settings", "GET"): Route(USER, fixed("/api/v1/market/settings"), roles=ADMIN_ONLY),
+    ("extras_api.put_settings", "PUT"): Route(USER, fixed("/api/v1/market/settings"), roles=ADMIN_ONLY,
+                                              json=lambda case: {"free_cancel_hours": 24}),
     # -- a team's review worklist
     ("teams.review_worklist", "GET"): Route(TARGETED, on("team", "/teams/{id}/reviews"), per_target=WORKLIST,
                                             kind="team"),
@@ -1139,6 +1297,76 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                per_target=CHOOSERS, kind="offer"),
     ("choice_api.decline_offer", "POST"): Route(TARGETED, offer_path("/api/v1/waiting-list/offers/{offer}/decline"),
                                                 per_target=CHOOSERS, kind="offer"),
+
+    # The provider's side of extras (issue 12): only the provider's own members; rating by the family.
+    ("provider.day", "GET"): Route(TARGETED, on("provider", "/providers/{id}/day"), per_target=PROVIDERS,
+                                   kind="provider"),
+    ("provider.mark", "POST"): Route(TARGETED, booking_path("/bookings/{id}/delivered", "confirmed", started=True),
+                                     per_target=PROVIDERS, kind="booking", form=lambda case: {"outcome": "delivered"}),
+    ("provider.cancel", "POST"): Route(
+        TARGETED, booking_path("/bookings/{id}/provider-cancel", "confirmed", started=False), per_target=PROVIDERS,
+        kind="booking", form=lambda case: {"reason": "De bus is kapot"}),
+    ("provider.answer", "POST"): Route(TARGETED, booking_path("/bookings/{id}/answer", "requested", started=False),
+                                       per_target=PROVIDERS, kind="booking", form=lambda case: {"accept": "yes"}),
+    ("provider.rate", "POST"): Route(TARGETED, booking_path("/bookings/{id}/rating", "delivered", started=True),
+                                     per_target=EXTRA_RATERS, kind="booking", form=lambda case: {"stars": "5"}),
+    ("provider.revenue", "GET"): Route(TARGETED, on("team", "/teams/{id}/extras/revenue"), per_target=TEAM_LEAD,
+                                       kind="team"),
+    ("provider_api.team_bookings", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/bookings"),
+                                                 per_target=PROVIDERS, kind="team"),
+    ("provider_api.delivered", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/delivered", "confirmed", started=True), per_target=PROVIDERS,
+        kind="booking"),
+    ("provider_api.no_show", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/no-show", "confirmed", started=True), per_target=PROVIDERS,
+        kind="booking"),
+    ("provider_api.provider_cancel", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/provider-cancel", "confirmed", started=False),
+        per_target=PROVIDERS, kind="booking", json=lambda case: {"reason": "De bus is kapot"}),
+    ("provider_api.answer", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/answer", "requested", started=False), per_target=PROVIDERS,
+        kind="booking", json=lambda case: {"accept": True}),
+    ("provider_api.rate", "POST"): Route(
+        TARGETED, booking_path("/api/v1/bookings/{id}/rating", "delivered", started=True), per_target=EXTRA_RATERS,
+        kind="booking", json=lambda case: {"stars": 5, "comment": "Fijn"}),
+    ("provider_api.revenue", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/extras/revenue"),
+                                           per_target=TEAM_LEAD, kind="team"),
+    # -- freelancers (issue 13): only their own profile; the administrator approves and suspends;
+    #    the lead of the home team sees the profile; never across organisations
+    ("freelancers.me", "GET"): Route(USER, fixed("/freelancers/me"), roles=FREELANCER_ONLY),
+    ("freelancers.me", "POST"): Route(USER, fixed("/freelancers/me"), roles=FREELANCER_ONLY, form=profile_form,
+                                      redirect_to="/freelancers/me"),
+    ("freelancers.start_onboarding", "POST"): Route(USER, fixed("/freelancers/me/onboarding"),
+                                                    roles=FREELANCER_ONLY, form=no_fields),
+    ("freelancers.onboarding_refresh", "GET"): Route(USER, fixed("/freelancers/me/onboarding/refresh"),
+                                                     roles=FREELANCER_ONLY),
+    ("freelancers.stripe_dashboard", "POST"): Route(USER, fixed("/freelancers/me/stripe-dashboard"),
+                                                    roles=FREELANCER_ONLY, form=no_fields),
+    ("freelancers.demo_onboarding", "GET"): Route(USER, fixed("/freelancers/me/demo-onboarding"),
+                                                  roles=FREELANCER_ONLY),
+    ("freelancers.demo_onboarding", "POST"): Route(USER, fixed("/freelancers/me/demo-onboarding"),
+                                                   roles=FREELANCER_ONLY, form=lambda case: {"action": "complete"},
+                                                   redirect_to="/freelancers/me"),
+    ("freelancers.admin_list", "GET"): Route(USER, fixed("/admin/freelancers"), roles=ADMIN_ONLY),
+    ("freelancers.profile", "GET"): Route(TARGETED, on("freelancer", "/freelancers/{id}"),
+                                          per_target=FREELANCER_VIEWERS, kind="freelancer"),
+    ("freelancers.approve", "POST"): Route(TARGETED, on("freelancer", "/freelancers/{id}/approve"),
+                                           per_target=EDITORS, kind="freelancer", form=no_fields),
+    ("freelancers.suspend", "POST"): Route(TARGETED, on("freelancer", "/freelancers/{id}/suspend"),
+                                           per_target=EDITORS, kind="freelancer",
+                                           form=lambda case: {"reason": "matrix"}),
+    ("freelancers_api.get_me", "GET"): Route(USER, fixed("/api/v1/freelancers/me"), roles=FREELANCER_ONLY),
+    ("freelancers_api.put_me", "PUT"): Route(USER, fixed("/api/v1/freelancers/me"), roles=FREELANCER_ONLY,
+                                             json=profile_json),
+    ("freelancers_api.onboarding", "POST"): Route(USER, fixed("/api/v1/freelancers/me/onboarding"),
+                                                  roles=FREELANCER_ONLY),
+    ("freelancers_api.approve", "POST"): Route(TARGETED, on("freelancer", "/api/v1/freelancers/{id}/approve"),
+                                               per_target=EDITORS, kind="freelancer"),
+    ("freelancers_api.suspend", "POST"): Route(TARGETED, on("freelancer", "/api/v1/freelancers/{id}/suspend"),
+                                               per_target=EDITORS, kind="freelancer",
+                                               json=lambda case: {"reason": "matrix"}),
+    ("freelancers_api.team_freelancers", "GET"): Route(TARGETED, on("team", "/api/v1/teams/{id}/freelancers"),
+                                                       per_target=TEAM_FREELANCERS, kind="team"),
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from billing.domain import AccountKind, account_key
-from billing.gateway import event_payload
+from billing.gateway import DemoGateway, GatewayError, event_payload
 from billing.ledger import balance_of, verify
 from billing.models import Payment
 from marketplace.core.db_types import LOCAL_ZONE
@@ -133,4 +133,43 @@ def test_a_payment_after_the_hold_lapsed_confirms_when_free_and_refunds_in_full_
     payment = db.session.scalar(select(Payment).where(Payment.reference_id == lapsed.id))
     assert payment.refunded_cents == payment.amount_cents == 4080
     assert balance_of(world.org.id, account_key(AccountKind.TEAM_BUDGET, world.team.id)) == 3672
+    assert verify() == []
+
+
+class RefusingOnceGateway(DemoGateway):
+    """The offline gateway, but the provider refuses the first refund (down for a moment)."""
+
+    def __init__(self):
+        self.refused = 0
+
+    def refund(self, payment_intent_id, amount_cents, reference, *, connect=False):
+        if self.refused == 0:
+            self.refused += 1
+            raise GatewayError("Stripe is down", "api_connection_error")
+        return super().refund(payment_intent_id, amount_cents, reference, connect=connect)
+
+
+def test_a_refund_the_provider_refused_is_asked_again_by_the_retry_command(app, client, world):
+    extra = make_extra(world)
+    family = world.users["family"]
+    with app.test_request_context():
+        booking = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3))
+    pay_by_event(client, booking.id)
+    before = app.extensions["gateway"]
+    app.extensions["gateway"] = RefusingOnceGateway()
+    try:
+        with app.test_request_context():
+            result = bookings.cancel(family, booking.id)
+        assert result.refund_cents == 4080 and result.refund_id is None
+        booking = db.session.get(Booking, booking.id, populate_existing=True)
+        assert booking.status == BookingStatus.CANCELLED.value
+        assert balance_of(world.org.id, account_key(AccountKind.TEAM_BUDGET, world.team.id)) == 3672
+        runner = app.test_cli_runner()
+        assert "refunds asked: 1" in runner.invoke(args=["market", "retry-refunds"]).output
+        assert "refunds asked: 0" in runner.invoke(args=["market", "retry-refunds"]).output  # idempotent
+    finally:
+        app.extensions["gateway"] = before
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == BookingStatus.REFUNDED.value
+    assert balance_of(world.org.id, account_key(AccountKind.TEAM_BUDGET, world.team.id)) == 0
     assert verify() == []

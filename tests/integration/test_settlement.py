@@ -824,7 +824,8 @@ def test_the_client_statement_through_the_api_and_as_csv(statement_world, client
     assert body == {"client_id": own.id, "month": "2026-11", "budget_cents": 2 * B_5VV,
                     "package_cost_cents": 2 * H_5VV + 51380 + 77470, "health_cents": 2 * H_5VV,
                     "paid_by_organisation_cents": 0, "core_from_budget_cents": 51380 + (B_5VV - H_5VV),
-                    "copay_cents": 0, "to_savings_cents": 14290, "from_savings_cents": 11800, "extras_cents": 0}
+                    "copay_cents": 0, "to_savings_cents": 14290, "from_savings_cents": 11800, "extras_cents": 0,
+                    "extras_paid_cents": 0, "extras_refunded_cents": 0, "extra_payments": []}
 
     response = client.get(f"/clients/{own.id}/statements/2026-11?format=csv")
     assert response.status_code == 200

@@ -30,6 +30,10 @@ FOREIGN = SimpleNamespace(id=201, organisation_id=OTHER_ORG, team_id=31)
 TEAMS = {"own": SimpleNamespace(id=T1, organisation_id=ORG), "other": SimpleNamespace(id=T2, organisation_id=ORG),
          "foreign": SimpleNamespace(id=31, organisation_id=OTHER_ORG)}
 CLIENTS = {"own": OWN, "other": OTHER, "foreign": FOREIGN}
+# Freelancers' profiles: the freelancer user's own (at home in T1), another's (at home in T2), B's.
+FREELANCERS = {"own": SimpleNamespace(id=601, organisation_id=ORG, user_id=7001, home_team_id=T1),
+               "other": SimpleNamespace(id=602, organisation_id=ORG, user_id=7002, home_team_id=T2),
+               "foreign": SimpleNamespace(id=603, organisation_id=OTHER_ORG, user_id=7003, home_team_id=31)}
 # Sellers of extras: the teams' providers (a freelancer's own provider is tested with the freelancers).
 PROVIDERS = {where: SimpleNamespace(id=500 + team.id, organisation_id=team.organisation_id, team_id=team.id,
                                     freelancer_id=None, freelancer=None) for where, team in TEAMS.items()}
@@ -47,6 +51,7 @@ class User:
     _zm_relations: Relations = field(default_factory=Relations)
     organisation_id: int = ORG
     is_authenticated: bool = True
+    id: int = 0
 
     def has_role(self, *roles: Role) -> bool:
         return not self.role_set.isdisjoint(roles)
@@ -64,7 +69,7 @@ USERS = {
     "nurse": _team(Role.NURSE),
     "team_lead": _team(Role.TEAM_LEAD),
     # A freelancer's membership of T1 gives no access to its clients: the role is not a team role.
-    "freelancer": User(frozenset({Role.FREELANCER}), Relations(team_ids=frozenset({T1}))),
+    "freelancer": User(frozenset({Role.FREELANCER}), Relations(team_ids=frozenset({T1})), id=7001),
     "client_supporter": User(frozenset({Role.CLIENT_SUPPORTER})),
     "board": User(frozenset({Role.BOARD})),
     "admin": User(frozenset({Role.ADMIN})),
@@ -116,7 +121,16 @@ BOOKING_RULES = {
     Perm.BOOKING_CANCEL: ({"family", "resident"}, set()),
     Perm.BOOKING_RATE: ({"family", "view_only_family", "resident"}, set()),
 }
+FREELANCER_RULES = {
+    # A freelancer keeps only their own profile; never another's.
+    Perm.FREELANCER_PROFILE: ({"freelancer"}, set()),
+    # The freelancer, the administrator, and the lead of the home team.
+    Perm.FREELANCER_VIEW: ({"admin", "freelancer", "team_lead"}, {"admin"}),
+    Perm.FREELANCER_APPROVE: ({"admin"}, {"admin"}),
+}
 TEAM_RULES = {
+    # The freelancers at home in a team: its lead and the administrator.
+    Perm.TEAM_FREELANCERS: ({"admin", "team_lead"}, {"admin"}),
     Perm.TEAM_VIEW: (EVERYONE, EVERYONE),
     Perm.TEAM_WORKLIST: ({"admin", *TEAM}, {"admin"}),
     Perm.TEAM_STATEMENT: ({"admin", "board", "team_lead"}, {"admin", "board"}),
@@ -134,19 +148,23 @@ ORGANISATION_RULES = {
     Perm.CATALOGUE_VIEW: EVERYONE,
     # Staff; a family contact only after asking in their settings (none of these has); never a resident.
     Perm.API_TOKEN_CREATE: EVERYONE - {"family", "view_only_family", "resident"},
+    # Making one's own freelancer profile (no profile yet).
+    Perm.FREELANCER_PROFILE: {"freelancer"},
 }
 
 
 def test_the_table_names_every_permission_and_every_permission_has_a_rule():
     assert (set(CLIENT_RULES) | set(TEAM_RULES) | set(ORGANISATION_RULES) | set(PROVIDER_RULES)
-            | set(BOOKING_RULES)) == set(Perm)
+            | set(BOOKING_RULES) | set(FREELANCER_RULES)) == set(Perm)
     assert missing_rules() == set()
 
 
 def _cases():
-    for perm, (own, other) in {**CLIENT_RULES, **TEAM_RULES, **PROVIDER_RULES, **BOOKING_RULES}.items():
+    for perm, (own, other) in {**CLIENT_RULES, **TEAM_RULES, **PROVIDER_RULES, **BOOKING_RULES,
+                               **FREELANCER_RULES}.items():
         targets = (TEAMS if perm in TEAM_RULES else PROVIDERS if perm in PROVIDER_RULES
-                   else BOOKINGS if perm in BOOKING_RULES else CLIENTS)
+                   else BOOKINGS if perm in BOOKING_RULES else FREELANCERS if perm in FREELANCER_RULES
+                   else CLIENTS)
         for name in USERS:
             for where, allowed in (("own", own), ("other", other), ("foreign", set())):
                 yield pytest.param(perm, name, targets[where], name in allowed, id=f"{perm}-{name}-{where}")
