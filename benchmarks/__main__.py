@@ -1,5 +1,5 @@
 """Run every benchmark and print a report: ``python -m benchmarks``."""
-from . import market_choice, market_extras, market_offers, meter, money
+from . import board_plan, market_choice, market_extras, market_offers, meter, money
 
 if __name__ == "__main__":
     meter.main()
@@ -7,3 +7,4 @@ if __name__ == "__main__":
     market_choice.main()
     market_offers.main()
     market_extras.main()
+    board_plan.main()
