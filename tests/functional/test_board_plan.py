@@ -19,6 +19,7 @@ from marketplace.board.models import BoardScenario
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
 from marketplace.demo import DEMO_PASSWORD, load_demo
+from teams.models import TeamAssignment
 from tests.factories import add_member, make_client, make_location, make_team, make_user
 
 HEALTH = {"H01": 21, "H04": 14, "H10": 14}
@@ -364,3 +365,32 @@ def test_month_and_year_to_date_come_from_the_ledger_with_extras_net_of_a_refund
     # The week of 7 December: the last twelve weeks' extras, net, per week (1836 / 12 = 153).
     week = team_of(auth.client.get("/api/v1/board/budget?year=2026&week=2026-W50").get_json(), team.id)["week"]
     assert week["extras_cents"] == 153
+
+
+def test_a_week_uses_the_package_and_team_in_effect_then_as_settlement_does(auth, plan_world):
+    """From 7 December the first resident has a second version (no C02) and another team: week 49
+    still counts version 1 in Team Plan, week 50 version 2 in the other team."""
+    client = plan_world.plan_clients[0]
+    services = {s.code: s for s in db.session.scalars(select(Service).where(Service.organisation_id == plan_world.org.id))}
+    first = db.session.scalar(select(PackageVersion).where(PackageVersion.client_id == client.id))
+    first.status = Status.SUPERSEDED.value
+    db.session.add(PackageVersion(client_id=client.id, number=2, status=Status.ACTIVE.value,
+                                  created_by=plan_world.users["nurse"], active_from=date(2026, 12, 7), lines=[
+                                      PackageLine(service_id=services[code].id, per_week=n)
+                                      for code, n in {**HEALTH, **PACKAGES[0], "C02": 0}.items()]))
+    other = make_team(plan_world.org, plan_world.plan_location, "Team Anders")
+    db.session.add_all([TeamAssignment(client_id=client.id, team_id=plan_world.plan_team.id,
+                                       starts_on=date(2026, 1, 5), ends_on=date(2026, 12, 7)),
+                        TeamAssignment(client_id=client.id, team_id=other.id, starts_on=date(2026, 12, 7))])
+    client.team_id = other.id
+    db.session.commit()
+    auth.login(plan_world.email("board"))
+    w49 = auth.client.get("/api/v1/board/staffing?week=2026-W49").get_json()
+    w50 = auth.client.get("/api/v1/board/staffing?week=2026-W50").get_json()
+    assert team_of(w49, plan_world.plan_team.id)["residents"] == 3
+    assert {r["level"]: r["required_minutes"] for r in team_of(w49, plan_world.plan_team.id)["levels"]}["N2"] == 2200
+    assert team_of(w50, plan_world.plan_team.id)["residents"] == 2
+    moved = team_of(w50, other.id)
+    assert moved["residents"] == 1
+    # Version 2: the first package without its two showers (C02, 40 min N2 each): 640 − 80 = 560 N2.
+    assert {r["level"]: r["required_minutes"] for r in moved["levels"]}["N2"] == 560
