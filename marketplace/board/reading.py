@@ -68,11 +68,11 @@ def take_snapshot(organisation: Organisation, day: date) -> Snapshot:
         budgets=budget_table(organisation, day),
         teams=tuple(TeamInfo(t.id, t.name, tuple(sorted(locations.get(t.id, []))), tuple(sorted(groups.get(t.id, []))))
                     for t in teams),
-        members=members, residents=_residents(team_ids, day), extras_per_week=_extras_per_week(org_id, day),
+        members=members, residents=_residents(org_id, team_ids, day), extras_per_week=_extras_per_week(org_id, day),
         profiles=tuple(db.session.scalars(select(CareProfile.code).order_by(CareProfile.code))))
 
 
-def _residents(team_ids: list[int], day: date) -> tuple[Resident, ...]:
+def _residents(organisation_id: int, team_ids: list[int], day: date) -> tuple[Resident, ...]:
     """The package in effect on ``day`` of every resident the teams serve on ``day``, residents
     with the same package counted together (most packages repeat). The rules are billing's
     settlement's (billing/settlement.py): the version in effect is the latest active or superseded
@@ -83,11 +83,14 @@ def _residents(team_ids: list[int], day: date) -> tuple[Resident, ...]:
         select(PackageVersion.id, PackageVersion.client_id, func.row_number().over(
             partition_by=PackageVersion.client_id,
             order_by=(PackageVersion.active_from.desc(), PackageVersion.number.desc())).label("rank"))
-        .where(PackageVersion.status.in_((Status.ACTIVE.value, Status.SUPERSEDED.value)),
+        .join(Client, Client.id == PackageVersion.client_id)
+        .where(Client.organisation_id == organisation_id,
+               PackageVersion.status.in_((Status.ACTIVE.value, Status.SUPERSEDED.value)),
                PackageVersion.active_from <= day)
         .subquery())
     assignment = (select(TeamAssignment.client_id, TeamAssignment.team_id)
-                  .where(TeamAssignment.starts_on <= day,
+                  .join(Client, Client.id == TeamAssignment.client_id)
+                  .where(Client.organisation_id == organisation_id, TeamAssignment.starts_on <= day,
                          or_(TeamAssignment.ends_on.is_(None), TeamAssignment.ends_on > day))
                   .subquery())
     team_id = func.coalesce(assignment.c.team_id, Client.team_id)
