@@ -180,6 +180,16 @@ def test_bad_input_is_a_clear_message_and_nothing_is_saved(auth, plan_world, cha
     assert db.session.scalar(select(func.count(BoardScenario.id))) == 0
 
 
+def test_a_team_outside_the_chosen_location_is_refused(auth, plan_world):
+    auth.login(plan_world.email("board"))
+    response = auth.client.post("/api/v1/board/scenarios", headers={"X-CSRFToken": auth.csrf}, json={
+        "name": "Elders", "location_id": plan_world.plan_location.id,
+        "residents": [{"team_id": plan_world.team.id, "profile": "5VV", "count": 2}]})
+    assert response.status_code == 422
+    assert "residents.0.team_id" in response.get_json()["error"]["fields"]
+    assert db.session.scalar(select(func.count(BoardScenario.id))) == 0
+
+
 def test_another_organisations_team_is_unknown(auth, plan_world):
     auth.login(plan_world.email("board"))
     response = auth.client.post("/api/v1/board/scenarios", headers={"X-CSRFToken": auth.csrf}, json={
