@@ -1,5 +1,5 @@
 """Run every benchmark and print a report: ``python -m benchmarks``."""
-from . import board_plan, market_choice, market_extras, market_offers, meter, money
+from . import board_plan, market_bookings, market_choice, market_extras, market_offers, meter, money
 
 if __name__ == "__main__":
     meter.main()
@@ -7,4 +7,5 @@ if __name__ == "__main__":
     market_choice.main()
     market_offers.main()
     market_extras.main()
+    market_bookings.main()
     board_plan.main()

@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from . import audit
@@ -106,6 +107,18 @@ def init_app(app: Flask) -> None:
         if error.code == 405 and getattr(error, "valid_methods", None):
             response = app.make_response(response)
             response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        """The database is busy beyond the wait (SQLite's lock) or unreachable: nothing was saved;
+        say so and ask to try again shortly, never a bare 500."""
+        db.session.rollback()
+        app.logger.warning("database busy or unreachable: %s", error)
+        response = app.make_response(error_response(
+            503, _("It is very busy right now and nothing was saved. Please try again in a moment."),
+            code="busy"))
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

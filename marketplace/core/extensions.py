@@ -6,8 +6,15 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+import sqlite3
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+# How long a SQLite writer waits for another's transaction before giving up (milliseconds):
+# bookings of one provider, payments and settlements queue behind each other's write lock.
+SQLITE_BUSY_MS = 30_000
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,6 +27,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_waits_for_the_lock(dbapi_connection, _record):
+    """SQLite's default wait is 5 s: under a burst of writers (twenty families booking one slot)
+    a writer would fail with "database is locked" instead of waiting its turn."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
 
 
 db = SQLAlchemy(model_class=Base)

@@ -106,6 +106,17 @@ def provider_for_team(team) -> Provider:
     return provider
 
 
+def provider_for_freelancer(freelancer) -> Provider:
+    """The freelancer's provider row, made on first use (flushes)."""
+    provider = db.session.scalar(select(Provider).where(Provider.freelancer_id == freelancer.id))
+    if provider is None:
+        provider = Provider(organisation_id=freelancer.organisation_id, kind=ProviderKind.FREELANCER.value,
+                            freelancer_id=freelancer.id)
+        db.session.add(provider)
+        db.session.flush()
+    return provider
+
+
 def lock_provider(provider_id: int) -> None:
     """Hold the provider's row until the commit: whoever books it waits here (take it before
     reading the seats; on SQLite it must be the transaction's first write)."""
@@ -545,13 +556,22 @@ def cancel(actor, booking_id: int, *, reason: str = "", by: Canceller = Cancelle
     payment_id = booking.payment_id
     db.session.commit()
     refund_id = None
-    if refund and payment_id:
+    missing = _refund_missing(payment_id, refund) if refund and payment_id else 0
+    if missing:
         try:
-            refund_id = webhooks.refund_through_provider(payment_id, refund)
+            refund_id = webhooks.refund_through_provider(payment_id, missing)
         except GatewayError as exc:
             # The cancellation stands; the refund is asked again by `flask market retry-refunds`.
             current_app.logger.warning("refund of booking %s not asked yet: %s", booking_id, exc.message)
     return Cancellation(db.session.get(Booking, booking_id, populate_existing=True), refund, refund_id)
+
+
+def _refund_missing(payment_id: int, refund_cents: int) -> int:
+    """What is still to be asked of ``refund_cents``: a refund given before (from the provider's
+    dashboard) counts towards it, so that together they never exceed what the booking gives back."""
+    requested, overpaid = db.session.execute(select(Payment.refund_requested_cents, Payment.overpaid_cents)
+                                             .where(Payment.id == payment_id)).one()
+    return max(refund_cents - max(requested - overpaid, 0), 0)
 
 
 def retry_refunds() -> int:

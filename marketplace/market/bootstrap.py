@@ -8,14 +8,18 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from billing import fulfilment
+from billing.ledger import register_check
 from billing.settlement import before_settlement
 from marketplace.core import openapi
 from marketplace.core.i18n import percent_tenths, register_labels
 
 from . import access  # noqa: F401  (registers the market's access rules)
 from . import models  # noqa: F401  (the market's tables)
-from . import (freelancers, openapi_choice, openapi_earnings, openapi_extras, openapi_freelancers, openapi_offers,
-               openapi_provider)
+from . import (freelancers, openapi_bookings, openapi_choice, openapi_earnings, openapi_extras, openapi_freelancers,
+               openapi_offers, openapi_provider)
+from .booking_api import bp as booking_api
+from .booking_ledger import check_bookings
+from .booking_views import bp as booking_views
 from .bookings import ExtraBookingPurpose, retry_refunds
 from .choice import apply_due_choices
 from .choice_api import bp as choice_api
@@ -46,6 +50,11 @@ PROVIDER_BOOKING_STATUS = {"requested": _l("asked, waiting for your answer"), "p
                            "no_show": _l("no-show"), "cancelled": _l("cancelled"), "refunded": _l("refunded"),
                            "expired": _l("not paid in time")}
 
+BOOKING_STATUS = {"requested": _l("waiting for the provider's answer"), "pending_payment": _l("waiting for payment"),
+                  "confirmed": _l("confirmed"), "delivered": _l("delivered"), "no_show": _l("did not take place"),
+                  "cancelled": _l("cancelled"), "refunded": _l("cancelled and refunded"),
+                  "expired": _l("expired: not paid in time")}
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(offer_views)
@@ -70,6 +79,11 @@ def init_app(app: Flask) -> None:
     openapi.register(app, openapi_freelancers.paths, openapi_freelancers.SCHEMAS)
     freelancers.subscribe_connect_events(app)
     openapi.register(app, openapi_extras.paths, openapi_extras.SCHEMAS)
+    app.register_blueprint(booking_views)
+    app.register_blueprint(booking_api)
+    openapi.register(app, openapi_bookings.paths, openapi_bookings.SCHEMAS)
+    register_check(app, check_bookings)
+    register_labels(app, "booking_status", BOOKING_STATUS)
     register_labels(app, "aspect_label", ASPECT_LABELS)
     register_labels(app, "choice_status", CHOICE_STATUS)
     register_labels(app, "freelancer_status", FREELANCER_STATUS)

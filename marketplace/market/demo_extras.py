@@ -25,7 +25,7 @@ from teams.models import Team, TeamMembership
 
 from . import bookings, extras
 from .extras_domain import Exception_, Pattern
-from .models import Booking, ExtraRating
+from .models import Booking, ExtraRating, Freelancer
 
 WEEKDAYS = range(5)
 # (code, title, description, price in cents, minutes, kind, seats, [(weekdays, start, end)])
@@ -77,9 +77,43 @@ def _as_if_past(booking: Booking, days_ago: int) -> None:
 
 
 def load_extras(org: Organisation) -> None:
-    """Extras, bookings, deliveries, ratings and a refund for the organisation's teams. Commits."""
+    """Extras, bookings, deliveries, ratings and a refund for the organisation's teams, and the
+    onboarded freelancer's extras with paid bookings. Commits."""
     with current_app.test_request_context():
         _load(org)
+        _load_freelancers(org)
+
+
+# The onboarded freelancer's two extras (issue 13, item 7): (code, title, description, price, minutes, windows).
+FREELANCER_EXTRAS = (
+    ("X03", "Verwenmoment door Sanne", "Handmassage, voetenbad en nagels lakken, op de kamer.", 3500, 45,
+     [(WEEKDAYS, time(13), time(17))]),
+    ("X04", "Wandelen en een praatje", "Een uur naar buiten, met de rolstoel als dat nodig is.", 3200, 60,
+     [((0, 2, 4), time(10), time(12))]),
+)
+
+
+def _load_freelancers(org: Organisation) -> None:
+    """The freelancers who can take payments offer their extras; a family booked and paid each once."""
+    onboarded = db.session.scalars(select(Freelancer).where(
+        Freelancer.organisation_id == org.id, Freelancer.status == "approved",
+        Freelancer.charges_enabled.is_(True)).order_by(Freelancer.id)).all()
+    for freelancer in onboarded:
+        offered = [extras.create_freelancer_extra(freelancer.user, freelancer, extras.ExtraDraft(
+            code=code, title=title, description=description, price_cents=price, duration_minutes=minutes,
+            kind="timed", seats=1, patterns=[Pattern(day, start, end) for days, start, end in windows for day in days]))
+            for code, title, description, price, minutes, windows in FREELANCER_EXTRAS]
+        family = db.session.execute(
+            select(User, Client).join(FamilyContact, FamilyContact.user_id == User.id)
+            .join(Client, Client.id == FamilyContact.client_id)
+            .where(Client.team_id == freelancer.home_team_id, FamilyContact.can_decide.is_(True))
+            .order_by(Client.id).limit(1)).first()
+        if family is None:
+            continue
+        user, resident = family
+        for n, extra in enumerate(offered):
+            booking = bookings.book(user, extra_id=extra.id, client_id=resident.id, start=_slot(extra, 2 + n))
+            _pay(booking)
 
 
 def _load(org: Organisation) -> None:

@@ -24,7 +24,7 @@ from marketplace.core.db_types import LOCAL_ZONE
 from marketplace.core.extensions import db
 
 from .extras_domain import BookingStatus
-from .models import Booking, Extra, Freelancer, Payout, Provider
+from .models import Booking, Extra, Freelancer, Provider
 
 
 @dataclass
@@ -78,11 +78,6 @@ def monthly_shares(freelancer_ids: list[int], since: date | None = None) -> dict
         shares.gross += sign * amount
     return {freelancer_id: sorted(months.values(), key=lambda s: s.month, reverse=True)
             for freelancer_id, months in result.items()}
-
-
-def payouts_of(freelancer: Freelancer, limit: int = 100) -> list[Payout]:
-    return list(db.session.scalars(select(Payout).where(Payout.freelancer_id == freelancer.id)
-                                   .order_by(Payout.arrival_date.desc().nulls_last(), Payout.id.desc()).limit(limit)))
 
 
 @dataclass(frozen=True)

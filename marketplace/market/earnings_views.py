@@ -15,12 +15,13 @@ from marketplace.core.charts import DASHED_SQUARE, DOTTED_TRIANGLE, SOLID_CIRCLE
 from marketplace.core.db_types import LOCAL_ZONE, local_today
 from marketplace.core.errors import AccessDenied, NotInScope
 from marketplace.core.extensions import csrf, db
+from marketplace.core.forms import EmptyForm
 from marketplace.core.money import format_euro
 from marketplace.core.policy import Perm, authorize, get_in_scope
 from marketplace.core.roles import Role
 from teams.models import Team
 
-from . import earnings
+from . import earnings, freelancers
 from .models import Freelancer, Provider
 
 bp = Blueprint("earnings", __name__)
@@ -92,9 +93,9 @@ def dashboard():
     today = datetime.now(LOCAL_ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
     days = earnings.bookings_per_day(provider.id, today, today + timedelta(days=14)) if provider else []
     return render_template("market/freelancer_dashboard.html", freelancer=freelancer, provider=provider,
-                           shares=shares, days=days, payouts=earnings.payouts_of(freelancer),
+                           shares=shares, days=days, payouts=freelancers.payouts_of(freelancer),
                            chart=earnings_chart(shares) if shares else None,
-                           this_month=Month.of(local_today()))
+                           this_month=Month.of(local_today()), form=EmptyForm())
 
 
 @bp.get("/freelancer/statements/<month>")
@@ -152,4 +153,4 @@ def payouts_json():
     return jsonify({"payouts": [
         {"id": p.stripe_payout_id, "amount_cents": p.amount_cents, "currency": p.currency, "status": p.status,
          "arrival_date": p.arrival_date.isoformat() if p.arrival_date else None,
-         "failure_message": p.failure_message or None} for p in earnings.payouts_of(freelancer)]})
+         "failure_message": p.failure_message or None} for p in freelancers.payouts_of(freelancer)]})

@@ -17,7 +17,7 @@ from marketplace.core.numbers import date_arg, int_arg, json_int, parse_iso_date
 from marketplace.core.policy import Perm, authorize, get_in_scope
 from teams.models import Team
 
-from . import bookings, extras
+from . import bookings, extras, freelancers
 from .extras_domain import Exception_, Pattern
 from .models import Extra
 
@@ -78,7 +78,7 @@ def list_extras():
 
 
 def _extra(extra_id: int, perm: Perm = Perm.EXTRA_VIEW) -> Extra:
-    extra = get_in_scope(current_user, Extra, extra_id, Perm.EXTRA_VIEW)
+    extra = extras.visible_extra(current_user, extra_id)
     if perm is not Perm.EXTRA_VIEW:
         authorize(current_user, perm, extra.provider)
     return extra
@@ -192,6 +192,28 @@ def update_extra(extra_id: int):
     extra = extras.update_extra(current_user._get_current_object(), extra,
                                 draft_from_json(data, extras.draft_of(extra)))
     return jsonify(extra_json(extra, extras.extra_rating_summaries([extra.id])[extra.id]))
+
+
+@bp.post("/freelancers/me/extras")
+@login_required
+def create_freelancer_extra():
+    """A freelancer offers an extra (approved, and Stripe can take payments for them)."""
+    freelancer = freelancers.my_profile(current_user)
+    data = json_body(EXTRA_FIELDS, {"code", "title", "price_cents", "duration_minutes"})
+    extra = extras.create_freelancer_extra(current_user._get_current_object(), freelancer, draft_from_json(data, None))
+    return jsonify(extra_json(extra, extras.ExtraRatingSummary(None, 0))), 201
+
+
+@bp.get("/freelancers/me/extras")
+@login_required
+def freelancer_extras():
+    """All the freelancer's own extras, inactive ones too."""
+    freelancer = freelancers.my_profile(current_user)
+    provider = extras.freelancer_provider_of(freelancer)
+    authorize(current_user, Perm.EXTRA_EDIT, provider)
+    found = extras.provider_extras(provider.id)
+    ratings = extras.extra_rating_summaries([e.id for e in found])
+    return jsonify(extras=[extra_json(e, ratings[e.id]) for e in found])
 
 
 @bp.get("/teams/<int:team_id>/extras")

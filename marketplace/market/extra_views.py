@@ -5,6 +5,8 @@ and the administrator's market settings.
 Thin: parse, call one use case, put its refusal next to the field (422)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -28,7 +30,7 @@ from marketplace.core.policy import Perm, authorize, can, get_in_scope
 from marketplace.core.roles import Role
 from teams.models import Team
 
-from . import bookings, extras
+from . import bookings, extras, freelancers
 from .extra_forms import (EXCEPTION_ROWS, PATTERN_ROWS, ExtraForm, MarketSettingsForm, exceptions_from,
                           patterns_from, rows_of)
 from .extras_domain import CATEGORY_OF_CODE, Category, ExtraKind
@@ -136,7 +138,7 @@ def index():
 @bp.get("/extras/<int:extra_id>")
 @login_required
 def extra(extra_id: int):
-    extra = get_in_scope(current_user, Extra, extra_id, Perm.EXTRA_VIEW)
+    extra = extras.visible_extra(current_user, extra_id)
     today = local_today()
     slots = bookings.slots_of([extra], today, today + timedelta(days=extras.LOOK_AHEAD_DAYS - 1), utcnow(),
                               free_only=True)[extra.id]
@@ -156,24 +158,78 @@ def _lead_team(team_id: int) -> Team:
     return team
 
 
+@dataclass(frozen=True)
+class Seller:
+    """Whose extras a page edits: a team (by its lead) or a freelancer (by themselves)."""
+
+    name: str
+    organisation: object
+    list_url: str
+    new_url: str
+    create: Callable  # (actor, draft) -> Extra
+    is_team: bool
+
+
+def team_seller(team: Team) -> Seller:
+    return Seller(team.name, team.organisation, url_for("extras.team_extras", team_id=team.id),
+                  url_for("extras.new_extra", team_id=team.id),
+                  lambda actor, draft: extras.create_extra(actor, team, draft), True)
+
+
+def freelancer_seller(freelancer) -> Seller:
+    return Seller(freelancer.name, freelancer.home_team.organisation, url_for("extras.freelancer_extras"),
+                  url_for("extras.new_freelancer_extra"),
+                  lambda actor, draft: extras.create_freelancer_extra(actor, freelancer, draft), False)
+
+
+def seller_of(provider) -> Seller:
+    return team_seller(provider.team) if provider.team is not None else freelancer_seller(provider.freelancer)
+
+
 @bp.get("/teams/<int:team_id>/extras")
 @login_required
 def team_extras(team_id: int):
     team = _lead_team(team_id)
     found = extras.team_extras(team)
-    return render_template("market/extras_team.html", team=team, extras=found, categories=category_labels(),
-                           ratings=extras.extra_rating_summaries([e.id for e in found]))
+    return render_template("market/extras_team.html", seller=team_seller(team), extras=found,
+                           categories=category_labels(), ratings=extras.extra_rating_summaries([e.id for e in found]))
 
 
-def _code_choices(team: Team) -> tuple[list[SelectChoice], list[extras.ServiceChoice]]:
-    services = extras.service_choices(team.organisation, local_today(), locale().startswith("en"))
+def _own_freelancer():
+    """The logged-in freelancer's profile. :raises AccessDenied: not a freelancer;
+    :raises NotInScope: no profile yet."""
+    return freelancers.my_profile(current_user)
+
+
+@bp.get("/freelancers/me/extras")
+@login_required
+def freelancer_extras():
+    freelancer = _own_freelancer()
+    provider = extras.freelancer_provider_of(freelancer)
+    authorize(current_user, Perm.EXTRA_EDIT, provider)
+    found = extras.provider_extras(provider.id)
+    return render_template("market/extras_team.html", seller=freelancer_seller(freelancer), extras=found,
+                           categories=category_labels(), ratings=extras.extra_rating_summaries([e.id for e in found]),
+                           ready=bookings.can_take_bookings(provider))
+
+
+@bp.route("/freelancers/me/extras/new", methods=["GET", "POST"])
+@login_required
+def new_freelancer_extra():
+    freelancer = _own_freelancer()
+    authorize(current_user, Perm.EXTRA_EDIT, extras.freelancer_provider_of(freelancer))
+    return _edit(freelancer_seller(freelancer), None)
+
+
+def _code_choices(seller: Seller) -> tuple[list[SelectChoice], list[extras.ServiceChoice]]:
+    services = extras.service_choices(seller.organisation, local_today(), locale().startswith("en"))
     return [SelectChoice("", _("Choose a service"))] + [SelectChoice(s.code, f"{s.code} {s.name}")
                                                          for s in services], services
 
 
-def _edit(team: Team, extra: Extra | None):
+def _edit(seller: Seller, extra: Extra | None):
     form = ExtraForm()
-    form.code.choices, references = _code_choices(team)
+    form.code.choices, references = _code_choices(seller)
     if request.method == "GET":
         if extra is not None:
             form.fill(extras.draft_of(extra))
@@ -185,7 +241,7 @@ def _edit(team: Team, extra: Extra | None):
         else:
             form.kind.data, form.seats.data, form.active.data = ExtraKind.TIMED.value, 1, True
             rows = {"pattern": [], "exception": []}
-        return _editor(team, extra, form, rows, {}, references)
+        return _editor(seller, extra, form, rows, {}, references)
     rows = {"pattern": rows_of(request.form, "pattern"), "exception": rows_of(request.form, "exception")}
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -196,7 +252,7 @@ def _edit(team: Team, extra: Extra | None):
                 seats=form.seats.data, active=form.active.data, patterns=patterns_from(rows["pattern"]),
                 exceptions=exceptions_from(rows["exception"]))
             if extra is None:
-                saved = extras.create_extra(current_user._get_current_object(), team, draft)
+                saved = seller.create(current_user._get_current_object(), draft)
             else:
                 saved = extras.update_extra(current_user._get_current_object(), extra, draft)
         except InvalidInput as refused:
@@ -209,16 +265,16 @@ def _edit(team: Team, extra: Extra | None):
                     getattr(form, name).errors.append(str(message))
         else:
             flash(_("The extra %(title)s is saved.", title=saved.title), "success")
-            return redirect(url_for("extras.team_extras", team_id=team.id))
-    return _editor(team, extra, form, rows, errors, references, status=422)
+            return redirect(seller.list_url)
+    return _editor(seller, extra, form, rows, errors, references, status=422)
 
 
-def _editor(team, extra, form, rows, errors, references, status=200):
+def _editor(seller, extra, form, rows, errors, references, status=200):
     blank = {"weekday": "", "start": "", "end": "", "day": "", "kind": "closed"}
     patterns = rows["pattern"] + [blank] * max(PATTERN_ROWS - len(rows["pattern"]), 2)
     exceptions = rows["exception"] + [blank] * max(EXCEPTION_ROWS - len(rows["exception"]), 2)
-    settings = bookings.settings_of(team.organisation_id)
-    return render_template("market/extras_edit.html", team=team, extra=extra, form=form, patterns=patterns,
+    settings = bookings.settings_of(seller.organisation.id)
+    return render_template("market/extras_edit.html", seller=seller, extra=extra, form=form, patterns=patterns,
                            exceptions=exceptions, errors=errors, references=references, weekdays=WEEKDAYS,
                            min_price_cents=settings.min_price_cents,
                            category_of={code: c.value for code, c in CATEGORY_OF_CODE.items()}), status
@@ -227,7 +283,7 @@ def _editor(team, extra, form, rows, errors, references, status=200):
 @bp.route("/teams/<int:team_id>/extras/new", methods=["GET", "POST"])
 @login_required
 def new_extra(team_id: int):
-    return _edit(_lead_team(team_id), None)
+    return _edit(team_seller(_lead_team(team_id)), None)
 
 
 @bp.route("/extras/<int:extra_id>/edit", methods=["GET", "POST"])
@@ -235,7 +291,7 @@ def new_extra(team_id: int):
 def edit_extra(extra_id: int):
     extra = get_in_scope(current_user, Extra, extra_id, Perm.EXTRA_VIEW)
     authorize(current_user, Perm.EXTRA_EDIT, extra.provider)
-    return _edit(extra.provider.team, extra)
+    return _edit(seller_of(extra.provider), extra)
 
 
 # -- the administrator's market settings ---------------------------------------------------------

@@ -21,15 +21,16 @@ from care import catalogue
 from marketplace.core import audit
 from marketplace.core.audit import Action
 from marketplace.core.db_types import LOCAL_ZONE, local_today, utcnow
-from marketplace.core.errors import InvalidInput
+from marketplace.core.errors import Conflict, InvalidInput, NotInScope
 from marketplace.core.i18n import euro
 from marketplace.core.extensions import db
-from marketplace.core.policy import Perm, authorize
+from marketplace.core.policy import Perm, authorize, can, get_in_scope
 
-from . import bookings
+from . import bookings, freelancers
 from .extras_domain import (CATEGORY_OF_CODE, EXTRA_CODES, Category, Exception_, ExtraKind, Pattern,
                             overlapping_exceptions, overlapping_patterns, slot_starts)
-from .models import AvailabilityException, AvailabilityPattern, Extra, ExtraRating, MarketSettings, Provider, ProviderKind
+from .models import (AvailabilityException, AvailabilityPattern, Extra, ExtraRating, Freelancer, MarketSettings,
+                     Provider, ProviderKind)
 
 MAX_TITLE = 120
 MAX_DESCRIPTION = 2000
@@ -146,14 +147,69 @@ def create_extra(actor, team, draft: ExtraDraft) -> Extra:
     """
     authorize(actor, Perm.EXTRA_EDIT, provider_of(team))
     draft = check_draft(draft, bookings.settings_of(team.organisation_id), local_today())
-    provider = bookings.provider_for_team(team)
-    extra = Extra(organisation_id=team.organisation_id, provider_id=provider.id)
+    return _create(actor, bookings.provider_for_team(team), draft)
+
+
+class AccountNotReady(Conflict):
+    """A freelancer publishes only once approved and with a Stripe account that takes charges."""
+
+    code = "account_not_ready"
+
+    def __init__(self):
+        super().__init__(_l("You can offer extras once the organisation has approved your profile and Stripe "
+                            "can take payments for you. Your profile page says what is still needed."),
+                         code="account_not_ready")
+
+
+def freelancer_provider_of(freelancer: Freelancer) -> Provider:
+    """The freelancer's provider, or (before their first extra) an unsaved one to check access against."""
+    provider = db.session.scalar(select(Provider).where(Provider.freelancer_id == freelancer.id))
+    return provider or Provider(organisation_id=freelancer.organisation_id, kind=ProviderKind.FREELANCER.value,
+                                freelancer_id=freelancer.id, freelancer=freelancer)
+
+
+def create_freelancer_extra(actor, freelancer: Freelancer, draft: ExtraDraft) -> Extra:
+    """A new extra of a freelancer, by the freelancer. Commits once.
+
+    :raises AccessDenied: not their own. :raises AccountNotReady: not approved, suspended, or
+        Stripe cannot take payments for them yet. :raises InvalidInput: nothing is saved.
+    """
+    probe = freelancer_provider_of(freelancer)
+    authorize(actor, Perm.EXTRA_EDIT, probe)
+    if not bookings.can_take_bookings(probe):
+        raise AccountNotReady()
+    draft = check_draft(draft, bookings.settings_of(freelancer.organisation_id), local_today())
+    return _create(actor, bookings.provider_for_freelancer(freelancer), draft)
+
+
+def _create(actor, provider: Provider, draft: ExtraDraft) -> Extra:
+    extra = Extra(organisation_id=provider.organisation_id, provider_id=provider.id)
     _apply(extra, draft)
     db.session.add(extra)
     db.session.flush()
     audit.record(Action.CREATE, actor=actor, obj=extra, detail=f"{extra.code} {extra.price_cents}")
     db.session.commit()
     return extra
+
+
+def visible_extra(actor, extra_id: int) -> Extra:
+    """An extra the actor may see: of the organisation, and either on the market (its provider
+    can take bookings) or the actor's own to edit.
+
+    :raises NotInScope: another organisation's, none, or off the market (a suspended freelancer's).
+    """
+    extra = get_in_scope(actor, Extra, extra_id, Perm.EXTRA_VIEW)
+    if not bookings.can_take_bookings(extra.provider) and not can(actor, Perm.EXTRA_EDIT, extra.provider):
+        raise NotInScope()
+    return extra
+
+
+def provider_extras(provider_id: int | None) -> list[Extra]:
+    """A provider's extras, active first, with their availability."""
+    if provider_id is None:
+        return []
+    return list(db.session.scalars(with_availability(select(Extra).where(Extra.provider_id == provider_id))
+                                   .order_by(Extra.active.desc(), Extra.title, Extra.id)))
 
 
 def update_extra(actor, extra: Extra, draft: ExtraDraft) -> Extra:
@@ -316,8 +372,9 @@ def browse(organisation_id: int, filters: Filters, now=None, *, limit: int = 1) 
     out. Four queries."""
     now = now or utcnow()
     today = local_today()
+    # Only providers that can take bookings: no suspended or not yet onboarded freelancer.
     query = select(Extra).join(Provider, Provider.id == Extra.provider_id).where(
-        Extra.organisation_id == organisation_id, Extra.active.is_(True))
+        Extra.organisation_id == organisation_id, Extra.active.is_(True), freelancers.bookable_providers())
     if filters.category:
         query = query.where(Extra.category == filters.category)
     if filters.team_id is not None:

@@ -501,6 +501,7 @@ def subscribe_connect_events(app) -> None:
         webhooks.subscribe(app, event_type, on_payout, replayed=False, endpoint=CONNECT, whole_event=True)
 
 
-def payouts_of(freelancer: Freelancer) -> list[Payout]:
+def payouts_of(freelancer: Freelancer, limit: int = 100) -> list[Payout]:
+    """The payouts Stripe reported, newest first (those without an arrival date last)."""
     return list(db.session.scalars(select(Payout).where(Payout.freelancer_id == freelancer.id)
-                                   .order_by(Payout.arrival_date.desc(), Payout.id.desc())))
+                                   .order_by(Payout.arrival_date.desc().nulls_last(), Payout.id.desc()).limit(limit)))

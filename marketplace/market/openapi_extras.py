@@ -97,6 +97,15 @@ def paths() -> dict:
                        body={"type": "object", "additionalProperties": False,
                              "required": ["code", "title", "price_cents", "duration_minutes"],
                              "properties": EXTRA_PROPERTIES}, tag="market")},
+        "/freelancers/me/extras": {
+            "get": op("All the logged-in freelancer's extras, not offered ones too", {"200": ok("Extras", {
+                "type": "object", "properties": {"extras": {"type": "array", "items": ref("Extra")}}})},
+                tag="market"),
+            "post": op("Offer a new extra as a freelancer (once approved, and Stripe can take payments: else 409 "
+                       "account_not_ready)", {"201": ok("Created", ref("Extra"))},
+                       body={"type": "object", "additionalProperties": False,
+                             "required": ["code", "title", "price_cents", "duration_minutes"],
+                             "properties": EXTRA_PROPERTIES}, tag="market")},
         "/market/settings": {
             "get": op("The organisation's market settings (administrator)",
                       {"200": ok("Settings", ref("MarketSettings"))}, tag="market"),

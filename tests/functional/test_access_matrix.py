@@ -51,6 +51,7 @@ from marketplace.accounts.notifications import Notification
 from marketplace.board.models import BoardScenario
 from marketplace.market.models import TeamRating
 from marketplace.core.roles import Role
+from marketplace.core.db_types import LOCAL_ZONE
 from marketplace.market import bookings as market_bookings
 from marketplace.market.bookings import provider_for_team
 from marketplace.market.models import (AvailabilityPattern, Booking, Extra, Freelancer, PlaceOffer, TeamChoice,
@@ -118,6 +119,10 @@ PROVIDERS = {"own": TEAM, "other": frozenset()}
 EXTRA_RATERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
 # Perm.EXTRA_VIEW: everyone of the organisation (the family here has *decide*); B's extra is not found.
 EXTRA_VIEWERS = {"own": frozenset(MATRIX_ROLES), "other": frozenset(MATRIX_ROLES)}
+# Perm.BOOKING_MAKE (book, pay, cancel for a resident): family with *decide*, the resident; never staff.
+BOOKERS = {"own": frozenset({"family", "resident"}), "other": frozenset()}
+# Perm.BOOKING_VIEW: the administrator, the provider's team (T1 provides ``own``'s extra), the family side.
+BOOKING_VIEWERS = {"own": frozenset({"admin", *TEAM, "family", "resident"}), "other": frozenset({"admin"})}
 # Perm.CATALOGUE_EDIT: the administrator, for any object of the organisation.
 EDITORS = {"own": frozenset({"admin"}), "other": frozenset({"admin"})}
 # Freelancers (issue 13): each their own profile; the administrator, the freelancer and the lead of
@@ -254,6 +259,7 @@ def build_live_world() -> LiveWorld:
                    ("foreign", world.foreign_team.id, world.foreign, world.foreign_admin))}
     extra_ids = {target: matrix_extra(team).id for target, team in
               (("own", world.team), ("other", world.other_team), ("foreign", world.foreign_team))}
+    booking_extra_ids, foreign_booking, foreign_extra_title = booking_extras(world)
     return LiveWorld(
         residents={name: Resident(client.id, client.name)
                    for name, client in (("own", world.own), ("other", world.other), ("foreign", world.foreign))},
@@ -278,6 +284,10 @@ def build_live_world() -> LiveWorld:
             # an extra of each, available every day from 10 to 16.
             **extras,
             "extra": extra_ids,
+            # A timed extra of each target's team to book (open every day, 100 seats; never edited by
+            # the extras routes' cases) and B's paid booking.
+            "booking_extra": booking_extra_ids,
+            "booking": {"own": 0, "other": 0, "foreign": foreign_booking},
             "user": {"own": spare_users[0].id, "other": spare_users[1].id, "foreign": world.foreign_admin.id},
             "location": {"own": spare_locations[0].id, "other": spare_locations[1].id,
                          "foreign": world.foreign.location_id},
@@ -298,7 +308,7 @@ def build_live_world() -> LiveWorld:
         foreign_notification_id=foreign_notification.id,
         foreign_strings=(world.foreign.name, world.other_org.name, world.foreign_team.name,
                          world.foreign_admin.email, world.foreign_admin.name, world.foreign.location.name,
-                         b_nurse.name, b_nurse.email, B_FREELANCER),
+                         b_nurse.name, b_nurse.email, B_FREELANCER, foreign_extra_title),
     )
 
 
@@ -321,6 +331,57 @@ def build_freelancers(world) -> dict[str, int]:
         db.session.add(rows[target])
     db.session.commit()
     return {target: row.id for target, row in rows.items()}
+
+
+_booking_slots = itertools.count(0)
+
+
+def booking_slot() -> datetime:
+    """A moment of the matrix's extras no booking of the matrix has yet (six a day, from the day after
+    tomorrow), so that each allowed booking gets a free seat and a fresh booking of its own."""
+    n = next(_booking_slots)
+    day = date.today() + timedelta(days=2 + n // 6)
+    return datetime.combine(day, time(10 + n % 6), tzinfo=LOCAL_ZONE)
+
+
+def booking_extras(world) -> tuple[dict[str, int], int, str]:
+    """A timed extra of T1 (``own``), T2 (``other``) and B's team, and a paid booking of B's resident."""
+    ids = {}
+    titles = {"own": "Matrixuitje Eik", "other": "Matrixuitje Beuk", "foreign": "Matrixuitje Haven"}
+    for target, team in (("own", world.team), ("other", world.other_team), ("foreign", world.foreign_team)):
+        provider = market_bookings.provider_for_team(team)
+        extra = Extra(organisation_id=team.organisation_id, provider_id=provider.id, code="X01", category="outing",
+                      title=titles[target], price_cents=4080, duration_minutes=60, kind="timed", seats=100)
+        extra.patterns = [AvailabilityPattern(weekday=d, starts_at=time(10), ends_at=time(16)) for d in range(7)]
+        db.session.add(extra)
+        db.session.flush()
+        ids[target] = extra.id
+    db.session.commit()
+    foreign = write_family_booking(ids["foreign"], world.foreign.id, world.foreign_admin.id, paid=True)
+    return ids, foreign, titles["foreign"]
+
+
+def write_family_booking(extra_id: int, client_id: int, user_id: int, *, paid: bool) -> int:
+    """A booking written directly (held for 30 minutes, or paid and confirmed): who may book is not
+    what these cases test. Commits."""
+    extra = db.session.get(Extra, extra_id)
+    start = booking_slot()
+    now = datetime.now(timezone.utc)
+    booking = Booking(organisation_id=extra.organisation_id, extra_id=extra.id, provider_id=extra.provider_id,
+                      client_id=client_id, booked_by_id=user_id, starts_at=start,
+                      ends_at=start + timedelta(minutes=60), status="confirmed" if paid else "pending_payment",
+                      price_cents=4080, org_share_pct=10, hold_expires_at=now + timedelta(minutes=30))
+    db.session.add(booking)
+    db.session.flush()
+    if paid:
+        payment = Payment(organisation_id=extra.organisation_id, client_id=client_id, purpose="extra_booking",
+                          reference_id=booking.id, payer_id=user_id, amount_cents=4080, status="paid", paid_at=now,
+                          provider_session_id=f"cs_matrix_booking_{booking.id}")
+        db.session.add(payment)
+        db.session.flush()
+        booking.payment_id = payment.id
+    db.session.commit()
+    return booking.id
 
 
 @pytest.fixture(scope="module")
@@ -560,6 +621,13 @@ class Case:
     def email(self) -> str:
         return self.live.emails["family" if self.role == ANONYMOUS else self.role]
 
+    def family_booking(self, *, paid: bool) -> int:
+        """A fresh booking of the target resident on its team's extra (B's fixed one for ``foreign``)."""
+        if self.target == "foreign":
+            return self.live.ids["booking"]["foreign"]
+        return self.in_app(lambda: write_family_booking(self.object_id("booking_extra"), self.resident.id,
+                                                 self.live.user_ids["admin"], paid=paid))
+
 
 def working_lines(resident) -> list[LineInput]:
     """The working version's lines with C01 at 7 a week: health lines as they are, covered."""
@@ -750,6 +818,19 @@ def market_extras(world) -> dict[str, dict[str, int]]:
 
 def offer_path(template: str) -> Callable[[Case], str]:
     return lambda case: template.format(offer=case.open_offer())
+
+
+def family_booking_path(template: str, *, paid: bool = False) -> Callable[[Case], str]:
+    return lambda case: template.format(id=case.family_booking(paid=paid))
+
+
+def book_form(case: Case) -> dict:
+    return {"client_id": str(case.resident.id), "start": booking_slot().isoformat(), "notes": "matrix"}
+
+
+def book_json(case: Case) -> dict:
+    return {"extra_id": case.object_id("booking_extra"), "client_id": case.resident.id,
+            "start": booking_slot().isoformat()}
 
 
 PUBLIC = "public"        # anyone, logged in or not; the target plays no part
@@ -970,6 +1051,15 @@ ROUTES: dict[tuple[str, str], Route] = {
                                         kind="extra"),
     ("extras.edit_extra", "POST"): Route(TARGETED, on("extra", "/extras/{id}/edit"), per_target=TEAM_LEAD,
                                          kind="extra", form=extra_form),
+    # A freelancer's own extras (issue 13): only the freelancer, of their own profile.
+    ("extras.freelancer_extras", "GET"): Route(USER, fixed("/freelancers/me/extras"), roles=FREELANCER_ONLY),
+    ("extras.new_freelancer_extra", "GET"): Route(USER, fixed("/freelancers/me/extras/new"), roles=FREELANCER_ONLY),
+    ("extras.new_freelancer_extra", "POST"): Route(USER, fixed("/freelancers/me/extras/new"), roles=FREELANCER_ONLY,
+                                                   form=extra_form, redirect_to="/freelancers/me/extras"),
+    ("extras_api.freelancer_extras", "GET"): Route(USER, fixed("/api/v1/freelancers/me/extras"),
+                                                   roles=FREELANCER_ONLY),
+    ("extras_api.create_freelancer_extra", "POST"): Route(USER, fixed("/api/v1/freelancers/me/extras"),
+                                                          roles=FREELANCER_ONLY, json=extra_json),
     ("extras.market_settings", "GET"): Route(USER, fixed("/admin/market-settings"), roles=ADMIN_ONLY),
     ("extras.market_settings", "POST"): Route(
         USER, fixed("/admin/market-settings"), roles=ADMIN_ONLY, redirect_to="/admin/market-settings",
@@ -1281,6 +1371,27 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                  redirect_to="/clients/{id}/teams"),
     ("market.decide_offer", "POST"): Route(TARGETED, offer_path("/waiting-list/offers/{offer}/accept"),
                                            per_target=CHOOSERS, form=no_fields, kind="offer"),
+    ("bookings.book", "POST"): Route(TARGETED, on("booking_extra", "/extras/{id}/book"),
+                                     per_target=BOOKERS, kind="booking_extra", form=book_form),
+    ("bookings.booking", "GET"): Route(TARGETED, family_booking_path("/bookings/{id}"), per_target=BOOKING_VIEWERS,
+                                       kind="booking", shows_name=True),
+    ("bookings.receipt", "GET"): Route(TARGETED, family_booking_path("/bookings/{id}/receipt", paid=True),
+                                       per_target=BOOKING_VIEWERS, kind="booking", shows_name=True),
+    ("bookings.pay", "POST"): Route(TARGETED, family_booking_path("/bookings/{id}/pay"), per_target=BOOKERS,
+                                    kind="booking", form=no_fields),
+    ("bookings.cancel", "POST"): Route(TARGETED, family_booking_path("/bookings/{id}/cancel"), per_target=BOOKERS,
+                                       kind="booking", form=no_fields, redirect_to=None),
+    ("bookings.client_bookings", "GET"): resident_route("/clients/{id}/bookings", VIEWERS, shows_name=True),
+    ("bookings_api.book", "POST"): Route(TARGETED, fixed("/api/v1/bookings"), per_target=BOOKERS,
+                                         kind="booking_extra",
+                                         json=book_json),
+    ("bookings_api.booking", "GET"): Route(TARGETED, family_booking_path("/api/v1/bookings/{id}"),
+                                           per_target=BOOKING_VIEWERS, kind="booking"),
+    ("bookings_api.client_bookings", "GET"): resident_route("/api/v1/clients/{id}/bookings", VIEWERS),
+    ("bookings_api.pay", "POST"): Route(TARGETED, family_booking_path("/api/v1/bookings/{id}/pay"), per_target=BOOKERS,
+                                        kind="booking"),
+    ("bookings_api.cancel", "POST"): Route(TARGETED, family_booking_path("/api/v1/bookings/{id}/cancel"),
+                                           per_target=BOOKERS, kind="booking", json=no_fields),
     ("choice_api.team_options", "GET"): resident_route("/api/v1/clients/{id}/team-options", VIEWERS),
     ("choice_api.team_history", "GET"): resident_route("/api/v1/clients/{id}/team-history", VIEWERS),
     ("choice_api.choose_team", "POST"): resident_route("/api/v1/clients/{id}/team-choice", CHOOSERS,

@@ -11,7 +11,8 @@ from billing.ledger import verify
 from marketplace.accounts.models import Organisation
 from marketplace.demo import load_demo
 from marketplace.market import extras
-from marketplace.market.models import Booking, Extra, ExtraRating, Provider
+from marketplace.accounts.models import User
+from marketplace.market.models import Booking, Extra, ExtraRating, Freelancer, Provider
 from teams.models import Team
 
 
@@ -21,7 +22,7 @@ def test_every_de_linde_team_offers_extras_booked_paid_delivered_rated_and_one_r
         linde = db.session.scalar(select(Organisation).where(Organisation.slug == "de-linde"))
         teams = list(db.session.scalars(select(Team).where(Team.organisation_id == linde.id)))
         offered = db.session.execute(select(Provider.team_id, Extra.kind).join(Extra, Extra.provider_id == Provider.id)
-                                     .where(Provider.organisation_id == linde.id)).all()
+                                     .where(Provider.organisation_id == linde.id, Provider.kind == "team")).all()
         per_team = Counter(team_id for team_id, _kind in offered)
         assert {team.id for team in teams} == set(per_team)
         assert all(3 <= n <= 5 for n in per_team.values())
@@ -39,6 +40,13 @@ def test_every_de_linde_team_offers_extras_booked_paid_delivered_rated_and_one_r
             Extra.organisation_id == linde.id)))
         assert sum(summary.count for summary in rated.values()) == statuses["delivered"]
         assert verify() == []
+        # The onboarded freelancer (zzp1) offers two extras, each booked and paid once (issue 13, item 7).
+        zzp1 = db.session.scalar(select(Provider).join(Freelancer, Freelancer.id == Provider.freelancer_id)
+                                 .join(User, User.id == Freelancer.user_id).where(User.email.like("zzp1@%"),
+                                                                                  User.organisation_id == linde.id))
+        assert db.session.scalar(select(func.count(Extra.id)).where(Extra.provider_id == zzp1.id)) == 2
+        assert Counter(db.session.scalars(select(Booking.status).where(Booking.provider_id == zzp1.id))) == {
+            "confirmed": 2}
 
         before = [db.session.scalar(select(func.count()).select_from(model)) for model in (Extra, Booking, ExtraRating)]
         load_demo()
