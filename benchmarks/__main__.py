@@ -1,5 +1,5 @@
 """Run every benchmark and print a report: ``python -m benchmarks``."""
-from . import board, market_bookings, market_choice, market_extras, market_offers, meter, money
+from . import board, board_plan, market_bookings, market_choice, market_extras, market_offers, meter, money
 
 if __name__ == "__main__":
     meter.main()
@@ -9,3 +9,4 @@ if __name__ == "__main__":
     market_extras.main()
     market_bookings.main()
     board.main()
+    board_plan.main()

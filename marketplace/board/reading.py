@@ -21,7 +21,7 @@ from care.models.packages import Status
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.org_settings import settings_on
 from marketplace.core.extensions import db
-from teams.models import Team, TeamMembership, TeamTargetGroup, team_locations
+from teams.models import Team, TeamAssignment, TeamMembership, TeamTargetGroup, team_locations
 
 from .snapshot import Member, Resident, ServiceCost, Snapshot, TeamInfo
 
@@ -68,24 +68,43 @@ def take_snapshot(organisation: Organisation, day: date) -> Snapshot:
         budgets=budget_table(organisation, day),
         teams=tuple(TeamInfo(t.id, t.name, tuple(sorted(locations.get(t.id, []))), tuple(sorted(groups.get(t.id, []))))
                     for t in teams),
-        members=members, residents=_residents(team_ids, day), extras_per_week=_extras_per_week(org_id, day),
+        members=members, residents=_residents(org_id, team_ids, day), extras_per_week=_extras_per_week(org_id, day),
         profiles=tuple(db.session.scalars(select(CareProfile.code).order_by(CareProfile.code))))
 
 
-def _residents(team_ids: list[int], day: date) -> tuple[Resident, ...]:
-    """The active packages of these teams' residents, residents with the same package counted
-    together (most packages repeat): one query groups the packages by their lines in the
-    database, two more read the savings of those who have any. Fixed, whatever the residents."""
+def _residents(organisation_id: int, team_ids: list[int], day: date) -> tuple[Resident, ...]:
+    """The package in effect on ``day`` of every resident the teams serve on ``day``, residents
+    with the same package counted together (most packages repeat). The rules are billing's
+    settlement's (billing/settlement.py): the version in effect is the latest active or superseded
+    one from on or before the day; the team is the assignment history's, else the current team.
+    One query groups the packages by their lines in the database, two more read the savings of
+    those who have any: a fixed number, whatever the residents."""
+    in_effect = (
+        select(PackageVersion.id, PackageVersion.client_id, func.row_number().over(
+            partition_by=PackageVersion.client_id,
+            order_by=(PackageVersion.active_from.desc(), PackageVersion.number.desc())).label("rank"))
+        .join(Client, Client.id == PackageVersion.client_id)
+        .where(Client.organisation_id == organisation_id,
+               PackageVersion.status.in_((Status.ACTIVE.value, Status.SUPERSEDED.value)),
+               PackageVersion.active_from <= day)
+        .subquery())
+    assignment = (select(TeamAssignment.client_id, TeamAssignment.team_id)
+                  .join(Client, Client.id == TeamAssignment.client_id)
+                  .where(Client.organisation_id == organisation_id, TeamAssignment.starts_on <= day,
+                         or_(TeamAssignment.ends_on.is_(None), TeamAssignment.ends_on > day))
+                  .subquery())
+    team_id = func.coalesce(assignment.c.team_id, Client.team_id)
     signature = func.aggregate_strings(Service.code + ":" + cast(PackageLine.per_week, String), ",")
     packages = (
-        select(PackageVersion.id.label("version_id"), Client.team_id, Client.care_profile, PackageVersion.use_savings,
-               Client.id.label("client_id"), signature.label("lines"))
+        select(PackageVersion.id.label("version_id"), team_id.label("team_id"), Client.care_profile,
+               PackageVersion.use_savings, Client.id.label("client_id"), signature.label("lines"))
+        .join(in_effect, and_(in_effect.c.id == PackageVersion.id, in_effect.c.rank == 1))
         .join(Client, Client.id == PackageVersion.client_id)
+        .outerjoin(assignment, assignment.c.client_id == Client.id)
         .outerjoin(PackageLine, and_(PackageLine.version_id == PackageVersion.id, PackageLine.per_week > 0))
         .outerjoin(Service, Service.id == PackageLine.service_id)
-        .where(Client.team_id.in_(team_ids), PackageVersion.status == Status.ACTIVE.value,
-               or_(PackageVersion.active_from.is_(None), PackageVersion.active_from <= day))
-        .group_by(PackageVersion.id, Client.team_id, Client.care_profile, PackageVersion.use_savings, Client.id)
+        .where(team_id.in_(team_ids))
+        .group_by(PackageVersion.id, team_id, Client.care_profile, PackageVersion.use_savings, Client.id)
         .subquery())
     # A resident with savings is counted alone (the savings are theirs); the others by package.
     savings_account = aliased(Account)

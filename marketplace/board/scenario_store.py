@@ -122,12 +122,14 @@ def parse_changes(data: Mapping, snapshot: Snapshot, location_ids: set[int]) -> 
         location_id = _whole(data.get("location_id"), "location_id", errors, 1, MAX_INT, _("Unknown location."))
         if location_id is not None and location_id not in location_ids:
             errors["location_id"] = _("Unknown location.")
-    teams = {t.id for t in snapshot.teams}
+    teams = {t.id: t.location_ids for t in snapshot.teams}
     residents, seen = [], set()
     for i, row in enumerate(_rows(data.get("residents"), "residents", errors)):
         team = _whole(row.get("team_id"), f"residents.{i}.team_id", errors, 1, MAX_INT, _("Unknown team."))
         if team is not None and team not in teams:
             errors[f"residents.{i}.team_id"] = _("Unknown team.")
+        elif team is not None and location_id is not None and location_id not in teams[team]:
+            errors[f"residents.{i}.team_id"] = _("This team does not serve the chosen location.")
         profile = row.get("profile")
         if not isinstance(profile, str) or profile.strip().upper() not in snapshot.profiles:
             errors[f"residents.{i}.profile"] = _("Unknown care profile.")

@@ -153,8 +153,8 @@ def resident_week(resident: Resident, snapshot: Snapshot, prices: Mapping[str, i
         else:
             core += times * unit
     budget = snapshot.budgets.get(resident.profile or "")
-    if budget is None:  # no indication: no budget to settle against; the care is still given
-        return Figures(residents=1, health=0, core=0, reserve=health, copay=core)
+    if budget is None:  # no indication: nothing to settle (billing skips them too); the care is still given
+        return Figures(residents=1)
     week = settle(health, core, scaled(budget, changes.budget_tenths), resident.savings_cents, resident.use_savings)
     return Figures(residents=1, budget=week.budget_cents, health=week.health_from_budget, core=week.core_from_budget,
                    reserve=week.reserve_cents, from_savings=week.from_savings, copay=week.copay_cents,

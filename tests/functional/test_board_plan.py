@@ -3,17 +3,23 @@ against DOMAIN.md's worked examples computed by hand."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from billing.domain import LineKind, Transfer, settlement_transfers
+from billing.ledger import book
+from care.domain import settle
 from care.meter import reading_of
 from care.models import PackageLine, PackageVersion, Service, StaffLevelRate
 from care.models.packages import Status
 from marketplace.board.models import BoardScenario
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
+from marketplace.demo import DEMO_PASSWORD, load_demo
+from teams.models import TeamAssignment
 from tests.factories import add_member, make_client, make_location, make_team, make_user
 
 HEALTH = {"H01": 21, "H04": 14, "H10": 14}
@@ -174,6 +180,16 @@ def test_bad_input_is_a_clear_message_and_nothing_is_saved(auth, plan_world, cha
     assert db.session.scalar(select(func.count(BoardScenario.id))) == 0
 
 
+def test_a_team_outside_the_chosen_location_is_refused(auth, plan_world):
+    auth.login(plan_world.email("board"))
+    response = auth.client.post("/api/v1/board/scenarios", headers={"X-CSRFToken": auth.csrf}, json={
+        "name": "Elders", "location_id": plan_world.plan_location.id,
+        "residents": [{"team_id": plan_world.team.id, "profile": "5VV", "count": 2}]})
+    assert response.status_code == 422
+    assert "residents.0.team_id" in response.get_json()["error"]["fields"]
+    assert db.session.scalar(select(func.count(BoardScenario.id))) == 0
+
+
 def test_another_organisations_team_is_unknown(auth, plan_world):
     auth.login(plan_world.email("board"))
     response = auth.client.post("/api/v1/board/scenarios", headers={"X-CSRFToken": auth.csrf}, json={
@@ -311,3 +327,80 @@ def test_a_saved_scenarios_query_count_does_not_grow_with_the_teams(auth, plan_w
     with count_queries() as large:
         auth.client.get(f"/api/v1/board/scenarios/{scenario}")
     assert large.count == small.count, (small.count, large.count)
+
+
+def test_a_scenario_of_the_demo_organisation_recomputes_well_under_a_second(auth, db):
+    """The issue's bound for the demo organisation; the generated 40 teams are benchmarks/board_plan.py's."""
+    load_demo()
+    auth.login("bestuur@delinde.demo", DEMO_PASSWORD)
+    created = auth.client.post("/api/v1/board/scenarios", headers={"X-CSRFToken": auth.csrf}, json={
+        "name": "Demo", "wage_pct": 5, "budget_pct": 2, "frequencies": [{"service": "C02", "per_week": 3}]})
+    assert created.status_code == 201
+    path = f"/api/v1/board/scenarios/{created.get_json()['id']}"
+    auth.client.get(path)
+    started = time.perf_counter()
+    for _ in range(5):
+        assert auth.client.get(path).status_code == 200
+    assert (time.perf_counter() - started) / 5 < 0.5
+
+
+def test_month_and_year_to_date_come_from_the_ledger_with_extras_net_of_a_refund(auth, plan_world):
+    """A settled week of the third worked example, an extra of 4080 (team share 3672) and its refund
+    booked into the ledger; the budget's month and year to date show them, the week's staffing cost
+    × the weeks started, and the scenario's extras are the average of the last twelve weeks."""
+    team, client = plan_world.plan_team, plan_world.plan_clients[2]
+    org = plan_world.org.id
+    week = settle(22890, 67460, 88560)  # the third worked example: co-pay 1790
+    book(org, "test-settlement", "settlement", settlement_transfers(week, client.id, team.id),
+         booked_on=date(2026, 11, 30), client_id=client.id, team_id=team.id)
+    budget, clearing = f"team_budget:{team.id}", "payment_clearing:"
+    book(org, "test-payment", "payment", [Transfer(clearing, budget, 3672, LineKind.EXTRA),
+                                          Transfer(clearing, f"fees:{org}", 408, LineKind.FEE)],
+         booked_on=date(2026, 11, 24))
+    book(org, "test-refund", "refund", [Transfer(budget, clearing, 1836, LineKind.REFUND)],
+         booked_on=date(2026, 11, 25))
+    db.session.commit()
+    auth.login(plan_world.email("board"))
+    body = auth.client.get("/api/v1/board/budget?year=2026&week=2026-W49").get_json()
+    row = team_of(body, team.id)
+    month, ytd = row["month"], row["year_to_date"]
+    assert (month["from"], month["to"]) == ("2026-11-01", "2026-12-07")  # W49: 30 November – 6 December
+    assert month["budget_cents"] == 88560 and month["copay_cents"] == 1790
+    assert month["package_cost_cents"] == 22890 + 67460
+    assert month["extras_cents"] == 3672 - 1836
+    assert month["weeks"] == 5  # the Mondays 2, 9, 16, 23 and 30 November
+    assert month["staffing_cost_cents"] == 5 * 353520
+    assert month["result_cents"] == 22890 + 67460 + 1836 - 5 * 353520
+    assert ytd["weeks"] == 48 and ytd["extras_cents"] == 1836
+    # The week of 7 December: the last twelve weeks' extras, net, per week (1836 / 12 = 153).
+    week = team_of(auth.client.get("/api/v1/board/budget?year=2026&week=2026-W50").get_json(), team.id)["week"]
+    assert week["extras_cents"] == 153
+
+
+def test_a_week_uses_the_package_and_team_in_effect_then_as_settlement_does(auth, plan_world):
+    """From 7 December the first resident has a second version (no C02) and another team: week 49
+    still counts version 1 in Team Plan, week 50 version 2 in the other team."""
+    client = plan_world.plan_clients[0]
+    services = {s.code: s for s in db.session.scalars(select(Service).where(Service.organisation_id == plan_world.org.id))}
+    first = db.session.scalar(select(PackageVersion).where(PackageVersion.client_id == client.id))
+    first.status = Status.SUPERSEDED.value
+    db.session.add(PackageVersion(client_id=client.id, number=2, status=Status.ACTIVE.value,
+                                  created_by=plan_world.users["nurse"], active_from=date(2026, 12, 7), lines=[
+                                      PackageLine(service_id=services[code].id, per_week=n)
+                                      for code, n in {**HEALTH, **PACKAGES[0], "C02": 0}.items()]))
+    other = make_team(plan_world.org, plan_world.plan_location, "Team Anders")
+    db.session.add_all([TeamAssignment(client_id=client.id, team_id=plan_world.plan_team.id,
+                                       starts_on=date(2026, 1, 5), ends_on=date(2026, 12, 7)),
+                        TeamAssignment(client_id=client.id, team_id=other.id, starts_on=date(2026, 12, 7))])
+    client.team_id = other.id
+    db.session.commit()
+    auth.login(plan_world.email("board"))
+    w49 = auth.client.get("/api/v1/board/staffing?week=2026-W49").get_json()
+    w50 = auth.client.get("/api/v1/board/staffing?week=2026-W50").get_json()
+    assert team_of(w49, plan_world.plan_team.id)["residents"] == 3
+    assert {r["level"]: r["required_minutes"] for r in team_of(w49, plan_world.plan_team.id)["levels"]}["N2"] == 2200
+    assert team_of(w50, plan_world.plan_team.id)["residents"] == 2
+    moved = team_of(w50, other.id)
+    assert moved["residents"] == 1
+    # Version 2: the first package without its two showers (C02, 40 min N2 each): 640 − 80 = 560 N2.
+    assert {r["level"]: r["required_minutes"] for r in moved["levels"]}["N2"] == 560
