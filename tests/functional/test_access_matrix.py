@@ -499,12 +499,13 @@ class Case:
 
     def fresh_booking(self, status: str, *, started: bool) -> int:
         """A booking of the target's resident with the target's provider (T1 for ``own``, T2 for
-        ``other``, B's team for ``foreign``) in ``status``; started an hour ago, or in a few days at
-        a moment no other case uses (so an answer never finds the provider busy)."""
+        ``other``, B's team for ``foreign``) in ``status``; started an hour ago, or half a year ahead
+        at a moment no other case uses (the booking cases book the next weeks), so an answer never
+        finds the provider busy."""
         def work():
             n = next(_serial)
             start = datetime.now(timezone.utc).replace(microsecond=0) + (
-                -timedelta(hours=1, minutes=n) if started else timedelta(days=3, hours=2 * n))
+                -timedelta(hours=1, minutes=n) if started else timedelta(days=200, hours=2 * n))
             booking = Booking(organisation_id=self.live.ids["booking_org"][self.target],
                               extra_id=self.live.ids["extra"][self.target],
                               provider_id=self.live.ids["provider"][self.target], client_id=self.resident.id,

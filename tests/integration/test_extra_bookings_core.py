@@ -19,7 +19,6 @@ from marketplace.market.models import AvailabilityPattern, Booking, Extra
 from tests.factories import build_world
 from tests.functional.test_webhooks import deliver
 
-NOW = datetime.now(timezone.utc)
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def make_extra(world, *, price=4080, seats=1, kind="timed", duration=60) -> Extr
 
 
 def slot(days: int, hour: int = 10) -> datetime:
-    day = (NOW + timedelta(days=days)).astimezone(LOCAL_ZONE).date()
+    day = (datetime.now(timezone.utc) + timedelta(days=days)).astimezone(LOCAL_ZONE).date()
     return datetime.combine(day, time(hour), tzinfo=LOCAL_ZONE).astimezone(timezone.utc)
 
 
@@ -52,12 +51,13 @@ def pay_by_event(client, booking_id: int) -> None:
 
 
 def test_team_extra_4080_splits_408_3672_and_an_early_cancellation_reverses_both(app, client, world):
+    now = datetime.now(timezone.utc)  # when the test runs, not when the module was loaded
     extra = make_extra(world)
     family = world.users["family"]
     with app.test_request_context():
-        booking = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=NOW)
+        booking = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=now)
     assert booking.status == BookingStatus.PENDING_PAYMENT.value
-    assert booking.hold_expires_at == NOW + timedelta(minutes=30)
+    assert booking.hold_expires_at == now + timedelta(minutes=30)
     pay_by_event(client, booking.id)
     booking = db.session.get(Booking, booking.id, populate_existing=True)
     assert booking.status == BookingStatus.CONFIRMED.value
@@ -74,15 +74,16 @@ def test_team_extra_4080_splits_408_3672_and_an_early_cancellation_reverses_both
 
 
 def test_late_family_cancellation_books_nothing_back_and_the_provider_always_refunds(app, client, world):
+    now = datetime.now(timezone.utc)  # when the test runs, not when the module was loaded
     extra = make_extra(world, seats=2)
     family = world.users["family"]
     with app.test_request_context():
-        late = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=NOW)
+        late = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=now)
         pay_by_event(client, late.id)
         result = bookings.cancel(family, late.id, now=late.starts_at - timedelta(hours=23))
         assert result.refund_cents == 0
         assert balance_of(world.org.id, account_key(AccountKind.TEAM_BUDGET, world.team.id)) == 3672
-        other = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=NOW)
+        other = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=now)
         pay_by_event(client, other.id)
         by_provider = bookings.cancel(world.users["team_lead"], other.id, reason="De bus is kapot",
                                       by=Canceller.PROVIDER, now=other.starts_at - timedelta(hours=1))
@@ -95,16 +96,17 @@ def test_late_family_cancellation_books_nothing_back_and_the_provider_always_ref
 
 
 def test_the_last_seat_is_held_once_and_a_lapsed_hold_frees_it(app, world):
+    now = datetime.now(timezone.utc)  # when the test runs, not when the module was loaded
     extra = make_extra(world)
     family = world.users["family"]
     with app.test_request_context():
-        bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=NOW)
+        bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=now)
         with pytest.raises(bookings.SlotTaken):
-            bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=NOW)
+            bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=now)
         with pytest.raises(bookings.SlotTaken):  # the provider is busy: another extra at the same time
             other = make_extra(world)
-            bookings.book(family, extra_id=other.id, client_id=world.own.id, start=slot(3), now=NOW)
-        later = NOW + timedelta(minutes=31)
+            bookings.book(family, extra_id=other.id, client_id=world.own.id, start=slot(3), now=now)
+        later = now + timedelta(minutes=31)
         again = bookings.book(family, extra_id=extra.id, client_id=world.own.id, start=slot(3), now=later)
     assert again.status == BookingStatus.PENDING_PAYMENT.value
 
