@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import os
 import statistics
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import event, insert, select, text
 
@@ -41,6 +39,8 @@ from marketplace.core.roles import Role
 from marketplace.market.models import WaitingEntry
 from teams.models import Team, TeamAssignment, TeamMembership
 from tests.factories import make_location, make_org, make_team, make_user
+
+from .backends import on_each_backend
 
 CALLS = 30
 COLD_CALLS = 10
@@ -269,13 +269,7 @@ def _bench(url: str, backend: str) -> None:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="zm-bench-board-"))
-    _bench(f"sqlite:///{folder}/board.sqlite", "SQLite")
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        _bench(url, "PostgreSQL")
-    else:
-        print("(set BENCH_DATABASE_URL to a PostgreSQL database to measure it too)")
+    on_each_backend(_bench, "board")
 
 
 if __name__ == "__main__":

@@ -14,12 +14,9 @@ rendering.
 """
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import event, insert, select
 
@@ -31,6 +28,8 @@ from marketplace.core.extensions import db
 from marketplace.core.roles import Role
 from teams.models import TeamMembership
 from tests.factories import make_location, make_org, make_team, make_user
+
+from .backends import on_each_backend
 
 CALLS = 20
 WARMUP = 3
@@ -150,13 +149,7 @@ def _bench(url: str, backend: str) -> None:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="zm-bench-board-plan-"))
-    _bench(f"sqlite:///{folder}/board_plan.sqlite", "SQLite")
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        _bench(url, "PostgreSQL")
-    else:
-        print("(set BENCH_DATABASE_URL to a PostgreSQL database to measure it too)")
+    on_each_backend(_bench, "board-plan")
 
 
 if __name__ == "__main__":

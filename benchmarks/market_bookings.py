@@ -7,15 +7,12 @@ holds queue behind each other). On SQLite, and on PostgreSQL when BENCH_DATABASE
 """
 from __future__ import annotations
 
-import os
 import socket
 import statistics
-import tempfile
 import threading
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -27,6 +24,8 @@ from marketplace.core.roles import Role
 from marketplace.market import bookings
 from marketplace.market.models import AvailabilityPattern, Extra
 from tests.factories import PASSWORD, add_contact, make_client, make_location, make_org, make_team, make_user
+
+from .backends import on_each_backend
 
 PROVIDERS = 4
 FAMILIES = 8
@@ -146,13 +145,7 @@ def _bench(url: str, backend: str) -> None:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="zm-bench-bookings-"))
-    _bench(f"sqlite:///{folder}/bookings.sqlite", "SQLite")
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        _bench(url, "PostgreSQL")
-    else:
-        print("(set BENCH_DATABASE_URL to a PostgreSQL database to measure it too)")
+    on_each_backend(_bench, "bookings")
 
 
 if __name__ == "__main__":

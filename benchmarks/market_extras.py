@@ -6,11 +6,8 @@ the figures are the server's own time: routing, session, access check, queries, 
 """
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 from datetime import time
-from pathlib import Path
 
 from marketplace import create_app
 from marketplace.core.extensions import db
@@ -19,6 +16,7 @@ from marketplace.market import bookings
 from marketplace.market.models import AvailabilityPattern, Extra
 from tests.factories import add_contact, add_member, make_client, make_location, make_org, make_team, make_user
 
+from .backends import on_each_backend
 from .market_offers import CALLS, WARMUP, _statements, _timed
 
 CODES = (("X01", "outing"), ("X03", "pamper"), ("X04", "company"), ("F01", "pamper"), ("F04", "meals"))
@@ -76,13 +74,7 @@ def _bench(url: str, backend: str) -> None:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="zm-bench-extras-"))
-    _bench(f"sqlite:///{folder}/extras.sqlite", "SQLite")
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        _bench(url, "PostgreSQL")
-    else:
-        print("(set BENCH_DATABASE_URL to a PostgreSQL database to measure it too)")
+    on_each_backend(_bench, "extras")
 
 
 if __name__ == "__main__":

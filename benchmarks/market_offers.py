@@ -6,12 +6,9 @@ the figures are the server's own time: routing, session, access check, queries, 
 """
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import event
 
@@ -20,6 +17,8 @@ from marketplace.core.extensions import db
 from marketplace.core.roles import Role
 from marketplace.market.models import TeamOffer, TeamRating
 from tests.factories import add_contact, add_member, make_client, make_location, make_org, make_team, make_user
+
+from .backends import on_each_backend
 
 CALLS = 60
 WARMUP = 5
@@ -104,13 +103,7 @@ def _bench(url: str, backend: str) -> None:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="zm-bench-offers-"))
-    _bench(f"sqlite:///{folder}/offers.sqlite", "SQLite")
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        _bench(url, "PostgreSQL")
-    else:
-        print("(set BENCH_DATABASE_URL to a PostgreSQL database to measure it too)")
+    on_each_backend(_bench, "offers")
 
 
 if __name__ == "__main__":

@@ -4,11 +4,8 @@ Fresh SQLite database (and PostgreSQL when BENCH_DATABASE_URL is set), in-proces
 """
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -21,6 +18,8 @@ from marketplace import create_app
 from marketplace.core.extensions import db
 from marketplace.core.roles import Role
 from tests.factories import add_member, make_location, make_org, make_team, make_user
+
+from .backends import on_each_backend
 
 RESIDENTS = 2000
 EVENTS = 500
@@ -105,10 +104,4 @@ def _bench(url: str, label: str) -> None:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="zm-bench-money-"))
-    _bench(f"sqlite:///{folder}/money.sqlite", "SQLite")
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        _bench(url, "PostgreSQL")
-    else:
-        print("(set BENCH_DATABASE_URL to a PostgreSQL database to measure it too)")
+    on_each_backend(_bench, "money")
