@@ -29,10 +29,9 @@ from statistics import median
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased
 
-from billing.domain import AccountKind, LineKind
-from billing.models import Account, JournalEntry, LedgerLine
+from billing.domain import LineKind
+from billing.models import JournalEntry, LedgerLine
 from care.catalogue import valid_on
 from care.domain import coverage_gaps, integral_hourly, next_review, required_care, round_half_up
 from care.models import (Client, HealthRisk, PackageLine, PackageVersion, Prescription, Review, Service, StaffLevel,
@@ -49,6 +48,8 @@ from marketplace.market.models import EntryStatus, WaitingEntry
 from marketplace.market.rating_rules import RatingSummary
 from marketplace.market.ratings import rating_summaries
 from teams.models import Team, TeamAssignment, TeamMembership, team_locations
+
+from .reading import extras_lines
 
 MAX_YEARS = 5
 TREND_MONTHS = 12
@@ -269,37 +270,6 @@ def _ledger_rows(org_id: int, first: date, last: date):
         .group_by(JournalEntry.team_id, JournalEntry.booked_on, LedgerLine.kind, reserve_client)).all()
 
 
-def _extras_rows(org_id: int, first: date, last: date) -> list[tuple[int, date, bool, int]]:
-    """Per line: (team, day, a freelancer's extra, signed amount) of extras into team budgets,
-    net of refunds. One query over the lines of the period's payments and refunds.
-
-    An extra pays the team budget by a line of kind ``extra`` in a ``payment`` entry; its refund
-    takes it back by a line of kind ``refund`` in a ``refund`` entry. A freelancer's extra books
-    the home team's share in the same entry as the freelancer's, so an entry that touches a
-    ``freelancer:`` account is the freelancers' share.
-    """
-    source, target = aliased(Account), aliased(Account)
-    lines = db.session.execute(
-        select(JournalEntry.id, JournalEntry.kind, JournalEntry.booked_on, LedgerLine.kind, source.kind,
-               source.team_id, target.kind, target.team_id, LedgerLine.amount_cents)
-        .select_from(JournalEntry)
-        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
-        .join(source, source.id == LedgerLine.source_account_id)
-        .join(target, target.id == LedgerLine.target_account_id)
-        .where(JournalEntry.organisation_id == org_id, JournalEntry.kind.in_(["payment", "refund"]),
-               JournalEntry.booked_on >= first, JournalEntry.booked_on <= last)).all()
-    freelancers = {entry_id for entry_id, *_rest, source_kind, _s, target_kind, _t, _a in lines
-                   if AccountKind.FREELANCER.value in (source_kind, target_kind)}
-    team_kind = AccountKind.TEAM_BUDGET.value
-    result = []
-    for entry_id, entry_kind, day, kind, source_kind, source_team, target_kind, target_team, amount in lines:
-        if entry_kind == "payment" and kind == LineKind.EXTRA.value and target_kind == team_kind:
-            result.append((target_team, day, entry_id in freelancers, amount))
-        elif entry_kind == "refund" and kind == LineKind.REFUND.value and source_kind == team_kind:
-            result.append((source_team, day, entry_id in freelancers, -amount))
-    return result
-
-
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 32
@@ -327,7 +297,7 @@ def ledger_figures(org: Organisation, first: date, last: date) -> tuple[list, li
         if hit is not None and hit[0] == stamp:
             _CACHE.move_to_end(key)
             return hit[1], hit[2]
-    rows = (_ledger_rows(org.id, first, last), _extras_rows(org.id, first, last))
+    rows = (_ledger_rows(org.id, first, last), extras_lines(org.id, first, last))
     with _CACHE_LOCK:
         _CACHE[key] = (stamp, *rows)
         _CACHE.move_to_end(key)

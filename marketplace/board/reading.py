@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
+from billing.domain import AccountKind, LineKind
 from billing.ledger import balances
 from billing.models import Account, JournalEntry, LedgerLine
 from care.catalogue import budget_table
@@ -131,23 +132,44 @@ def _lines(text: str | None) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((code, int(per_week)) for code, per_week in pairs))
 
 
+def extras_lines(org_id: int, first: date, last: date) -> list[tuple[int, date, bool, int]]:
+    """Per line: (team, day, a freelancer's extra, signed amount) of extras into team budgets,
+    net of refunds. One query over the lines of the period's payments and refunds.
+
+    An extra pays the team budget by a line of kind ``extra`` in a ``payment`` entry; its refund
+    takes it back by a line of kind ``refund`` in a ``refund`` entry. A freelancer's extra books
+    the home team's share in the same entry as the freelancer's, so an entry that touches a
+    ``freelancer:`` account is the freelancers' share.
+    """
+    source, target = aliased(Account), aliased(Account)
+    lines = db.session.execute(
+        select(JournalEntry.id, JournalEntry.kind, JournalEntry.booked_on, LedgerLine.kind, source.kind,
+               source.team_id, target.kind, target.team_id, LedgerLine.amount_cents)
+        .select_from(JournalEntry)
+        .join(LedgerLine, LedgerLine.entry_id == JournalEntry.id)
+        .join(source, source.id == LedgerLine.source_account_id)
+        .join(target, target.id == LedgerLine.target_account_id)
+        .where(JournalEntry.organisation_id == org_id, JournalEntry.kind.in_(["payment", "refund"]),
+               JournalEntry.booked_on >= first, JournalEntry.booked_on <= last)).all()
+    freelancers = {entry_id for entry_id, *_rest, source_kind, _s, target_kind, _t, _a in lines
+                   if AccountKind.FREELANCER.value in (source_kind, target_kind)}
+    team_kind = AccountKind.TEAM_BUDGET.value
+    result = []
+    for entry_id, entry_kind, day, kind, source_kind, source_team, target_kind, target_team, amount in lines:
+        if entry_kind == "payment" and kind == LineKind.EXTRA.value and target_kind == team_kind:
+            result.append((target_team, day, entry_id in freelancers, amount))
+        elif entry_kind == "refund" and kind == LineKind.REFUND.value and source_kind == team_kind:
+            result.append((source_team, day, entry_id in freelancers, -amount))
+    return result
+
+
 def extras_by_team(organisation_id: int, start: date, end: date) -> dict[int, int]:
-    """Each team's extras from ``start`` to ``end`` (exclusive): lines of kind ``extra`` into its budget
-    minus ``refund`` lines out of it, in payment and refund entries (its own extras and its
-    freelancers' share alike)."""
-    team_account = and_(Account.kind == "team_budget", Account.organisation_id == organisation_id)
-    signed = case((and_(LedgerLine.kind == "extra", LedgerLine.target_account_id == Account.id),
-                   LedgerLine.amount_cents),
-                  (and_(LedgerLine.kind == "refund", LedgerLine.source_account_id == Account.id),
-                   -LedgerLine.amount_cents), else_=0)
-    rows = db.session.execute(
-        select(Account.team_id, func.sum(signed))
-        .join(LedgerLine, or_(LedgerLine.target_account_id == Account.id, LedgerLine.source_account_id == Account.id))
-        .join(JournalEntry, JournalEntry.id == LedgerLine.entry_id)
-        .where(team_account, JournalEntry.kind.in_(("payment", "refund")), JournalEntry.booked_on >= start,
-               JournalEntry.booked_on < end)
-        .group_by(Account.team_id))
-    return {team_id: int(total or 0) for team_id, total in rows if team_id is not None}
+    """Each team's extras from ``start`` to ``end`` (exclusive), net of refunds: its own extras and
+    its freelancers' share alike (see :func:`extras_lines`)."""
+    totals: dict[int, int] = {}
+    for team_id, _day, _freelancer, amount in extras_lines(organisation_id, start, end - timedelta(days=1)):
+        totals[team_id] = totals.get(team_id, 0) + amount
+    return totals
 
 
 def _extras_per_week(organisation_id: int, day: date) -> dict[int, int]:
