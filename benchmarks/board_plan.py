@@ -18,7 +18,7 @@ import statistics
 import time
 from datetime import date
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from care.catalogue import load_catalogue
 from care.models import Client, PackageLine, PackageVersion, Service
@@ -30,6 +30,7 @@ from teams.models import TeamMembership
 from tests.factories import make_location, make_org, make_team, make_user
 
 from .backends import on_each_backend
+from .market_offers import _statements, _timed
 
 CALLS = 20
 WARMUP = 3
@@ -79,29 +80,6 @@ def add_teams(org, location, teams: int, residents_per_team: int, nurse_id: int)
             connection.exec_driver_sql("ANALYZE")
 
 
-def _timed(client, path: str) -> list[float]:
-    for _ in range(WARMUP):
-        client.get(path)
-    samples = []
-    for _ in range(CALLS):
-        start = time.perf_counter()
-        response = client.get(path)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return samples
-
-
-def _statements(app, client, path: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    client.get(path)
-    event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def _bench(url: str, backend: str) -> None:
     app = create_app({"ZORGMARKT_MODE": "test", "SQLALCHEMY_DATABASE_URI": url,
                       "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789"})
@@ -132,8 +110,8 @@ def _bench(url: str, backend: str) -> None:
     print(f"board plan benchmark ({backend}): 40 teams, 4,000 residents with packages, 400 members; "
           f"generated in {time.perf_counter() - started:.1f} s")
     large = {name: _statements(app, client, path) for name, path in paths.items()}
-    trivial = _timed(client, "/healthz")
-    timings = {name: _timed(client, path) for name, path in paths.items()}
+    trivial = _timed(client, "/healthz", CALLS, WARMUP)
+    timings = {name: _timed(client, path, CALLS, WARMUP) for name, path in paths.items()}
     print(f"{CALLS} calls each after {WARMUP} warm-up calls, in-process WSGI")
     print(f"{'endpoint':<40}{'p50 ms':>9}{'p95 ms':>9}{'x trivial':>11}{'SQL 4/40 teams':>16}")
     base = statistics.median(trivial)

@@ -43,11 +43,11 @@ def _add_teams(org, location, n: int) -> None:
     db.session.commit()
 
 
-def _timed(client, path: str) -> list[float]:
-    for _ in range(WARMUP):
+def _timed(client, path: str, calls: int = CALLS, warmup: int = WARMUP) -> list[float]:
+    for _ in range(warmup):
         client.get(path)
     samples = []
-    for _ in range(CALLS):
+    for _ in range(calls):
         start = time.perf_counter()
         response = client.get(path)
         samples.append((time.perf_counter() - start) * 1000)
