@@ -29,7 +29,7 @@ from marketplace.core.roles import Role
 from teams.models import TeamMembership
 from tests.factories import make_location, make_org, make_team, make_user
 
-from .backends import on_each_backend
+from .backends import drop, on_each_backend, p95
 from .market_offers import _statements, _timed
 
 CALLS = 20
@@ -116,14 +116,10 @@ def _bench(url: str, backend: str) -> None:
     print(f"{'endpoint':<40}{'p50 ms':>9}{'p95 ms':>9}{'x trivial':>11}{'SQL 4/40 teams':>16}")
     base = statistics.median(trivial)
     for name, samples in (("GET /healthz (trivial)", trivial), *timings.items()):
-        ordered = sorted(samples)
         sql = f"{small[name]}/{large[name]}" if name in small else ""
-        print(f"{name:<40}{statistics.median(samples):>9.2f}{ordered[int(len(ordered) * .95) - 1]:>9.2f}"
+        print(f"{name:<40}{statistics.median(samples):>9.2f}{p95(samples):>9.2f}"
               f"{statistics.median(samples) / base:>11.1f}{sql:>16}")
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    drop(app)
 
 
 def main() -> None:

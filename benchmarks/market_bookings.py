@@ -25,7 +25,7 @@ from marketplace.market import bookings
 from marketplace.market.models import AvailabilityPattern, Extra
 from tests.factories import PASSWORD, add_contact, make_client, make_location, make_org, make_team, make_user
 
-from .backends import on_each_backend
+from .backends import drop, on_each_backend, p95
 
 PROVIDERS = 4
 FAMILIES = 8
@@ -131,17 +131,13 @@ def _bench(url: str, backend: str) -> None:
     seconds = time.perf_counter() - started
     server.shutdown()
     holds = FAMILIES * HOLDS_PER_FAMILY
-    ordered = sorted(latencies)
     print(f"booking holds benchmark ({backend}): {FAMILIES} families at once, {holds} holds over real HTTP, "
           f"{PROVIDERS} providers")
     print(f"{holds / seconds:.0f} holds/s; per hold p50 {statistics.median(latencies):.1f} ms, "
-          f"p95 {ordered[int(len(ordered) * .95) - 1]:.1f} ms; refused: {len(failures)}")
+          f"p95 {p95(latencies):.1f} ms; refused: {len(failures)}")
     if failures:
         print("  first refusal:", failures[0])
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    drop(app)
 
 
 def main() -> None:
