@@ -168,10 +168,17 @@
     return /^[0-9]+$/.test(text) ? String(Number(text)) : text === "" ? "0" : text;
   };
 
-  function snapshot() {
+  // ``asServed``: the values in the page as the server sent it, not what was typed since.
+  function snapshot(asServed) {
     const values = {};
-    editable().forEach((input) => { values[input.dataset.line] = normal(input.value); });
-    return { lines: values, reason: reason ? reason.value : "", use_savings: useSavings.checked };
+    editable().forEach((input) => {
+      values[input.dataset.line] = normal(asServed ? input.defaultValue : input.value);
+    });
+    return {
+      lines: values,
+      reason: reason ? (asServed ? reason.defaultValue : reason.value) : "",
+      use_savings: asServed ? useSavings.defaultChecked : useSavings.checked,
+    };
   }
 
   // The reason is not part of the package: after a save the page comes back with an empty one.
@@ -206,7 +213,7 @@
 
   // What the page shows when it loads: the saved package, unless it comes back from a refused
   // or recalculated post (``data-unsaved``), when it is typed work that is not saved yet.
-  const saved = form.hasAttribute("data-unsaved") ? null : snapshot();
+  const saved = form.hasAttribute("data-unsaved") ? null : snapshot(true);
   const remember = () => writeStored(saved && same(snapshot(), saved) ? null : snapshot());
   const notice = document.querySelector("[data-restored]");
 
@@ -216,6 +223,10 @@
   } else if (stored && !same(stored, saved)) {
     apply(stored);
     notice.hidden = false;
+    changed();
+  } else if (!same(snapshot(), saved)) {
+    // Typed before this script ran (a slow connection): keep it and bring the meter up to date.
+    remember();
     changed();
   } else {
     writeStored(null);
@@ -243,12 +254,18 @@
     });
   }
 
+  function filterRows(filter) {
+    const query = filter.value.trim().toLowerCase();
+    form.querySelectorAll("tr[data-search]").forEach((row) => {
+      row.hidden = query !== "" && !row.dataset.search.includes(query);
+    });
+  }
+  const filter = form.querySelector("[data-filter]");
+  if (filter && filter.value.trim() !== "") filterRows(filter);
+
   form.addEventListener("input", (event) => {
     if (event.target.matches("[data-filter]")) {
-      const query = event.target.value.trim().toLowerCase();
-      form.querySelectorAll("tr[data-search]").forEach((row) => {
-        row.hidden = query !== "" && !row.dataset.search.includes(query);
-      });
+      filterRows(event.target);
       return;
     }
     if (event.target.matches("[data-line], [data-use-savings], #reason")) remember();

@@ -4,7 +4,7 @@
   const filter = document.querySelector("[data-problem-filter]");
   const select = document.getElementById("omaha");
   if (!filter || !select) return;
-  filter.addEventListener("input", () => {
+  const apply = () => {
     const query = filter.value.trim().toLowerCase();
     let first = null;
     select.querySelectorAll("option").forEach((option) => {
@@ -13,5 +13,9 @@
       if (match && !first) first = option;
     });
     if (first) select.value = first.value;
-  });
+  };
+  filter.addEventListener("input", apply);
+  // Text typed before this script ran (a slow page) or restored by the browser's back button
+  // filters the list too.
+  if (filter.value.trim() !== "") apply();
 })();

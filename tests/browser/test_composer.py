@@ -296,3 +296,54 @@ def test_composer_recalculates_without_javascript(
         assert meter_calls == [], meter_calls
     finally:
         context.close()
+
+
+
+def _held_script(page: Page, name: str) -> list:
+    """Hold ``static/js/<name>`` back until the test lets it go: a slow connection, where the
+    person types before the page's script has run."""
+    held: list = []
+    page.route(re.compile(rf"/static/js/{re.escape(name)}(\?.*)?$"), lambda route: held.append(route))
+    return held
+
+
+def _release(page: Page, held: list) -> None:
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the script was never requested"
+    held.pop().continue_()
+
+
+def test_what_is_typed_before_the_scripts_run_still_counts(page: Page, live_server: str, health_world):
+    """The composer's lines and the nurse's problem search, typed while the script is still on
+    its way, update the meter and filter the list once it arrives (a CI run once typed into the
+    nurse's search box before health.js had attached its listener)."""
+    base, resident = live_server, health_world.own
+    log_in(page, base, health_world.email("carer"))
+    held = _held_script(page, "composer.js")
+    page.goto(f"{base}/clients/{resident.id}/package", wait_until="commit")
+    page.locator("#n_C07").fill("8")
+    expect(meter_of(page).locator('[data-field="load_pct"]')).to_have_text("0,0")
+    _release(page, held)
+    expect(meter_of(page).locator('[data-field="load_pct"]')).not_to_have_text("0,0")
+    total = int(page.request.post(f"{base}/api/v1/meter", headers={
+        "X-CSRFToken": page.locator('meta[name="csrf-token"]').get_attribute("content")},
+        data={"client_id": resident.id, "lines": [{"service": "C07", "per_week": 8}]}).json()["total_cents"])
+    expect(meter_of(page).locator('[data-field="total_cents"]')).to_have_text(
+        re.compile("€\\s" + re.escape(f"{total // 100},{total % 100:02d}")))
+    page.unroute(re.compile(r"/static/js/"))
+
+    nurse = page.context.browser.new_context().new_page()
+    try:
+        log_in(nurse, base, health_world.email("nurse"))
+        held = _held_script(nurse, "health.js")
+        nurse.goto(f"{base}/clients/{resident.id}/health", wait_until="commit")
+        nurse.get_by_label("Zoek een aandachtsgebied").fill("huid")
+        expect(nurse.locator("#omaha")).not_to_have_value("24")
+        _release(nurse, held)
+        expect(nurse.locator("#omaha")).to_have_value("24")
+        expect(nurse.locator("#omaha option:not([hidden])")).to_have_count(1)
+    finally:
+        nurse.context.close()
